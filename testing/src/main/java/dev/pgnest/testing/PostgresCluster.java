@@ -210,12 +210,16 @@ public final class PostgresCluster implements AutoCloseable {
             PostgresCluster cluster = new PostgresCluster(this, workDir, mode);
             Cleanup.register(cluster);
             try {
+                Cleanup.markOwned(workDir, cluster.dataDir);
                 cluster.prepareOwnership();
                 if (existingDataDir == null) {
                     cluster.initdb(initdbArguments);
                 }
                 cluster.startWithFreePort();
                 return cluster;
+            } catch (IOException e) {
+                cluster.close();
+                throw new UncheckedIOException("cannot write to " + workDir, e);
             } catch (RuntimeException | Error e) {
                 try {
                     cluster.close();
@@ -433,7 +437,7 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /** Starts a stopped cluster again (same data dir and port). */
-    public void start() {
+    public synchronized void start() {
         ensureOpen();
         if (running) {
             return;
@@ -443,7 +447,7 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /** Clean shutdown ({@code -m fast}: checkpoint), files kept; {@link #start()} brings it back. */
-    public void stop() {
+    public synchronized void stop() {
         stop("fast");
     }
 
@@ -451,11 +455,11 @@ public final class PostgresCluster implements AutoCloseable {
      * Crash: {@code -m immediate} (no shutdown checkpoint, the next start runs crash recovery),
      * files kept.
      */
-    public void crash() {
+    public synchronized void crash() {
         stop("immediate");
     }
 
-    public void restart() {
+    public synchronized void restart() {
         stop();
         start();
     }
@@ -868,6 +872,7 @@ public final class PostgresCluster implements AutoCloseable {
         if (base.toAbsolutePath().toString().length() > 60) {
             base = Path.of("/tmp");
         }
+        Cleanup.sweepOrphans(base, "pgnest-pg-");
         try {
             return Files.createTempDirectory(base, "pgnest-pg-").toAbsolutePath();
         } catch (IOException e) {

@@ -147,6 +147,13 @@ class PostgresClusterTest {
     }
 
     @Test
+    void failedInitdbReportsItsOutput() {
+        assertThatThrownBy(() -> PostgresCluster.builder().initdbArgument("--no-such-option").start())
+                .hasMessageContaining("initdb failed")
+                .hasMessageContaining("no-such-option");
+    }
+
+    @Test
     void rejectsMissingBinaries() {
         assertThatThrownBy(() -> PostgresCluster.builder().binDir(Path.of("/nonexistent/bin")).start())
                 .hasMessageContaining("no executable pg_ctl in /nonexistent/bin");
