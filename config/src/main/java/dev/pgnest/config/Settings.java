@@ -59,11 +59,11 @@ public final class Settings {
     // ---- repository: where backups and WAL are stored -----------------------------------
 
     public static final Setting<String> REPO_TYPE = Setting.define(REPOSITORY, "type", SettingType.oneOf("s3", "fs"))
-            .flag("--repo-type").defaultValue("s3")
+            .env("PGNEST_REPO_TYPE").flag("--repo-type").defaultValue("s3")
             .describe("Storage kind: s3 (any S3-compatible store) or fs (a local or mounted directory).");
 
     public static final Setting<Path> REPO_PATH = Setting.define(REPOSITORY, "path", SettingType.PATH)
-            .flag("--repo-path")
+            .env("PGNEST_REPO_PATH").flag("--repo-path")
             .describe("Directory of an fs repository.");
 
     public static final Setting<String> S3_BUCKET = Setting.define(REPOSITORY, "s3.bucket", SettingType.STRING)
