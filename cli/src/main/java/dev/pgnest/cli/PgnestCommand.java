@@ -69,8 +69,15 @@ public final class PgnestCommand implements Runnable {
     public PgnestConfig config() {
         if (config == null) {
             config = new ConfigLoader(configFile, environment, settingFlags, workingDir).load();
+            applyLogLevel(config.global().require(Settings.LOG_LEVEL));
         }
         return config;
+    }
+
+    private static void applyLogLevel(String level) {
+        if (org.slf4j.LoggerFactory.getLogger("dev.pgnest") instanceof ch.qos.logback.classic.Logger logger) {
+            logger.setLevel(ch.qos.logback.classic.Level.toLevel(level));
+        }
     }
 
     /** The root command of the command a subcommand belongs to. */
