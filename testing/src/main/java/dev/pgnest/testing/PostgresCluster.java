@@ -116,7 +116,14 @@ public final class PostgresCluster implements AutoCloseable {
         this.socketDir = workDir.resolve("s");
         this.logFile = workDir.resolve("postgres.log");
         this.password = builder.password != null ? builder.password : randomPassword();
-        this.settings = Collections.unmodifiableMap(new LinkedHashMap<>(builder.settings));
+        Map<String, String> effective = new LinkedHashMap<>();
+        if (ownsDataDir) {
+            // not for existing data dirs: a restored standby needs max_connections etc. at least
+            // as high as its primary's, so it keeps what its configuration says
+            effective.putAll(Builder.DEFAULTS);
+        }
+        effective.putAll(builder.settings);
+        this.settings = Collections.unmodifiableMap(effective);
         // an existing data dir may carry another cluster's postgresql.conf (a restore);
         // postgresql.auto.conf is read last, so our port and socket dir win there
         this.harnessConf = dataDir.resolve(ownsDataDir ? "postgresql.conf" : "postgresql.auto.conf");
@@ -140,10 +147,13 @@ public final class PostgresCluster implements AutoCloseable {
         private Path existingDataDir;
         private String password;
 
+        /** Small and quick for fresh clusters; fsync stays on (crash tests need it). */
+        static final Map<String, String> DEFAULTS = Map.of(
+                "max_connections", "50",
+                "shared_buffers", "32MB",
+                "log_line_prefix", "%m [%p] ");
+
         private Builder() {
-            settings.put("max_connections", "50");
-            settings.put("shared_buffers", "32MB");
-            settings.put("log_line_prefix", "%m [%p] ");
         }
 
         /** Directory with initdb, pg_ctl and postgres (e.g. zonky binaries of another major). */
@@ -282,8 +292,18 @@ public final class PostgresCluster implements AutoCloseable {
         return runAs;
     }
 
+    /** The settings written to the configuration file (defaults and the builder's), not the harness-owned ones. */
     public Map<String, String> settings() {
         return settings;
+    }
+
+    /** The major version of the data directory (PG_VERSION), e.g. 15. */
+    public int majorVersion() {
+        try {
+            return Integer.parseInt(Files.readString(dataDir.resolve("PG_VERSION"), StandardCharsets.UTF_8).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot read " + dataDir.resolve("PG_VERSION"), e);
+        }
     }
 
     /** PID of the running postmaster, or -1 when stopped. */
@@ -606,7 +626,9 @@ public final class PostgresCluster implements AutoCloseable {
         SQLException last = null;
         while (System.nanoTime() < deadline) {
             try (Connection c = connect()) {
-                return;
+                if (c.isValid(5)) {
+                    return;
+                }
             } catch (SQLException e) {
                 last = e;
                 sleep(100);

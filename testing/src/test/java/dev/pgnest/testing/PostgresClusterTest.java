@@ -59,6 +59,7 @@ class PostgresClusterTest {
                     .hasMessageContaining("password authentication failed");
             // tests run as root and read the data dir directly (physical backups)
             assertThat(Files.readString(pg.dataDir().resolve("PG_VERSION")).strip()).isEqualTo("15");
+            assertThat(pg.majorVersion()).isEqualTo(15);
         } finally {
             pg.close();
         }
