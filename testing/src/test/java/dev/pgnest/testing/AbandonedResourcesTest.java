@@ -33,12 +33,19 @@ class AbandonedResourcesTest {
     void nextHarnessSweepsWhatAKilledJvmLeftBehind() throws Exception {
         Process child = startChild("wait");
         Map<String, String> seen = readUntilReady(child);
-        child.destroyForcibly(); // SIGKILL: no shutdown hook runs
-        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-
         long pid = Long.parseLong(seen.get("pg").split(" ")[0]);
         Path pgDir = Path.of(seen.get("pg").split(" ")[1]);
         Path s3Dir = Path.of(seen.get("s3"));
+
+        // while its JVM lives, another JVM's sweep must not touch it
+        Cleanup.sweepOrphansNow(pgDir.getParent(), "pgnest-pg-");
+        Cleanup.sweepOrphansNow(s3Dir.getParent(), "pgnest-s3-");
+        assertThat(PostgresCluster.isAlive(pid)).isTrue();
+        assertThat(pgDir).exists();
+        assertThat(s3Dir).exists();
+
+        child.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(PostgresCluster.isAlive(pid)).isTrue();
         assertThat(pgDir).exists();
 
@@ -51,6 +58,15 @@ class AbandonedResourcesTest {
         assertThat(PostgresCluster.isAlive(pid)).isFalse();
         assertThat(pgDir).doesNotExist();
         assertThat(s3Dir).doesNotExist();
+    }
+
+    @Test
+    void sweepLeavesThisJvmsClustersAlone() {
+        try (PostgresCluster pg = PostgresCluster.builder().start()) {
+            Cleanup.sweepOrphansNow(pg.workDir().getParent(), "pgnest-pg-");
+            assertThat(pg.isRunning()).isTrue();
+            assertThat(pg.queryForString("SELECT 1")).isEqualTo("1");
+        }
     }
 
     private static Process startChild(String... args) throws Exception {
