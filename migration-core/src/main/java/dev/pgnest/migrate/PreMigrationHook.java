@@ -8,6 +8,9 @@ import java.sql.Connection;
  * snapshot shows exactly the schema the migrations start from. The backup module plugs a
  * logical backup in here; the default is {@link RestorePointHook}.
  *
+ * <p>The connection may be inside the first migration's transaction: a hook that runs SQL
+ * which can fail must do so under a savepoint, or the migration fails with it.
+ *
  * <p>Throw a {@link dev.pgnest.config.PgnestException} to stop the deploy before anything
  * is applied; return a {@link Snapshot} that says what was recorded (or why nothing was).
  */
