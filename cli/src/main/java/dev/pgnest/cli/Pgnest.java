@@ -1,0 +1,11 @@
+package dev.pgnest.cli;
+
+/** The {@code pgnest} executable. */
+public final class Pgnest {
+    private Pgnest() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(PgnestCommand.commandLine().execute(args));
+    }
+}

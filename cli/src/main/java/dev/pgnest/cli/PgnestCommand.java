@@ -1,0 +1,167 @@
+package dev.pgnest.cli;
+
+import dev.pgnest.cli.config.ConfigCommand;
+import dev.pgnest.config.ConfigLoader;
+import dev.pgnest.config.ExitCode;
+import dev.pgnest.config.PgnestConfig;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.Setting;
+import dev.pgnest.config.Settings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The root command. It owns what every subcommand shares: the configuration (loaded once,
+ * lazily, from --config / pgnest.yml, the environment and the setting flags) and the one
+ * mapping from failures to exit codes.
+ */
+@Command(name = "pgnest",
+        mixinStandardHelpOptions = true,
+        versionProvider = PgnestCommand.Version.class,
+        description = "Migrations, backups to S3-compatible storage and point-in-time recovery for PostgreSQL.",
+        subcommands = {
+                ConfigCommand.class,
+                CommandLine.HelpCommand.class,
+        },
+        footerHeading = "%nExit codes:%n",
+        footer = {
+                "  0  success",
+                "  1  the operation failed (database, storage, integrity, a child process)",
+                "  2  usage or configuration error; nothing was attempted",
+                "  3  a check found something that needs attention (e.g. pending migrations)",
+                "",
+                "Settings come from flags > environment > pgnest.yml > defaults; secrets have",
+                "no flag. See `pgnest config show` and README's Configuration section."})
+public final class PgnestCommand implements Runnable {
+
+    @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Configuration file (default: $PGNEST_CONFIG, else ./pgnest.yml if present).")
+    Path configFile;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces of failures.")
+    boolean debug;
+
+    private final Map<Setting<?>, String> settingFlags = new LinkedHashMap<>();
+    private Map<String, String> environment = System.getenv();
+    private Path workingDir = Path.of("");
+    private PgnestConfig config;
+
+    @CommandLine.Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The effective configuration, loaded on first use so that --help never reads files. */
+    public PgnestConfig config() {
+        if (config == null) {
+            config = new ConfigLoader(configFile, environment, settingFlags, workingDir).load();
+            applyLogLevel(config.global().require(Settings.LOG_LEVEL));
+        }
+        return config;
+    }
+
+    private static void applyLogLevel(String level) {
+        if (org.slf4j.LoggerFactory.getLogger("dev.pgnest") instanceof ch.qos.logback.classic.Logger logger) {
+            logger.setLevel(ch.qos.logback.classic.Level.toLevel(level));
+        }
+    }
+
+    /** The root command of the command a subcommand belongs to. */
+    public static PgnestCommand of(CommandSpec spec) {
+        return (PgnestCommand) spec.root().userObject();
+    }
+
+    public static CommandLine commandLine() {
+        return commandLine(System.getenv(), Path.of(""));
+    }
+
+    /** A fully wired command line; tests pass their own environment and working directory. */
+    public static CommandLine commandLine(Map<String, String> environment, Path workingDir) {
+        PgnestCommand root = new PgnestCommand();
+        root.environment = environment;
+        root.workingDir = workingDir;
+        CommandLine cl = new CommandLine(root);
+        addSettingFlags(cl.getCommandSpec(), root.settingFlags);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine, root.debug));
+        cl.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("error: " + ex.getMessage() + ": see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
+            err.flush();
+            return ExitCode.USAGE.status();
+        });
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return cl;
+    }
+
+    /** One flag per declared setting (secrets have none), shared by every subcommand. */
+    private static void addSettingFlags(CommandSpec spec, Map<Setting<?>, String> into) {
+        for (Setting<?> s : Settings.ALL) {
+            if (s.flag() == null) {
+                continue;
+            }
+            boolean visible = s == Settings.TARGET_NAME || s == Settings.REPOSITORY_NAME;
+            OptionSpec option = OptionSpec.builder(s.flag())
+                    .paramLabel(s == Settings.TARGET_NAME || s == Settings.REPOSITORY_NAME ? "NAME" : "VALUE")
+                    .type(String.class)
+                    .description(s.description())
+                    .hidden(!visible)
+                    .scopeType(ScopeType.INHERIT)
+                    .setter(new CommandLine.Model.ISetter() {
+                        @Override
+                        @SuppressWarnings("unchecked")
+                        public <T> T set(T value) {
+                            return (T) into.put(s, (String) value);
+                        }
+                    })
+                    .build();
+            spec.addOption(option);
+        }
+    }
+
+    private static int handle(Exception ex, CommandLine commandLine, boolean debug) {
+        PrintWriter err = commandLine.getErr();
+        if (ex instanceof PgnestException pe) {
+            err.println("error: " + pe.getMessage());
+            if (debug && pe.getCause() != null) {
+                pe.printStackTrace(err);
+            }
+            err.flush();
+            return pe.exitCode().status();
+        }
+        err.println("error: unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
+                + (debug ? "" : " (rerun with --debug for the stack trace)"));
+        if (debug) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCode.FAILURE.status();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = PgnestCommand.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"pgnest " + p.getProperty("version", "unknown"),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.pgnest.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void helpListsTheSubcommandsAndExitCodes() {
+        CliRun r = CliRun.run(Map.of(), dir, "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("Commands:").contains("config").contains("2  usage or configuration error");
+    }
+
+    @Test
+    void showAsJsonRedactsEverySecretAndNamesSources() throws Exception {
+        Files.writeString(dir.resolve("pgnest.yml"), """
+                targets:
+                  prod:
+                    url: postgresql://app:url-secret@db:5432/babynest
+                    password: file-secret
+                repositories:
+                  main:
+                    s3:
+                      bucket: babynest-backups
+                      access-key-id: AKIAEXAMPLE
+                """);
+        CliRun r = CliRun.run(Map.of("PGNEST_S3_SECRET_ACCESS_KEY", "env-secret-key"), dir, "config", "show", "--output", "json");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).doesNotContain("url-secret", "file-secret", "env-secret-key");
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertThat(json.at("/selectedTarget").asText()).isEqualTo("prod");
+        assertThat(json.at("/targets/prod/url/value").asText()).isEqualTo("postgresql://app:***@db:5432/babynest");
+        assertThat(json.at("/targets/prod/password/value").asText()).isEqualTo("***");
+        assertThat(json.at("/repositories/main/s3.secret-access-key/value").asText()).isEqualTo("***");
+        assertThat(json.at("/repositories/main/s3.secret-access-key/source").asText()).isEqualTo("env PGNEST_S3_SECRET_ACCESS_KEY");
+        assertThat(json.at("/repositories/main/s3.bucket/value").asText()).isEqualTo("babynest-backups");
+        assertThat(json.at("/repositories/main/s3.bucket/source").asText()).startsWith("file ");
+    }
+
+    @Test
+    void flagsOverrideEnvironmentOnAnySubcommand() {
+        CliRun r = CliRun.run(Map.of("PGNEST_S3_BUCKET", "from-env"), dir, "config", "show", "--s3-bucket", "from-flag");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).containsPattern("s3\\.bucket\\s+from-flag\\s+\\(flag --s3-bucket\\)");
+    }
+
+    @Test
+    void missingRequiredSettingExitsTwoNamingTheSettingAndTheFix() {
+        CliRun r = CliRun.run(Map.of("DATABASE_URL", "postgresql://app@db/app"), dir, "config", "check");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo(
+                "error: PGNEST_S3_BUCKET is not set: set it, pass --s3-bucket, or add repositories.default.s3.bucket to pgnest.yml");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void completeConfigurationChecksOk() {
+        CliRun r = CliRun.run(Map.of("DATABASE_URL", "postgresql://app:pw@db/app", "PGNEST_REPO_TYPE", "fs",
+                "PGNEST_REPO_PATH", "/var/backups/pgnest"), dir, "config", "check", "-o", "json");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("\"location\" : \"/var/backups/pgnest\"").doesNotContain(":pw@");
+    }
+
+    @Test
+    void unknownOptionIsOneLineAndExitsTwo() {
+        CliRun r = CliRun.run(Map.of(), dir, "config", "show", "--bogus");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("error: Unknown option: '--bogus': see 'pgnest config show --help'");
+    }
+
+    @Test
+    void badValueInConfigFileExitsTwo() throws Exception {
+        Files.writeString(dir.resolve("pgnest.yml"), "log:\n  level: loud\n");
+        CliRun r = CliRun.run(Map.of(), dir, "config", "show");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("error: invalid log.level from log.level in ").contains("'loud' is not one of error, warn, info, debug");
+    }
+}

@@ -1,0 +1,82 @@
+package dev.pgnest.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The effective configuration: globals, every target and repository of pgnest.yml, and which
+ * target and repository this command works on. Environment variables and flags apply to the
+ * selected target and repository only.
+ */
+public final class PgnestConfig {
+    private final Path file;
+    private final SettingValues global;
+    private final Map<String, SettingValues> targets;
+    private final Map<String, SettingValues> repositories;
+    private final Selection targetSelection;
+    private final Selection repositorySelection;
+
+    /** The chosen name, or why none could be chosen (reported only when it is needed). */
+    record Selection(String name, PgnestException problem) {
+    }
+
+    PgnestConfig(Path file, SettingValues global, Map<String, SettingValues> targets,
+                 Map<String, SettingValues> repositories, Selection targetSelection, Selection repositorySelection) {
+        this.file = file;
+        this.global = global;
+        this.targets = targets;
+        this.repositories = repositories;
+        this.targetSelection = targetSelection;
+        this.repositorySelection = repositorySelection;
+    }
+
+    /** The pgnest.yml that was read, if any. */
+    public Optional<Path> file() {
+        return Optional.ofNullable(file);
+    }
+
+    public SettingValues global() {
+        return global;
+    }
+
+    /** The selected target; a configuration error when the selection is ambiguous or unknown. */
+    public SettingValues target() {
+        if (targetSelection.problem() != null) {
+            throw targetSelection.problem();
+        }
+        return targets.get(targetSelection.name());
+    }
+
+    /** The selected repository; a configuration error when the selection is ambiguous or unknown. */
+    public SettingValues repository() {
+        if (repositorySelection.problem() != null) {
+            throw repositorySelection.problem();
+        }
+        return repositories.get(repositorySelection.name());
+    }
+
+    public Optional<String> selectedTargetName() {
+        return Optional.ofNullable(targetSelection.problem() == null ? targetSelection.name() : null);
+    }
+
+    public Optional<String> selectedRepositoryName() {
+        return Optional.ofNullable(repositorySelection.problem() == null ? repositorySelection.name() : null);
+    }
+
+    /** All targets: those of pgnest.yml plus the selected one. */
+    public Map<String, SettingValues> targets() {
+        return targets;
+    }
+
+    public Map<String, SettingValues> repositories() {
+        return repositories;
+    }
+
+    /** How to connect to the selected target; fails naming the setting when the URL is missing. */
+    public DatabaseConnection connection() {
+        SettingValues t = target();
+        return DatabaseConnection.parse(t.require(Settings.DATABASE_URL),
+                t.get(Settings.DB_USER).orElse(null), t.get(Settings.DB_PASSWORD).orElse(null));
+    }
+}

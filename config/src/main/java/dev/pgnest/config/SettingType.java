@@ -1,0 +1,196 @@
+package dev.pgnest.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * How a setting's text (from pgnest.yml, the environment or a flag) becomes a typed value,
+ * and how the value is shown again by {@code config show}.
+ */
+public sealed interface SettingType<T> {
+
+    /** Parses the raw text; throws IllegalArgumentException with a reason the user can act on. */
+    T parse(String raw);
+
+    /** What kind of value this is, for messages and the README reference. */
+    String describe();
+
+    /** The value as shown to the operator, secrets inside it (a URL's password) masked. */
+    default String display(T value) {
+        return String.valueOf(value);
+    }
+
+    SettingType<String> STRING = new Text();
+    SettingType<Integer> INT = new Int(Integer.MIN_VALUE, Integer.MAX_VALUE);
+    SettingType<Boolean> BOOL = new Bool();
+    SettingType<Path> PATH = new FilePath();
+    SettingType<Duration> DURATION = new Span();
+    SettingType<List<String>> LIST = new StringList();
+    SettingType<String> DATABASE_URL = new DatabaseUrlText();
+
+    static SettingType<Integer> intRange(int min, int max) {
+        return new Int(min, max);
+    }
+
+    static SettingType<String> oneOf(String... choices) {
+        return new Choice(List.of(choices));
+    }
+
+    record Text() implements SettingType<String> {
+        public String parse(String raw) {
+            return raw;
+        }
+
+        public String describe() {
+            return "text";
+        }
+    }
+
+    record Int(int min, int max) implements SettingType<Integer> {
+        public Integer parse(String raw) {
+            int v;
+            try {
+                v = Integer.parseInt(raw.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + raw + "' is not a whole number");
+            }
+            if (v < min || v > max) {
+                throw new IllegalArgumentException(v + " is outside " + min + ".." + max);
+            }
+            return v;
+        }
+
+        public String describe() {
+            return min == Integer.MIN_VALUE ? "integer" : "integer " + min + ".." + max;
+        }
+    }
+
+    record Bool() implements SettingType<Boolean> {
+        public Boolean parse(String raw) {
+            switch (raw.trim().toLowerCase(Locale.ROOT)) {
+                case "true", "yes", "on", "1":
+                    return true;
+                case "false", "no", "off", "0":
+                    return false;
+                default:
+                    throw new IllegalArgumentException("'" + raw + "' is not true or false");
+            }
+        }
+
+        public String describe() {
+            return "true|false";
+        }
+    }
+
+    record FilePath() implements SettingType<Path> {
+        public Path parse(String raw) {
+            if (raw.isBlank()) {
+                throw new IllegalArgumentException("an empty path");
+            }
+            String expanded = raw.startsWith("~/") ? System.getProperty("user.home") + raw.substring(1) : raw;
+            return Path.of(expanded);
+        }
+
+        public String describe() {
+            return "path";
+        }
+    }
+
+    /** Durations as operators write them: 30s, 15m, 2h, 7d (or ISO-8601 PT15M). */
+    record Span() implements SettingType<Duration> {
+        public Duration parse(String raw) {
+            String s = raw.trim().toLowerCase(Locale.ROOT);
+            try {
+                if (s.startsWith("p")) {
+                    return Duration.parse(s.toUpperCase(Locale.ROOT));
+                }
+                long n = Long.parseLong(s.substring(0, s.length() - 1));
+                switch (s.charAt(s.length() - 1)) {
+                    case 's': return Duration.ofSeconds(n);
+                    case 'm': return Duration.ofMinutes(n);
+                    case 'h': return Duration.ofHours(n);
+                    case 'd': return Duration.ofDays(n);
+                    default: break;
+                }
+            } catch (RuntimeException e) {
+                // fall through to the one message below
+            }
+            throw new IllegalArgumentException("'" + raw + "' is not a duration like 30s, 15m, 2h or 7d");
+        }
+
+        public String describe() {
+            return "duration (30s, 15m, 2h, 7d)";
+        }
+
+        public String display(Duration value) {
+            long s = value.getSeconds();
+            if (s % 86400 == 0) return s / 86400 + "d";
+            if (s % 3600 == 0) return s / 3600 + "h";
+            if (s % 60 == 0) return s / 60 + "m";
+            return s + "s";
+        }
+    }
+
+    /** A list: a YAML sequence in the file, comma-separated in the environment and flags. */
+    record StringList() implements SettingType<List<String>> {
+        public List<String> parse(String raw) {
+            return Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        }
+
+        public String describe() {
+            return "list (comma-separated)";
+        }
+
+        public String display(List<String> value) {
+            return String.join(",", value);
+        }
+    }
+
+    record Choice(List<String> choices) implements SettingType<String> {
+        public String parse(String raw) {
+            String v = raw.trim();
+            for (String c : choices) {
+                if (c.equalsIgnoreCase(v)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("'" + raw + "' is not one of " + String.join(", ", choices));
+        }
+
+        public String describe() {
+            return choices.stream().collect(Collectors.joining("|"));
+        }
+    }
+
+    /**
+     * A PostgreSQL URL as Prisma users write DATABASE_URL ({@code postgresql://user:pw@host:5432/db})
+     * or a JDBC URL. Checked for shape here; {@link DatabaseConnection} takes it apart.
+     */
+    record DatabaseUrlText() implements SettingType<String> {
+        public String parse(String raw) {
+            String v = raw.trim();
+            if (!(v.startsWith("postgres://") || v.startsWith("postgresql://") || v.startsWith("jdbc:postgresql:"))) {
+                throw new IllegalArgumentException("it does not start with postgresql://, postgres:// or jdbc:postgresql:");
+            }
+            try {
+                URI.create(v.startsWith("jdbc:") ? v.substring(5) : v);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("it is not a valid URL (percent-encode special characters in the password)");
+            }
+            return v;
+        }
+
+        public String describe() {
+            return "postgresql://user[:password]@host[:port]/database[?sslmode=…]";
+        }
+
+        public String display(String value) {
+            return DatabaseConnection.redact(value);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.pgnest.config;
+
+import static dev.pgnest.config.Scope.GLOBAL;
+import static dev.pgnest.config.Scope.REPOSITORY;
+import static dev.pgnest.config.Scope.TARGET;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every pgnest setting, declared once. Add a setting here and it is parsed from pgnest.yml,
+ * the environment and flags, validated, shown by {@code pgnest config show} and listed in
+ * README's configuration reference (a test fails until README is regenerated).
+ */
+public final class Settings {
+    private Settings() {
+    }
+
+    // ---- global -------------------------------------------------------------------------
+
+    public static final Setting<String> TARGET_NAME = Setting.define(GLOBAL, "target", SettingType.STRING)
+            .flag("--target").defaultText("the only target in pgnest.yml, else \"default\"")
+            .describe("Which target (database) a command works on.");
+
+    public static final Setting<String> REPOSITORY_NAME = Setting.define(GLOBAL, "repository", SettingType.STRING)
+            .flag("--repo").defaultText("the only repository in pgnest.yml, else \"default\"")
+            .describe("Which repository (backup storage) a command works on.");
+
+    public static final Setting<Path> PG_BIN_DIR = Setting.define(GLOBAL, "pg.bin-dir", SettingType.PATH)
+            .defaultText("newest /usr/lib/postgresql/<major>/bin, else PATH")
+            .describe("Directory of the PostgreSQL client and server programs (pg_dump, pg_restore, pg_ctl…).");
+
+    public static final Setting<String> LOG_LEVEL = Setting.define(GLOBAL, "log.level", SettingType.oneOf("error", "warn", "info", "debug"))
+            .defaultValue("info")
+            .describe("How much pgnest logs to stderr.");
+
+    // ---- target: a database pgnest looks after ------------------------------------------
+
+    public static final Setting<String> DATABASE_URL = Setting.define(TARGET, "url", SettingType.DATABASE_URL)
+            .env("PGNEST_DATABASE_URL", "DATABASE_URL").flag("--database-url")
+            .describe("Connection URL of the target database, as Prisma's DATABASE_URL: postgresql://user@host:5432/db. "
+                    + "A password inside it is accepted but prefer PGNEST_DB_PASSWORD.");
+
+    public static final Setting<String> DB_USER = Setting.define(TARGET, "user", SettingType.STRING)
+            .env("PGNEST_DB_USER").flag("--db-user")
+            .defaultText("the user in the URL")
+            .describe("Database user; overrides the user in the URL.");
+
+    public static final Setting<String> DB_PASSWORD = Setting.define(TARGET, "password", SettingType.STRING)
+            .env("PGNEST_DB_PASSWORD", "PGPASSWORD").secret()
+            .defaultText("the password in the URL")
+            .describe("Database password; overrides the password in the URL. Never shown, never passed on a command line.");
+
+    public static final Setting<Boolean> PROTECTED = Setting.define(TARGET, "protected", SettingType.BOOL)
+            .defaultValue(false)
+            .describe("A production target: snapshot before migrations, refuse destructive commands without --force.");
+
+    // ---- repository: where backups and WAL are stored -----------------------------------
+
+    public static final Setting<String> REPO_TYPE = Setting.define(REPOSITORY, "type", SettingType.oneOf("s3", "fs"))
+            .env("PGNEST_REPO_TYPE").flag("--repo-type").defaultValue("s3")
+            .describe("Storage kind: s3 (any S3-compatible store) or fs (a local or mounted directory).");
+
+    public static final Setting<Path> REPO_PATH = Setting.define(REPOSITORY, "path", SettingType.PATH)
+            .env("PGNEST_REPO_PATH").flag("--repo-path")
+            .describe("Directory of an fs repository.");
+
+    public static final Setting<String> S3_BUCKET = Setting.define(REPOSITORY, "s3.bucket", SettingType.STRING)
+            .describe("Bucket of an s3 repository.");
+
+    public static final Setting<String> S3_PREFIX = Setting.define(REPOSITORY, "s3.prefix", SettingType.STRING)
+            .defaultValue("pgnest")
+            .describe("Key prefix inside the bucket, so one bucket can hold several repositories.");
+
+    public static final Setting<String> S3_ENDPOINT = Setting.define(REPOSITORY, "s3.endpoint", SettingType.STRING)
+            .defaultText("AWS S3 for the region")
+            .describe("Endpoint URL of an S3-compatible store (MinIO, Ceph, R2…), e.g. https://minio.internal:9000.");
+
+    public static final Setting<String> S3_REGION = Setting.define(REPOSITORY, "s3.region", SettingType.STRING)
+            .env("PGNEST_S3_REGION", "AWS_REGION").defaultValue("us-east-1")
+            .describe("Region of the bucket.");
+
+    public static final Setting<String> S3_ACCESS_KEY_ID = Setting.define(REPOSITORY, "s3.access-key-id", SettingType.STRING)
+            .env("PGNEST_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID").flag(null)
+            .defaultText("the AWS default credential chain")
+            .describe("Access key id; when unset, the AWS default credential chain (profile, instance role…) is used.");
+
+    public static final Setting<String> S3_SECRET_ACCESS_KEY = Setting.define(REPOSITORY, "s3.secret-access-key", SettingType.STRING)
+            .env("PGNEST_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY").secret()
+            .describe("Secret access key belonging to s3.access-key-id. Never shown.");
+
+    public static final Setting<Boolean> S3_PATH_STYLE = Setting.define(REPOSITORY, "s3.path-style", SettingType.BOOL)
+            .defaultValue(true)
+            .describe("Path-style addressing (endpoint/bucket/key), which most S3-compatible stores need.");
+
+    public static final Setting<String> S3_SSE = Setting.define(REPOSITORY, "s3.sse", SettingType.oneOf("none", "AES256", "aws:kms"))
+            .defaultValue("none")
+            .describe("Server-side encryption requested for every object.");
+
+    public static final Setting<String> S3_STORAGE_CLASS = Setting.define(REPOSITORY, "s3.storage-class", SettingType.STRING)
+            .defaultValue("STANDARD")
+            .describe("Storage class of new objects (STANDARD, STANDARD_IA…).");
+
+    public static final Setting<String> COMPRESSION = Setting.define(REPOSITORY, "compression", SettingType.oneOf("zstd", "gzip", "none"))
+            .defaultValue("zstd")
+            .describe("Compression of backups and WAL.");
+
+    public static final Setting<Integer> COMPRESSION_LEVEL = Setting.define(REPOSITORY, "compression-level", SettingType.intRange(1, 19))
+            .defaultValue(3)
+            .describe("Compression level (zstd 1-19, gzip 1-9).");
+
+    public static final List<Setting<?>> ALL = List.of(
+            TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, LOG_LEVEL,
+            DATABASE_URL, DB_USER, DB_PASSWORD, PROTECTED,
+            REPO_TYPE, REPO_PATH, S3_BUCKET, S3_PREFIX, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID,
+            S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS, COMPRESSION, COMPRESSION_LEVEL);
+
+    public static List<Setting<?>> inScope(Scope scope) {
+        return ALL.stream().filter(s -> s.scope() == scope).toList();
+    }
+
+    public static Optional<Setting<?>> byKey(Scope scope, String key) {
+        return ALL.stream().filter(s -> s.scope() == scope && s.key().equals(key)).findFirst();
+    }
+
+    public static Optional<Setting<?>> byFlag(String flag) {
+        return ALL.stream().filter(s -> flag.equals(s.flag())).findFirst();
+    }
+}
