@@ -24,11 +24,7 @@ final class MigrationTestSupport {
         this.pg = pg;
         this.dir = dir;
         this.database = "m" + COUNTER.incrementAndGet();
-        try {
-            pg.createDatabase(database);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        pg.createDatabase(database);
     }
 
     DatabaseTarget target(Environment environment) {

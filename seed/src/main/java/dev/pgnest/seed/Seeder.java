@@ -22,7 +22,7 @@ import org.postgresql.PGConnection;
  * run and machine. Every value comes from a random stream seeded by a fixed constant and the
  * table, or from a pure function of a row's id (a baby's creator and birth date), so the
  * generator keeps no state between tables and holds nothing in memory. Rows go to the
- * server through COPY as they are generated. Scale 1 is about 1 M rows (~100 MB on disk);
+ * server through COPY as they are generated. Scale 1 is about 1 M rows (~150 MB on disk with indexes, ~20 s to load);
  * fractional scales make small data sets for tests.
  */
 public final class Seeder {
@@ -67,7 +67,7 @@ public final class Seeder {
     public Seeder(double scale) {
         if (!(scale > 0) || scale > MAX_SCALE) {
             throw new PgnestException(ErrorKind.USAGE, "seed scale " + scale + " is out of range",
-                    "give a scale above 0 and at most " + (long) MAX_SCALE + " (1 is about 100 MB)");
+                    "give a scale above 0 and at most " + (long) MAX_SCALE + " (1 is about 150 MB)");
         }
         this.scale = scale;
         this.users = count(20_000);
