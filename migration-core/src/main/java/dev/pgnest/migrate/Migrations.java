@@ -74,8 +74,20 @@ public final class Migrations {
      * {@code allowUnsafe}.
      */
     public DeployReport deploy(DeployOptions options) {
+        return deploy(options, null);
+    }
+
+    /**
+     * Like {@link #deploy(DeployOptions)}, but stops after {@code version} (all pending
+     * migrations when null). Drift detection builds its shadow database with it.
+     */
+    public DeployReport deployUpTo(String version, DeployOptions options) {
+        return deploy(options, version);
+    }
+
+    private DeployReport deploy(DeployOptions options, String targetVersion) {
         DatabaseTarget target = settings.target();
-        MigrationInfoService info = flyway(() -> configure().load().info());
+        MigrationInfoService info = flyway(() -> configure(targetVersion).load().info());
         String before = currentVersion(info);
         failIfFailedMigrationRecorded(info);
         List<PlannedMigration> plan = new ArrayList<>();
@@ -107,7 +119,7 @@ public final class Migrations {
 
         SnapshotCallback snapshot = target.environment() == Environment.PROTECTED
                 ? new SnapshotCallback(options.hook(), target, before) : null;
-        FluentConfiguration config = configure();
+        FluentConfiguration config = configure(targetVersion);
         if (snapshot != null) {
             config.callbacks(snapshot);
         }
@@ -472,6 +484,17 @@ public final class Migrations {
      * targets marked {@link Environment#DEVELOPMENT}, and only with {@code force}.
      */
     public ResetReport reset(boolean force) {
+        List<String> cleaned = clean(force);
+        // A fresh, empty database: nothing to lock against, so lint findings are reported, not enforced.
+        DeployReport deploy = deploy(new DeployOptions(false, true, PreMigrationHook.NONE));
+        return new ResetReport(settings.target().name(), cleaned, deploy);
+    }
+
+    /**
+     * Drops every object in the managed schemas, history included. Same guard as
+     * {@link #reset(boolean)}; returns the schemas emptied.
+     */
+    public List<String> clean(boolean force) {
         DatabaseTarget target = settings.target();
         if (target.environment() != Environment.DEVELOPMENT) {
             throw new PgnestException(ErrorKind.USAGE, "refusing to reset target " + target.name()
@@ -487,15 +510,17 @@ public final class Migrations {
         if (clean.schemasCleaned != null) {
             cleaned.addAll(clean.schemasCleaned);
         }
-        // A fresh, empty database: nothing to lock against, so lint findings are reported, not enforced.
-        DeployReport deploy = deploy(new DeployOptions(false, true, PreMigrationHook.NONE));
-        return new ResetReport(target.name(), cleaned, deploy);
+        return cleaned;
     }
 
     // ---------------------------------------------------------------------------------------
     // plumbing
 
     FluentConfiguration configure() {
+        return configure(null);
+    }
+
+    private FluentConfiguration configure(String targetVersion) {
         DatabaseTarget t = settings.target();
         Map<String, String> props = new LinkedHashMap<>();
         // Session-level advisory lock: with the default transaction-level one, a migration
@@ -518,6 +543,9 @@ public final class Migrations {
         if (!settings.schemas().isEmpty()) {
             c.schemas(settings.schemas().toArray(String[]::new));
         }
+        if (targetVersion != null) {
+            c.target(targetVersion);
+        }
         return c;
     }
 
@@ -526,7 +554,8 @@ public final class Migrations {
         return context != null ? context : Migrations.class.getClassLoader();
     }
 
-    Connection connect() throws SQLException {
+    /** A connection to the target, for callers that inspect it (drift); the caller closes it. */
+    public Connection connect() throws SQLException {
         DatabaseTarget t = settings.target();
         Properties props = new Properties();
         if (t.user() != null) {
@@ -617,7 +646,7 @@ public final class Migrations {
         return status.name().toLowerCase().replace('_', ' ');
     }
 
-    static String redactedUrl(String url) {
+    public static String redactedUrl(String url) {
         int q = url.indexOf('?');
         return q < 0 ? url : url.substring(0, q);
     }
@@ -632,7 +661,7 @@ public final class Migrations {
         return message;
     }
 
-    static String firstLine(String message) {
+    public static String firstLine(String message) {
         if (message == null) {
             return "unknown error";
         }
