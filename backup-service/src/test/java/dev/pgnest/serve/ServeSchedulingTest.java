@@ -37,7 +37,7 @@ class ServeSchedulingTest {
 
     @Test
     void aCronFireProducesABackupInTheRepository() throws Exception {
-        Instant first = ServeFixture.nextSecondAfter(Duration.ofSeconds(1));
+        Instant first = ServeFixture.nextSecondAfter(Duration.ofSeconds(4));
         try (BackupService service = BackupService.builder(fx.newJobStore())
                 .instanceId("solo")
                 .schedulerOptions(ServeFixture.fastOptions())
@@ -134,7 +134,7 @@ class ServeSchedulingTest {
             }
             return fx.backupJob().run(ctx);
         };
-        Instant fire = ServeFixture.nextSecondAfter(Duration.ofSeconds(1));
+        Instant fire = ServeFixture.nextSecondAfter(Duration.ofSeconds(4));
         Schedule once = Schedule.of("shutdown", JobKind.LOGICAL, "* * * * * ?").between(fire, fire.plusMillis(500));
         BackupService stopping = BackupService.builder(store).instanceId("stopping")
                 .schedulerOptions(ServeFixture.fastOptions()).shutdownTimeout(Duration.ofSeconds(1))
