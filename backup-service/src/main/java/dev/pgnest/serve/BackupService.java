@@ -110,6 +110,14 @@ public final class BackupService implements AutoCloseable {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("already started");
         }
+        for (Schedule s : b.schedules) {
+            if (!jobs.containsKey(s.kind())) {
+                closed.countDown();
+                throw new PgnestException(ErrorKind.CONFIG, "schedule." + s.kind().id() + " of target " + s.target()
+                        + " is set, but this pgnest cannot run a " + s.kind().label() + " yet",
+                        "remove schedule." + s.kind().id() + " from target " + s.target());
+            }
+        }
         try {
             db = JobStoreDatabase.open(b.jobStore, b.options.threads() + 4);
             history = new JobHistory(db.dataSource());
