@@ -46,7 +46,7 @@ public final class JobStoreDatabase implements AutoCloseable {
         cfg.setMaximumPoolSize(poolSize);
         cfg.setMinimumIdle(1);
         // Quartz manages its own transactions (JobStoreTX): it sets autocommit itself
-        cfg.setConnectionTimeout(10_000);
+        cfg.setConnectionTimeout(5_000);
         cfg.setInitializationFailTimeout(-1);
         cfg.addDataSourceProperty("ApplicationName", "pgnest serve");
         cfg.addDataSourceProperty("connectTimeout", "10");
