@@ -51,6 +51,13 @@ public final class ServeCommand implements Runnable {
     public void run() {
         PgnestConfig config = PgnestCommand.of(spec).config();
         BackupService service = build(config);
+        // a fresh deployment (compose, a new bucket) starts with an empty location: make it a
+        // repository; an existing one is only checked, anything else is refused
+        try (Storage s = RepositorySettings.storage(config.repository()).open()) {
+            if (Repository.init(s)) {
+                spec.commandLine().getOut().println("created a new pgnest repository at " + Repository.open(s).location());
+            }
+        }
         service.start();
         PrintWriter out = spec.commandLine().getOut();
         out.println("pgnest serve " + service.instanceId() + " running"
