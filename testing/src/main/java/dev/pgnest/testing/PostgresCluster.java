@@ -116,7 +116,14 @@ public final class PostgresCluster implements AutoCloseable {
         this.socketDir = workDir.resolve("s");
         this.logFile = workDir.resolve("postgres.log");
         this.password = builder.password != null ? builder.password : randomPassword();
-        this.settings = Collections.unmodifiableMap(new LinkedHashMap<>(builder.settings));
+        Map<String, String> effective = new LinkedHashMap<>();
+        if (ownsDataDir) {
+            // not for existing data dirs: a restored standby needs max_connections etc. at least
+            // as high as its primary's, so it keeps what its configuration says
+            effective.putAll(Builder.DEFAULTS);
+        }
+        effective.putAll(builder.settings);
+        this.settings = Collections.unmodifiableMap(effective);
         // an existing data dir may carry another cluster's postgresql.conf (a restore);
         // postgresql.auto.conf is read last, so our port and socket dir win there
         this.harnessConf = dataDir.resolve(ownsDataDir ? "postgresql.conf" : "postgresql.auto.conf");
@@ -140,10 +147,13 @@ public final class PostgresCluster implements AutoCloseable {
         private Path existingDataDir;
         private String password;
 
+        /** Small and quick for fresh clusters; fsync stays on (crash tests need it). */
+        static final Map<String, String> DEFAULTS = Map.of(
+                "max_connections", "50",
+                "shared_buffers", "32MB",
+                "log_line_prefix", "%m [%p] ");
+
         private Builder() {
-            settings.put("max_connections", "50");
-            settings.put("shared_buffers", "32MB");
-            settings.put("log_line_prefix", "%m [%p] ");
         }
 
         /** Directory with initdb, pg_ctl and postgres (e.g. zonky binaries of another major). */
@@ -210,12 +220,16 @@ public final class PostgresCluster implements AutoCloseable {
             PostgresCluster cluster = new PostgresCluster(this, workDir, mode);
             Cleanup.register(cluster);
             try {
+                Cleanup.markOwned(workDir, cluster.dataDir);
                 cluster.prepareOwnership();
                 if (existingDataDir == null) {
                     cluster.initdb(initdbArguments);
                 }
                 cluster.startWithFreePort();
                 return cluster;
+            } catch (IOException e) {
+                cluster.close();
+                throw new UncheckedIOException("cannot write to " + workDir, e);
             } catch (RuntimeException | Error e) {
                 try {
                     cluster.close();
@@ -278,8 +292,18 @@ public final class PostgresCluster implements AutoCloseable {
         return runAs;
     }
 
+    /** The settings written to the configuration file (defaults and the builder's), not the harness-owned ones. */
     public Map<String, String> settings() {
         return settings;
+    }
+
+    /** The major version of the data directory (PG_VERSION), e.g. 15. */
+    public int majorVersion() {
+        try {
+            return Integer.parseInt(Files.readString(dataDir.resolve("PG_VERSION"), StandardCharsets.UTF_8).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot read " + dataDir.resolve("PG_VERSION"), e);
+        }
     }
 
     /** PID of the running postmaster, or -1 when stopped. */
@@ -433,7 +457,7 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /** Starts a stopped cluster again (same data dir and port). */
-    public void start() {
+    public synchronized void start() {
         ensureOpen();
         if (running) {
             return;
@@ -443,7 +467,7 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /** Clean shutdown ({@code -m fast}: checkpoint), files kept; {@link #start()} brings it back. */
-    public void stop() {
+    public synchronized void stop() {
         stop("fast");
     }
 
@@ -451,11 +475,11 @@ public final class PostgresCluster implements AutoCloseable {
      * Crash: {@code -m immediate} (no shutdown checkpoint, the next start runs crash recovery),
      * files kept.
      */
-    public void crash() {
+    public synchronized void crash() {
         stop("immediate");
     }
 
-    public void restart() {
+    public synchronized void restart() {
         stop();
         start();
     }
@@ -602,7 +626,9 @@ public final class PostgresCluster implements AutoCloseable {
         SQLException last = null;
         while (System.nanoTime() < deadline) {
             try (Connection c = connect()) {
-                return;
+                if (c.isValid(5)) {
+                    return;
+                }
             } catch (SQLException e) {
                 last = e;
                 sleep(100);
@@ -868,6 +894,7 @@ public final class PostgresCluster implements AutoCloseable {
         if (base.toAbsolutePath().toString().length() > 60) {
             base = Path.of("/tmp");
         }
+        Cleanup.sweepOrphans(base, "pgnest-pg-");
         try {
             return Files.createTempDirectory(base, "pgnest-pg-").toAbsolutePath();
         } catch (IOException e) {

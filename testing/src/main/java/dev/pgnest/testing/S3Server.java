@@ -46,7 +46,7 @@ public final class S3Server implements AutoCloseable {
     private final S3Proxy proxy;
     private final BlobStore blobStore;
     private final Path baseDir;
-    private final boolean deleteBaseDir;
+    private final Path deleteOnClose;
     private final String accessKeyId;
     private final String secretAccessKey;
     private final URI endpoint;
@@ -54,26 +54,42 @@ public final class S3Server implements AutoCloseable {
     private S3Client client;
     private boolean closed;
 
-    private S3Server(S3Proxy proxy, BlobStore blobStore, Path baseDir, boolean deleteBaseDir,
+    private S3Server(S3Proxy proxy, BlobStore blobStore, Path baseDir, Path deleteOnClose,
                      String accessKeyId, String secretAccessKey, URI endpoint) {
         this.proxy = proxy;
         this.blobStore = blobStore;
         this.baseDir = baseDir;
-        this.deleteBaseDir = deleteBaseDir;
+        this.deleteOnClose = deleteOnClose;
         this.accessKeyId = accessKeyId;
         this.secretAccessKey = secretAccessKey;
         this.endpoint = endpoint;
     }
 
-    /** A server whose objects live only as long as it does (temp dir, deleted on close). */
+    /**
+     * A server whose objects live in memory (S3Proxy's {@code transient-nio2}) and vanish with
+     * it. Fast; mind the heap with large objects, see {@link #startOnTempDirectory()}.
+     */
     public static S3Server start() {
-        Path dir;
+        return start("transient-nio2", null, null);
+    }
+
+    /**
+     * A server storing objects on disk under a {@code pgnest-s3-*} temp dir that is deleted on
+     * close: for tests that move more data than the heap should hold.
+     */
+    public static S3Server startOnTempDirectory() {
+        Path workDir;
+        Path store;
         try {
-            dir = Files.createTempDirectory("pgnest-s3-");
+            Path base = Path.of(System.getProperty("java.io.tmpdir"));
+            Cleanup.sweepOrphans(base, "pgnest-s3-");
+            workDir = Files.createTempDirectory(base, "pgnest-s3-");
+            store = Files.createDirectory(workDir.resolve("store"));
+            Cleanup.markOwned(workDir, store);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temp dir for S3Proxy", e);
         }
-        return start("transient-nio2", dir, true);
+        return start("filesystem-nio2", store, workDir);
     }
 
     /**
@@ -86,15 +102,18 @@ public final class S3Server implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + directory, e);
         }
-        return start("filesystem-nio2", directory, false);
+        return start("filesystem-nio2", directory, null);
     }
 
-    private static S3Server start(String provider, Path dir, boolean deleteDir) {
+    /** {@code dir}: where a filesystem store lives; {@code deleteOnClose}: a temp dir to delete, or null. */
+    private static S3Server start(String provider, Path dir, Path deleteOnClose) {
         QuietLogs.apply();
         String accessKeyId = "AK" + randomToken(18).toUpperCase(java.util.Locale.ROOT);
         String secretAccessKey = randomToken(40);
         Properties properties = new Properties();
-        properties.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
+        if (dir != null) {
+            properties.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
+        }
         properties.setProperty("jclouds.identity", accessKeyId);
         properties.setProperty("jclouds.credential", secretAccessKey);
         BlobStore blobStore = null;
@@ -116,15 +135,13 @@ public final class S3Server implements AutoCloseable {
                 }
                 Thread.sleep(10);
             }
-            S3Server server = new S3Server(proxy, blobStore, dir, deleteDir, accessKeyId, secretAccessKey,
+            S3Server server = new S3Server(proxy, blobStore, dir, deleteOnClose, accessKeyId, secretAccessKey,
                     URI.create("http://" + HOST + ":" + proxy.getPort()));
             Cleanup.register(server);
             return server;
         } catch (Exception e) {
             stopQuietly(proxy, blobStore, e);
-            if (deleteDir) {
-                Cleanup.deleteRecursively(dir);
-            }
+            Cleanup.deleteRecursively(deleteOnClose);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -153,9 +170,9 @@ public final class S3Server implements AutoCloseable {
         return endpoint.getPort();
     }
 
-    /** Where the objects live on disk (transient: a temp dir deleted on close). */
-    public Path baseDir() {
-        return baseDir;
+    /** Where the objects live on disk; empty for the in-memory server of {@link #start()}. */
+    public java.util.Optional<Path> baseDir() {
+        return java.util.Optional.ofNullable(baseDir);
     }
 
     /** A shared client (path-style, static credentials), closed with the server. */
@@ -205,11 +222,9 @@ public final class S3Server implements AutoCloseable {
         clients.clear();
         RuntimeException failure = new IllegalStateException("S3Proxy at " + endpoint + " did not stop cleanly");
         stopQuietly(proxy, blobStore, failure);
-        if (deleteBaseDir) {
-            List<String> left = Cleanup.deleteRecursively(baseDir);
-            if (!left.isEmpty()) {
-                failure.addSuppressed(new IOException("not deleted: " + left));
-            }
+        List<String> left = Cleanup.deleteRecursively(deleteOnClose);
+        if (!left.isEmpty()) {
+            failure.addSuppressed(new IOException("not deleted: " + left));
         }
         Cleanup.unregister(this);
         if (failure.getSuppressed().length > 0) {
@@ -219,7 +234,7 @@ public final class S3Server implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "S3Server[" + endpoint + ", " + baseDir + "]";
+        return "S3Server[" + endpoint + ", " + (baseDir == null ? "in memory" : baseDir) + "]";
     }
 
     private static void stopQuietly(S3Proxy proxy, BlobStore blobStore, Exception collector) {

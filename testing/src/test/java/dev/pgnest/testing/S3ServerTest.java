@@ -38,9 +38,7 @@ class S3ServerTest {
 
     @AfterAll
     static void stopServer() {
-        Path dir = s3.baseDir();
         s3.close();
-        assertThat(dir).doesNotExist();
     }
 
     @Test
@@ -121,6 +119,34 @@ class S3ServerTest {
             assertThat(second.client().getObjectAsBytes(b -> b.bucket("kept").key("manifest.json")).asUtf8String())
                     .isEqualTo("{\"id\":1}");
         }
+    }
+
+    @Test
+    void tempDirectoryServerStoresOnDiskAndDeletesItOnClose() {
+        Path store;
+        try (S3Server disk = S3Server.startOnTempDirectory()) {
+            store = disk.baseDir().orElseThrow();
+            assertThat(store.getParent().getFileName().toString()).startsWith("pgnest-s3-");
+            disk.createBucket("ondisk");
+            disk.client().putObject(b -> b.bucket("ondisk").key("a/b.txt"), RequestBody.fromString("nest"));
+            assertThat(store.resolve("ondisk")).isDirectory();
+            assertThat(disk.client().getObjectAsBytes(b -> b.bucket("ondisk").key("a/b.txt")).asUtf8String())
+                    .isEqualTo("nest");
+        }
+        assertThat(store.getParent()).doesNotExist();
+    }
+
+    @Test
+    void closedServerRefusesConnections() {
+        S3Server other = S3Server.start();
+        S3Client client = other.clientBuilder().build();
+        other.createBucket("gone");
+        other.close();
+        try (client) {
+            assertThatThrownBy(() -> client.listObjectsV2(b -> b.bucket("gone")))
+                    .isInstanceOf(software.amazon.awssdk.core.exception.SdkClientException.class);
+        }
+        assertThatThrownBy(other::client).hasMessageContaining("is closed");
     }
 
     private static List<String> keys(S3Client client, String bucket, String prefix) {

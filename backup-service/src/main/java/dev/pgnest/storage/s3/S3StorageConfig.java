@@ -1,0 +1,236 @@
+package dev.pgnest.storage.s3;
+
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.storage.Storage;
+import dev.pgnest.storage.StorageConfig;
+import java.net.URI;
+import java.util.Locale;
+
+/**
+ * An S3 (or S3-compatible) repository location and how to talk to it.
+ *
+ * @param bucket          the bucket; must exist
+ * @param prefix          key prefix inside the bucket ({@code ""} for the bucket root); no
+ *                        leading or trailing slash needed
+ * @param endpoint        custom endpoint (MinIO, Ceph, S3Proxy…); null for AWS
+ * @param region          signing region; null: the SDK's default chain, or {@code us-east-1}
+ *                        when a custom endpoint is set
+ * @param pathStyle       path-style addressing ({@code endpoint/bucket/key}), which most
+ *                        S3-compatible servers need
+ * @param accessKeyId     static credentials; null: the SDK's default chain (env, profile,
+ *                        instance role)
+ * @param secretAccessKey secret of the static credentials (never printed)
+ * @param sse             server-side encryption: null/{@code none}, {@code AES256} or
+ *                        {@code aws:kms}
+ * @param sseKmsKeyId     KMS key for {@code aws:kms}; null: the bucket's default key
+ * @param storageClass    e.g. {@code STANDARD_IA}; null: the bucket default
+ * @param partSize        multipart part size in bytes (5 MiB…5 GiB); objects smaller than one
+ *                        part are a single PUT. An object has at most 10,000 parts.
+ * @param partsInFlight   parts uploaded concurrently per object; a writer's memory is
+ *                        {@code (partsInFlight + 1) * partSize}
+ * @param maxAttempts     attempts per request (first try included) on throttling, 5xx and
+ *                        network errors, with exponential backoff and jitter
+ */
+public record S3StorageConfig(
+        String bucket,
+        String prefix,
+        URI endpoint,
+        String region,
+        boolean pathStyle,
+        String accessKeyId,
+        String secretAccessKey,
+        String sse,
+        String sseKmsKeyId,
+        String storageClass,
+        long partSize,
+        int partsInFlight,
+        int maxAttempts) implements StorageConfig {
+
+    public static final long MIB = 1024L * 1024;
+    public static final long DEFAULT_PART_SIZE = 16 * MIB;
+    public static final int DEFAULT_PARTS_IN_FLIGHT = 4;
+    public static final int DEFAULT_MAX_ATTEMPTS = 6;
+    /** S3's limits: every part but the last at least 5 MiB, at most 5 GiB, at most 10,000 parts. */
+    static final long MIN_PART_SIZE = 5 * MIB;
+    static final long MAX_PART_SIZE = 5 * 1024 * MIB;
+    static final int MAX_PARTS = 10_000;
+
+    public S3StorageConfig {
+        if (bucket == null || bucket.isBlank()) {
+            throw config("no S3 bucket is configured", "set the repository's S3 bucket");
+        }
+        prefix = normalizePrefix(prefix);
+        region = blankToNull(region);
+        accessKeyId = blankToNull(accessKeyId);
+        secretAccessKey = blankToNull(secretAccessKey);
+        sse = blankToNull(sse);
+        if (sse != null && sse.equalsIgnoreCase("none")) {
+            sse = null;
+        }
+        if (sse != null && !sse.equals("AES256") && !sse.equals("aws:kms")) {
+            throw config("unknown S3 server-side encryption '" + sse + "'",
+                    "use none, AES256 or aws:kms");
+        }
+        sseKmsKeyId = blankToNull(sseKmsKeyId);
+        if (sseKmsKeyId != null && !"aws:kms".equals(sse)) {
+            throw config("an S3 KMS key id is set but server-side encryption is not aws:kms",
+                    "set the encryption to aws:kms or remove the KMS key id");
+        }
+        storageClass = blankToNull(storageClass);
+        if (storageClass != null) {
+            storageClass = storageClass.toUpperCase(Locale.ROOT);
+        }
+        if ((accessKeyId == null) != (secretAccessKey == null)) {
+            throw config("only one of the S3 access key id and secret access key is set",
+                    "set both, or neither to use the default credential chain (environment, profile, instance role)");
+        }
+        if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+            throw config("S3 part size " + partSize + " bytes is outside S3's limits (5 MiB to 5 GiB)",
+                    "set a part size between 5 MiB and 5 GiB (default 16 MiB)");
+        }
+        if (partsInFlight < 1 || partsInFlight > 64) {
+            throw config("S3 parts in flight " + partsInFlight + " is outside 1..64",
+                    "set parts in flight between 1 and 64 (default 4)");
+        }
+        if (maxAttempts < 1 || maxAttempts > 20) {
+            throw config("S3 max attempts " + maxAttempts + " is outside 1..20",
+                    "set max attempts between 1 and 20 (default 6)");
+        }
+        if (endpoint != null && (endpoint.getScheme() == null || endpoint.getHost() == null
+                || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https")))) {
+            throw config("S3 endpoint '" + endpoint + "' is not an http(s) URL",
+                    "set the endpoint like https://s3.example.com:9000");
+        }
+    }
+
+    /** A builder with the defaults above; bucket is required. */
+    public static Builder builder(String bucket) {
+        return new Builder(bucket);
+    }
+
+    @Override
+    public Storage open() {
+        return new S3Storage(this);
+    }
+
+    @Override
+    public String describe() {
+        return "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix)
+                + (endpoint == null ? "" : " at " + endpoint);
+    }
+
+    /** The largest object this configuration can store (10,000 parts). */
+    public long maxObjectSize() {
+        return partSize * MAX_PARTS;
+    }
+
+    @Override
+    public String toString() {
+        // a record's generated toString would print the secret
+        return "S3StorageConfig[" + describe() + ", region=" + region + ", pathStyle=" + pathStyle
+                + ", accessKeyId=" + accessKeyId + ", secretAccessKey=" + (secretAccessKey == null ? null : "***")
+                + ", sse=" + sse + ", storageClass=" + storageClass + ", partSize=" + partSize
+                + ", partsInFlight=" + partsInFlight + ", maxAttempts=" + maxAttempts + "]";
+    }
+
+    private static String normalizePrefix(String prefix) {
+        if (prefix == null) {
+            return "";
+        }
+        String p = prefix.strip();
+        while (p.startsWith("/")) {
+            p = p.substring(1);
+        }
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    private static PgnestException config(String problem, String hint) {
+        return new PgnestException(ErrorKind.CONFIG, problem, hint);
+    }
+
+    /** Fluent construction; every setter is optional except the bucket given to {@link #builder}. */
+    public static final class Builder {
+        private final String bucket;
+        private String prefix = "";
+        private URI endpoint;
+        private String region;
+        private boolean pathStyle;
+        private String accessKeyId;
+        private String secretAccessKey;
+        private String sse;
+        private String sseKmsKeyId;
+        private String storageClass;
+        private long partSize = DEFAULT_PART_SIZE;
+        private int partsInFlight = DEFAULT_PARTS_IN_FLIGHT;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+
+        private Builder(String bucket) {
+            this.bucket = bucket;
+        }
+
+        public Builder prefix(String prefix) {
+            this.prefix = prefix;
+            return this;
+        }
+
+        public Builder endpoint(URI endpoint) {
+            this.endpoint = endpoint;
+            return this;
+        }
+
+        public Builder region(String region) {
+            this.region = region;
+            return this;
+        }
+
+        public Builder pathStyle(boolean pathStyle) {
+            this.pathStyle = pathStyle;
+            return this;
+        }
+
+        public Builder credentials(String accessKeyId, String secretAccessKey) {
+            this.accessKeyId = accessKeyId;
+            this.secretAccessKey = secretAccessKey;
+            return this;
+        }
+
+        public Builder sse(String sse, String kmsKeyId) {
+            this.sse = sse;
+            this.sseKmsKeyId = kmsKeyId;
+            return this;
+        }
+
+        public Builder storageClass(String storageClass) {
+            this.storageClass = storageClass;
+            return this;
+        }
+
+        public Builder partSize(long partSize) {
+            this.partSize = partSize;
+            return this;
+        }
+
+        public Builder partsInFlight(int partsInFlight) {
+            this.partsInFlight = partsInFlight;
+            return this;
+        }
+
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        public S3StorageConfig build() {
+            return new S3StorageConfig(bucket, prefix, endpoint, region, pathStyle, accessKeyId,
+                    secretAccessKey, sse, sseKmsKeyId, storageClass, partSize, partsInFlight, maxAttempts);
+        }
+    }
+}
