@@ -76,9 +76,7 @@ public final class BackupSession implements AutoCloseable {
                         "pgnest needs PostgreSQL 9.6 or newer");
             }
             String serverVersion = queryString(c, "SHOW server_version");
-            long segmentSize = Long.parseLong(queryString(c,
-                    "SELECT setting::bigint * CASE unit WHEN 'B' THEN 1 WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 "
-                            + "WHEN '8kB' THEN 8192 ELSE 1 END FROM pg_settings WHERE name = 'wal_segment_size'"));
+            long segmentSize = segmentSize(c);
             long sysid = Long.parseLong(queryString(c, "SELECT system_identifier FROM pg_control_system()"));
             String dataDirectory = queryString(c, "SELECT setting FROM pg_settings WHERE name = 'data_directory'");
             boolean checksums = "on".equals(queryString(c, "SHOW data_checksums"));
@@ -186,7 +184,14 @@ public final class BackupSession implements AutoCloseable {
         }
     }
 
-    private static String queryString(Connection c, String sql) throws SQLException {
+    /** wal_segment_size in bytes (before PostgreSQL 11 the setting counts 8 kB blocks). */
+    static long segmentSize(Connection c) throws SQLException {
+        return Long.parseLong(queryString(c,
+                "SELECT setting::bigint * CASE unit WHEN 'B' THEN 1 WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 "
+                        + "WHEN '8kB' THEN 8192 ELSE 1 END FROM pg_settings WHERE name = 'wal_segment_size'"));
+    }
+
+    static String queryString(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         }
