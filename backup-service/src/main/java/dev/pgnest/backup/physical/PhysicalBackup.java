@@ -4,6 +4,7 @@ import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgBinaries;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.Databases;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.BackupObjectOutput;
@@ -401,21 +402,12 @@ public final class PhysicalBackup {
                         + "the backup was not kept");
     }
 
+    /** The Flyway version applied, recorded so a restore can say which schema it brings back. */
     private static String schemaVersion(Connection c) {
-        try (var s = c.createStatement(); var rs = s.executeQuery(
-                "SELECT to_regclass('flyway_schema_history') IS NOT NULL")) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-                return null;
-            }
+        try {
+            return Databases.schemaVersion(c, Databases.FLYWAY_TABLE).orElse(null);
         } catch (SQLException e) {
-            return null;
-        }
-        try (var s = c.createStatement(); var rs = s.executeQuery(
-                "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL "
-                        + "ORDER BY installed_rank DESC LIMIT 1")) {
-            return rs.next() ? rs.getString(1) : null;
-        } catch (SQLException e) {
+            LOG.warn("cannot read the schema version ({}); the manifest will not name one", e.getMessage());
             return null;
         }
     }
