@@ -16,6 +16,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.time.Duration;
+import dev.pgnest.wal.fetch.WalFetcher;
 
 /**
  * {@code archive_command} / {@code restore_command} for integration tests of this module, which
@@ -40,9 +42,12 @@ public final class WalCommandFixture {
         try (Storage storage = storage(p).open()) {
             Repository.open(storage);
             WalArchive archive = new WalArchive(storage, p.getProperty("target"), Compression.parse(p.getProperty("compression", "zstd")), 3);
+            WalFetcher fetcher = new WalFetcher(archive, WalSpool.at(null), Integer.parseInt(p.getProperty("prefetch", "0")), 4,
+                    Duration.ofSeconds(Long.parseLong(p.getProperty("prefetch.idle-seconds", "5"))));
             switch (args[0]) {
                 case "push" -> archive.push(Path.of(args[1]));
-                case "fetch" -> archive.fetch(args[1], Path.of(args[2]));
+                case "fetch" -> fetcher.fetch(args[1], Path.of(args[2]), after -> launchPrefetcher(after, args.length));
+                case "prefetch" -> fetcher.prefetch(args[1]);
                 default -> throw new IllegalArgumentException(args[0]);
             }
         } catch (PgnestException e) {
@@ -50,6 +55,20 @@ public final class WalCommandFixture {
             System.exit(e.exitCode().status());
         }
         System.exit(0);
+    }
+
+    /** Re-runs this JVM's command line as {@code prefetch <after>}, detached from restore_command. */
+    private static void launchPrefetcher(String after, int programArguments) throws IOException {
+        ProcessHandle.Info info = ProcessHandle.current().info();
+        List<String> command = new ArrayList<>();
+        command.add(info.command().orElseThrow());
+        List<String> all = List.of(info.arguments().orElseThrow());
+        // the JVM's own arguments (options, @argfile, main class) are all but this program's
+        command.addAll(all.subList(0, all.size() - programArguments));
+        command.add("prefetch");
+        command.add(after);
+        new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 
     static StorageConfig storage(Properties p) {

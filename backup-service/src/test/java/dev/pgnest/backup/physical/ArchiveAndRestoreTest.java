@@ -35,10 +35,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * archive_command and restore_command run {@link WalCommandFixture} (a JVM per file, the
- * module API the CLI calls) against a real S3 API; backups are restored by hand (files,
- * recovery.signal, restore_command) and must replay to the end of the archived WAL with data
- * equal to the original.
+ * archive_command and restore_command run the launcher's fast paths, falling back to
+ * {@link WalCommandFixture} (a JVM per file, the module API the CLI calls), against a real S3
+ * API. Backups are restored by hand (files, recovery.signal, restore_command) and must replay
+ * to the end of the archived WAL with data equal to the original.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ArchiveAndRestoreTest {
@@ -54,6 +54,8 @@ class ArchiveAndRestoreTest {
     static PostgresCluster pg;
     static DatabaseConnection db;
     static String fixture;
+    static Path launcher;
+    static Path fallbackLog;
 
     @BeforeAll
     static void start() throws IOException {
@@ -67,7 +69,12 @@ class ArchiveAndRestoreTest {
         config.setProperty("s3.accessKeyId", s3.accessKeyId());
         config.setProperty("s3.secretAccessKey", s3.secretAccessKey());
         config.setProperty("target", TARGET);
+        config.setProperty("prefetch", "8");
+        config.setProperty("prefetch.idle-seconds", "3");
         fixture = WalCommandFixture.command(tmp, config);
+        fallbackLog = tmp.resolve("fallbacks.log");
+        Files.createFile(fallbackLog);
+        launcher = dev.pgnest.wal.FastPathLauncher.write(tmp, fixture, tmp.resolve("spool"), fallbackLog);
         storage = fixtureStorage(config);
         Repository.init(storage);
         repository = Repository.open(storage);
@@ -75,7 +82,7 @@ class ArchiveAndRestoreTest {
         pg = PostgresCluster.builder()
                 .setting("wal_level", "replica")
                 .setting("archive_mode", "on")
-                .setting("archive_command", fixture + " push %p")
+                .setting("archive_command", launcher + " wal push %p")
                 .start();
         db = new DatabaseConnection(pg.host(), pg.port(), "postgres", pg.user(), pg.password(), Map.of());
         pg.execute("CREATE TABLE t (id serial PRIMARY KEY, payload text NOT NULL)");
@@ -195,6 +202,13 @@ class ArchiveAndRestoreTest {
     }
 
     private void restoreByHand(PhysicalBackup.Method method) throws Exception {
+        // archiving through the service's endpoint here (the direct path is the first test's)
+        try (var service = dev.pgnest.wal.push.WalPushService.start(archive, dev.pgnest.wal.WalSpool.at(tmp.resolve("spool")), 0, 4)) {
+            restoreByHandWhileArchiving(method);
+        }
+    }
+
+    private void restoreByHandWhileArchiving(PhysicalBackup.Method method) throws Exception {
         pg.execute("CREATE TABLE IF NOT EXISTS during (id int)");
         PhysicalBackup.Result result = new PhysicalBackup(db, repository, TARGET, archive,
                 PhysicalBackup.Options.defaults().withMethod(method).withParallelism(2)).run();
@@ -206,7 +220,7 @@ class ArchiveAndRestoreTest {
 
         // changes after the backup, to be found again by replay
         pg.execute("INSERT INTO during SELECT g FROM generate_series(1, 500) g");
-        String last = writeLoad(2);
+        String last = writeLoad(method == PhysicalBackup.Method.FILES ? 8 : 2);
         awaitArchived(last);
         String expected = checksum(pg);
         String expectedDuring = pg.queryForString("SELECT count(*) FROM during");
@@ -224,9 +238,21 @@ class ArchiveAndRestoreTest {
 
         try (PostgresCluster restoredPg = PostgresCluster.builder().existingDataDir(dataDir).password(pg.password())
                 .setting("archive_mode", "off")
-                .setting("restore_command", fixture + " fetch %f %p")
+                .setting("restore_command", launcher + " wal fetch %f %p")
                 .start()) {
             awaitPromoted(restoredPg);
+            // prefetched segments were moved into place by the launcher, without a JVM
+            long restoredSegments = Files.readAllLines(restoredPg.logFile()).stream()
+                    .filter(l -> l.matches(".*restored log file \"[0-9A-F]{24}\" from archive.*")).count();
+            List<String> slow = Files.readAllLines(fallbackLog);
+            Files.writeString(fallbackLog, "");
+            long slowRestores = slow.stream().filter(l -> l.matches("wal fetch [0-9A-F]{24} .*"))
+                    .map(l -> l.split(" ")[2]).distinct().filter(archive::contains).count();
+            if (method == PhysicalBackup.Method.FILES) {
+                assertThat(restoredSegments).isGreaterThanOrEqualTo(8);
+                assertThat(restoredSegments - slowRestores).as("segments moved from the spool; JVM fetches: %s", slow)
+                        .isGreaterThanOrEqualTo(restoredSegments / 2);
+            }
             assertThat(checksum(restoredPg)).isEqualTo(expected);
             assertThat(restoredPg.queryForString("SELECT count(*) FROM during")).isEqualTo(expectedDuring);
             // replay went past the last archived segment's start: everything archived was applied
