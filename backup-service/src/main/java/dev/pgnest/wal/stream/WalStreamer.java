@@ -44,10 +44,12 @@ import org.slf4j.LoggerFactory;
  * stored.
  *
  * <p>The segment being received lives in the spool directory as {@code <name>.partial}; it is
- * discarded on reconnect and received again from its start (the slot retains it).
+ * discarded on reconnect and received again from its start (the slot retains it: a slot
+ * always keeps the whole segment its restart point is in).
  */
 public final class WalStreamer {
     private static final Logger LOG = LoggerFactory.getLogger(WalStreamer.class);
+    private static final Duration IDLE_PROBE = Duration.ofSeconds(1);
 
     /** Stores one complete segment durably; returns only when it is stored. */
     @FunctionalInterface
@@ -176,17 +178,32 @@ public final class WalStreamer {
         Deque<Upload> inFlight = new ArrayDeque<>();
         Lsn expected = start;
         SegmentFile current = null;
+        long lastMessage = System.nanoTime();
         try {
             while (keepGoing.getAsBoolean()) {
                 confirmFinishedUploads(stream, inFlight, false);
+                if (inFlight.isEmpty()) {
+                    // everything complete is stored: report what we hold of the current segment
+                    // too, or a server shutdown would wait forever for us to catch up (walsender's
+                    // WalSndDone). The slot then points into that segment, which the server keeps
+                    // whole; a reconnect receives it again from its start.
+                    stream.setFlushedLSN(LogSequenceNumber.valueOf(expected.value()));
+                    stream.setAppliedLSN(LogSequenceNumber.valueOf(expected.value()));
+                }
                 ByteBuffer buffer = stream.readPending();
                 if (buffer == null) {
                     if (stream.isClosed()) {
                         throw new RetryableException("the server ended the stream (timeline switch or shutdown)");
                     }
-                    sleep(Duration.ofMillis(10));
+                    // a non-blocking read never sees the server go away; a status write does
+                    if (System.nanoTime() - lastMessage > IDLE_PROBE.toNanos()) {
+                        stream.forceUpdateStatus();
+                        lastMessage = System.nanoTime();
+                    }
+                    sleep(Duration.ofMillis(5));
                     continue;
                 }
+                lastMessage = System.nanoTime();
                 int length = buffer.remaining();
                 Lsn messageStart = new Lsn(stream.getLastReceiveLSN().asLong() - length);
                 if (!messageStart.equals(expected)) {
