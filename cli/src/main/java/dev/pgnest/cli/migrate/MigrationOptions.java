@@ -1,0 +1,56 @@
+package dev.pgnest.cli.migrate;
+
+import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.config.PgnestConfig;
+import dev.pgnest.config.SettingValues;
+import dev.pgnest.config.Settings;
+import dev.pgnest.migrate.DatabaseTarget;
+import dev.pgnest.migrate.Environment;
+import dev.pgnest.migrate.MigrationSettings;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** What every migrate command shares: where the migrations are, and the configured target. */
+public final class MigrationOptions {
+    private MigrationOptions() {
+    }
+
+    /** Prisma keeps prisma/migrations; pgnest's default sits at the project root. */
+    public static final String DEFAULT_DIRECTORY = "db/migrations";
+
+    /** The target's {@code migrations} setting (flag --migrations, PGNEST_MIGRATIONS, pgnest.yml) as Flyway locations. */
+    static List<String> flywayLocations(CommandSpec spec) {
+        List<String> locations = PgnestCommand.of(spec).config().target().require(Settings.MIGRATIONS);
+        return locations.stream()
+                .map(l -> l.startsWith("filesystem:") || l.startsWith("classpath:") ? l : "filesystem:" + l)
+                .toList();
+    }
+
+    /** The first directory among the locations: where create puts new files and lint looks. */
+    static Path directory(CommandSpec spec) {
+        return flywayLocations(spec).stream().filter(l -> l.startsWith("filesystem:"))
+                .map(l -> Path.of(l.substring("filesystem:".length()))).findFirst()
+                .orElse(Path.of(DEFAULT_DIRECTORY));
+    }
+
+    static MigrationSettings settings(CommandSpec spec) {
+        return new MigrationSettings(target(spec), flywayLocations(spec));
+    }
+
+    static DatabaseTarget target(CommandSpec spec) {
+        PgnestConfig config = PgnestCommand.of(spec).config();
+        DatabaseConnection c = config.connection();
+        return new DatabaseTarget(config.selectedTargetName().orElse("default"), c.jdbcUrl(), c.user(), c.password(),
+                environmentOf(config.target()));
+    }
+
+    /** PROTECTED from the target's {@code protected} setting, DEVELOPMENT from {@code development}, else STANDARD. */
+    static Environment environmentOf(SettingValues target) {
+        if (target.require(Settings.PROTECTED)) {
+            return Environment.PROTECTED;
+        }
+        return target.require(Settings.DEVELOPMENT) ? Environment.DEVELOPMENT : Environment.STANDARD;
+    }
+}
