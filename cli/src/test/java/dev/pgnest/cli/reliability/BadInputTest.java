@@ -179,10 +179,22 @@ class BadInputTest {
         s3.client().putObject(b -> b.bucket("backups").key(manifest), RequestBody.fromString("{ not json", StandardCharsets.UTF_8));
         CliRun show = fails(env, 1, "backup", "show", id);
         assertThat(show.err()).contains("manifest");
-        // Listing goes on without the damaged backup (it is not a backup one could restore) and says why.
-        CliRun list = CliRun.run(env, dir, "backup", "list");
-        assertThat(list.out()).doesNotContain(id);
-        assertThat(list.err()).contains(id).contains("manifest");
+        // Listing goes on without the damaged backup (it is not a backup one could restore) and
+        // warns on stderr through the log, which the CLI sends there.
+        ch.qos.logback.classic.Logger catalogLog = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(dev.pgnest.repository.Catalog.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> warnings = new ch.qos.logback.core.read.ListAppender<>();
+        warnings.start();
+        catalogLog.addAppender(warnings);
+        try {
+            CliRun list = CliRun.run(env, dir, "backup", "list");
+            assertThat(list.exitCode()).isZero();
+            assertThat(list.out()).doesNotContain(id);
+            assertThat(warnings.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .anySatisfy(m -> assertThat(m).contains(id).contains("manifest"));
+        } finally {
+            catalogLog.detachAppender(warnings);
+        }
     }
 
     @Test
