@@ -77,21 +77,26 @@ for round in $(seq 1 "$ROUNDS"); do
     backup logical --output json > "$work/manifest.json"
   read -r pgnest_s rss_kb < "$work/t2"
   stored=$(python3 -c "import json,sys; m=json.load(open('$work/manifest.json')); o=m['objects'][0]; print(o['rawSize'], o['size'])")
-  echo "round $round: pg_dump ${dump_s}s, pgnest backup logical ${pgnest_s}s, peak RSS $((rss_kb / 1024)) MiB" >&2
+  inner=$(python3 -c "import json,datetime as d; m=json.load(open('$work/manifest.json')); p=lambda s: d.datetime.fromisoformat(s.replace('Z','+00:00')); print(round((p(m['endTime'])-p(m['startTime'])).total_seconds(),2))")
+  echo "round $round: pg_dump ${dump_s}s, pgnest backup logical ${pgnest_s}s (of which the backup itself ${inner}s," \
+    "the rest JVM start, config, connections), peak RSS $((rss_kb / 1024)) MiB" >&2
+  if [ -z "${best_inner:-}" ] || python3 -c "import sys; sys.exit(0 if $inner < $best_inner else 1)"; then best_inner=$inner; fi
   if [ -z "$best_dump" ] || python3 -c "import sys; sys.exit(0 if $dump_s < $best_dump else 1)"; then best_dump=$dump_s; fi
   if [ -z "$best_pgnest" ] || python3 -c "import sys; sys.exit(0 if $pgnest_s < $best_pgnest else 1)"; then best_pgnest=$pgnest_s; fi
   [ "$rss_kb" -gt "$peak_rss" ] && peak_rss=$rss_kb
 done
 read -r raw_bytes stored_bytes <<< "$stored"
 
-python3 - "$SCALE" "$db_size" "$best_dump" "$best_pgnest" "$peak_rss" "$raw_bytes" "$stored_bytes" <<'PY'
+python3 - "$SCALE" "$db_size" "$best_dump" "$best_pgnest" "$peak_rss" "$raw_bytes" "$stored_bytes" "$best_inner" <<'PY'
 import sys
-scale, db, dump, pgnest, rss_kb, raw, stored = sys.argv[1:]
-dump, pgnest, rss = float(dump), float(pgnest), int(rss_kb) / 1024
+scale, db, dump, pgnest, rss_kb, raw, stored, inner = sys.argv[1:]
+dump, pgnest, rss, inner = float(dump), float(pgnest), int(rss_kb) / 1024, float(inner)
 ratio = pgnest / dump if dump > 0 else float("inf")
 print(f"scale {scale} (database {db}), best of the rounds:")
-print(f"  pg_dump -Fc -Z0 -f /dev/null   {dump:7.2f} s")
+print(f"  pg_dump -Fc -Z0 --no-sync -f /dev/null {dump:5.2f} s")
 print(f"  pgnest backup logical (S3)     {pgnest:7.2f} s   dump {int(raw)/2**20:.1f} MiB -> stored {int(stored)/2**20:.1f} MiB (zstd)")
+print(f"  of which the backup itself     {inner:7.2f} s   (manifest start to end: dump, compress, hash, upload)")
 print(f"  ratio                          {ratio:7.2f}   (target <= 1.15) {'OK' if ratio <= 1.15 else 'MISSED'}")
+print(f"  ratio without JVM start        {inner / dump if dump > 0 else 0:7.2f}")
 print(f"  pgnest peak RSS                {rss:7.0f} MiB (target <= 256) {'OK' if rss <= 256 else 'MISSED'}")
 PY
