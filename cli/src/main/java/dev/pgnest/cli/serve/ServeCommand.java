@@ -1,6 +1,7 @@
 package dev.pgnest.cli.serve;
 
 import dev.pgnest.backup.logical.LogicalBackupOptions;
+import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.cli.PgnestCommand;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
@@ -19,6 +20,9 @@ import dev.pgnest.serve.http.HealthCheck;
 import dev.pgnest.serve.metrics.ArchiverWalLagProbe;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageConfig;
+import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalSpool;
+import dev.pgnest.wal.push.WalPushService;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -59,18 +63,47 @@ public final class ServeCommand implements Runnable {
             }
         }
         service.start();
+        WalPushService push = startWalPush(config);
         PrintWriter out = spec.commandLine().getOut();
         out.println("pgnest serve " + service.instanceId() + " running"
                 + (service.port() > 0 ? ": http://" + config.global().require(Settings.SERVE_LISTEN).replaceFirst(":\\d+$", "")
                 + ":" + service.port() + "/" : "") + " (SIGTERM stops it)");
         out.flush();
-        Thread hook = new Thread(service::close, "pgnest-serve-shutdown");
+        Thread hook = new Thread(() -> {
+            service.close();
+            if (push != null) {
+                push.close(); // after the jobs: a physical backup waits for its WAL to be pushed
+            }
+        }, "pgnest-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             service.awaitTermination();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             service.close();
+        }
+    }
+
+    /**
+     * The WAL push fast path of the selected target: {@code pgnest wal push} (archive_command)
+     * finds it through the spool directory and hands segments to this JVM instead of starting
+     * one per segment. Without it pushes still work, only slower.
+     */
+    private WalPushService startWalPush(PgnestConfig config) {
+        String target = config.selectedTargetName().orElse(null);
+        if (target == null) {
+            return null;
+        }
+        var repository = config.repository();
+        Storage storage = RepositorySettings.storage(repository).open();
+        try {
+            WalPushService push = WalPushService.start(new WalArchive(storage, target, RepositorySettings.compression(repository),
+                    RepositorySettings.compressionLevel(repository)), WalSpool.at(null), 0, 4);
+            return push;
+        } catch (PgnestException e) {
+            storage.close();
+            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn("no WAL push fast path: {}", e.getMessage());
+            return null;
         }
     }
 
@@ -94,8 +127,12 @@ public final class ServeCommand implements Runnable {
                 .job(JobKind.LOGICAL, jobs.logicalBackup(t -> connectionOf(targets, t), t -> LogicalBackupOptions.defaults(t)
                         .withCompression(RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
                         .withPgBinDir(pgBinDir)))
+                .job(JobKind.PHYSICAL, jobs.physicalBackup(t -> connectionOf(targets, t), t -> PhysicalBackup.Options.defaults()
+                                .withCompression(RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository)),
+                        (s, t) -> new WalArchive(s, t, RepositorySettings.compression(repository),
+                                RepositorySettings.compressionLevel(repository))))
                 .job(JobKind.VERIFY, jobs.verify(pgBinDir))
-                // physical backups, expiry (no retention settings yet) and drills are wired when they land
+                // expiry (no retention settings declared yet) and restore drills (restore-tool) are wired when they land
                 .status(jobs.status())
                 .listen(listen(global.require(Settings.SERVE_LISTEN)))
                 .shutdownTimeout(global.require(Settings.SERVE_SHUTDOWN_TIMEOUT))
