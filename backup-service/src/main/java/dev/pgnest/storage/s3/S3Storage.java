@@ -175,6 +175,8 @@ public final class S3Storage implements Storage {
                 return Optional.empty();
             }
             throw translate("stat", key, e);
+        } catch (SdkException e) {
+            throw translate("stat", key, e);
         }
     }
 
@@ -362,16 +364,21 @@ public final class S3Storage implements Storage {
 
         @Override
         public int read() throws IOException {
-            int b = in.read();
-            eof |= b < 0;
-            return b;
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            eof |= n < 0;
-            return n;
+            try {
+                int n = in.read(b, off, len);
+                eof |= n < 0;
+                return n;
+            } catch (SdkException e) {
+                // keep SDK types inside this package: a broken download is an I/O error
+                throw new IOException("download interrupted: " + e.getMessage(), e);
+            }
         }
 
         @Override
