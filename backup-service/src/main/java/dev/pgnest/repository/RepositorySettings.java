@@ -2,7 +2,6 @@ package dev.pgnest.repository;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
-import dev.pgnest.config.Scope;
 import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
 import dev.pgnest.storage.StorageConfig;
@@ -31,11 +30,10 @@ public final class RepositorySettings {
                         repository.get(Settings.S3_SECRET_ACCESS_KEY).orElse(null))
                 .sse(repository.get(Settings.S3_SSE).orElse(null), null)
                 .storageClass(repository.get(Settings.S3_STORAGE_CLASS).orElse(null));
-        // driver knobs the configuration module may not declare (yet): used once it does
-        optional(repository, "s3.part-size").map(RepositorySettings::bytes).ifPresent(s3::partSize);
-        optional(repository, "s3.parts-in-flight").map(v -> (int) bytes(v)).ifPresent(s3::partsInFlight);
-        optional(repository, "s3.max-attempts").map(v -> (int) bytes(v)).ifPresent(s3::maxAttempts);
-        optional(repository, "s3.sse-kms-key-id").map(String::valueOf)
+        repository.get(Settings.S3_PART_SIZE).ifPresent(s3::partSize);
+        repository.get(Settings.S3_PARTS_IN_FLIGHT).ifPresent(s3::partsInFlight);
+        repository.get(Settings.S3_MAX_ATTEMPTS).ifPresent(s3::maxAttempts);
+        repository.get(Settings.S3_SSE_KMS_KEY_ID)
                 .ifPresent(kms -> s3.sse(repository.get(Settings.S3_SSE).orElse(null), kms));
         String endpoint = repository.get(Settings.S3_ENDPOINT).orElse(null);
         if (endpoint != null && !endpoint.isBlank()) {
@@ -47,30 +45,6 @@ public final class RepositorySettings {
             }
         }
         return s3.build();
-    }
-
-    private static java.util.Optional<Object> optional(SettingValues values, String key) {
-        return Settings.byKey(Scope.REPOSITORY, key).flatMap(setting -> values.get(setting).map(v -> (Object) v));
-    }
-
-    /** A count or size: a number, or text like {@code 8388608}, {@code 16MiB}, {@code 8 MB}. */
-    static long bytes(Object value) {
-        if (value instanceof Number n) {
-            return n.longValue();
-        }
-        String text = String.valueOf(value).strip().toUpperCase(java.util.Locale.ROOT).replace(" ", "");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(KIB|KB|K|MIB|MB|M|GIB|GB|G)?").matcher(text);
-        if (!m.matches()) {
-            throw new PgnestException(ErrorKind.CONFIG, "'" + value + "' is not a size", "write bytes or a size like 16MiB");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "" : m.group(2).substring(0, 1);
-        return switch (unit) {
-            case "K" -> n << 10;
-            case "M" -> n << 20;
-            case "G" -> n << 30;
-            default -> n;
-        };
     }
 
     public static Compression compression(SettingValues repository) {

@@ -48,10 +48,11 @@ class RepositorySettingsTest {
     }
 
     @Test
-    void sizesAreBytesOrUnits() {
-        assertThat(RepositorySettings.bytes(8388608)).isEqualTo(8L << 20);
-        assertThat(RepositorySettings.bytes("16MiB")).isEqualTo(16L << 20);
-        assertThat(RepositorySettings.bytes("1 G")).isEqualTo(1L << 30);
-        assertThatThrownBy(() -> RepositorySettings.bytes("lots")).hasMessageContaining("'lots' is not a size");
+    void partSizeIsBytesOrUnits() {
+        assertThat(dev.pgnest.config.SettingType.SIZE.parse("8388608")).isEqualTo(8L << 20);
+        assertThat(dev.pgnest.config.SettingType.SIZE.parse("16MiB")).isEqualTo(16L << 20);
+        assertThat(dev.pgnest.config.SettingType.SIZE.parse("1 G")).isEqualTo(1L << 30);
+        assertThatThrownBy(() -> repository(Map.of("PGNEST_S3_PART_SIZE", "lots")))
+                .hasMessageContaining("'lots' is not a size: expected size (8MiB, 1GiB)");
     }
 }

@@ -3,6 +3,7 @@ package dev.pgnest.cli.serve;
 import dev.pgnest.backup.logical.LogicalBackupOptions;
 import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.backup.expire.RetentionSettings;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestConfig;
@@ -119,6 +120,12 @@ public final class ServeCommand implements Runnable {
                         values.get(Settings.DB_PASSWORD).orElse(null)))));
         ZoneId zone = zone(global.require(Settings.SERVE_TIMEZONE));
 
+        config.targets().forEach((name, values) -> {
+            if (values.get(Settings.SCHEDULE_EXPIRE).isPresent() && RetentionSettings.policy(values).isEmpty()) {
+                throw new PgnestException(ErrorKind.CONFIG, "schedule.expire of target " + name + " is set but it has no retention rule",
+                        "set retention.keep-last, retention.max-age or retention.keep-daily/weekly/monthly for target " + name);
+            }
+        });
         RepositoryJobs jobs = new RepositoryJobs(storage);
         var repository = config.repository();
         BackupService.Builder b = BackupService.builder(jobStore(config))
@@ -132,7 +139,8 @@ public final class ServeCommand implements Runnable {
                         (s, t) -> new WalArchive(s, t, RepositorySettings.compression(repository),
                                 RepositorySettings.compressionLevel(repository))))
                 .job(JobKind.VERIFY, jobs.verify(pgBinDir))
-                // expiry (no retention settings declared yet) and restore drills (restore-tool) are wired when they land
+                .job(JobKind.EXPIRE, jobs.expire(t -> RetentionSettings.policy(config.targets().get(t)), zone))
+                // restore drills (restore-tool) are wired when they land
                 .status(jobs.status())
                 .listen(listen(global.require(Settings.SERVE_LISTEN)))
                 .shutdownTimeout(global.require(Settings.SERVE_SHUTDOWN_TIMEOUT))
