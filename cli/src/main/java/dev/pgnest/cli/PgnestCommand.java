@@ -33,6 +33,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
                 ConfigCommand.class,
                 dev.pgnest.cli.migrate.MigrateCommand.class, dev.pgnest.cli.seed.SeedCommand.class,
+                dev.pgnest.cli.wal.WalCommand.class, dev.pgnest.cli.wal.CheckCommand.class,
                 CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExit codes:%n",
