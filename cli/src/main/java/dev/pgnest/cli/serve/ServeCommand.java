@@ -64,13 +64,19 @@ public final class ServeCommand implements Runnable {
                 + (service.port() > 0 ? ": http://" + config.global().require(Settings.SERVE_LISTEN).replaceFirst(":\\d+$", "")
                 + ":" + service.port() + "/" : "") + " (SIGTERM stops it)");
         out.flush();
-        Thread hook = new Thread(service::close, "pgnest-serve-shutdown");
+        dev.pgnest.cli.wal.WalPushEndpoint walPush = dev.pgnest.cli.wal.WalPushEndpoint.start(config);
+        Thread hook = new Thread(() -> {
+            service.close();
+            walPush.close();
+        }, "pgnest-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             service.awaitTermination();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             service.close();
+        } finally {
+            walPush.close();
         }
     }
 
@@ -95,7 +101,11 @@ public final class ServeCommand implements Runnable {
                         .withCompression(RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
                         .withPgBinDir(pgBinDir)))
                 .job(JobKind.VERIFY, jobs.verify(pgBinDir))
-                // physical backups, expiry (no retention settings yet) and drills are wired when they land
+                .job(JobKind.PHYSICAL, dev.pgnest.backup.physical.PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
+                        t -> dev.pgnest.backup.physical.PhysicalBackup.Options.defaults().withCompression(
+                                RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
+                                .withBinaries(dev.pgnest.config.PgBinaries.in(pgBinDir))))
+                // expiry (no retention settings yet) and drills are wired when they land
                 .status(jobs.status())
                 .listen(listen(global.require(Settings.SERVE_LISTEN)))
                 .shutdownTimeout(global.require(Settings.SERVE_SHUTDOWN_TIMEOUT))
