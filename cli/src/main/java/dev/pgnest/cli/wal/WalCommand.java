@@ -7,7 +7,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "wal", mixinStandardHelpOptions = true,
         description = "Continuous WAL archiving: archive_command, restore_command, streaming and coverage checks.",
         subcommands = {WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class, WalServeCommand.class,
-                WalStreamCommand.class, WalCheckCommand.class})
+                WalStreamCommand.class, WalCheckCommand.class, WalExpireCommand.class})
 public final class WalCommand implements Runnable {
     @Spec
     CommandSpec spec;
