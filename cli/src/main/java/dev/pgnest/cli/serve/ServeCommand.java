@@ -64,17 +64,15 @@ public final class ServeCommand implements Runnable {
             }
         }
         service.start();
-        WalPushService push = startWalPush(config);
         PrintWriter out = spec.commandLine().getOut();
         out.println("pgnest serve " + service.instanceId() + " running"
                 + (service.port() > 0 ? ": http://" + config.global().require(Settings.SERVE_LISTEN).replaceFirst(":\\d+$", "")
                 + ":" + service.port() + "/" : "") + " (SIGTERM stops it)");
         out.flush();
+        dev.pgnest.cli.wal.WalPushEndpoint walPush = dev.pgnest.cli.wal.WalPushEndpoint.start(config);
         Thread hook = new Thread(() -> {
             service.close();
-            if (push != null) {
-                push.close(); // after the jobs: a physical backup waits for its WAL to be pushed
-            }
+            walPush.close(); // after the jobs: a physical backup waits for its WAL to be pushed
         }, "pgnest-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -82,29 +80,8 @@ public final class ServeCommand implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             service.close();
-        }
-    }
-
-    /**
-     * The WAL push fast path of the selected target: {@code pgnest wal push} (archive_command)
-     * finds it through the spool directory and hands segments to this JVM instead of starting
-     * one per segment. Without it pushes still work, only slower.
-     */
-    private WalPushService startWalPush(PgnestConfig config) {
-        String target = config.selectedTargetName().orElse(null);
-        if (target == null) {
-            return null;
-        }
-        var repository = config.repository();
-        Storage storage = RepositorySettings.storage(repository).open();
-        try {
-            WalPushService push = WalPushService.start(new WalArchive(storage, target, RepositorySettings.compression(repository),
-                    RepositorySettings.compressionLevel(repository)), WalSpool.at(null), 0, 4);
-            return push;
-        } catch (PgnestException e) {
-            storage.close();
-            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn("no WAL push fast path: {}", e.getMessage());
-            return null;
+        } finally {
+            walPush.close();
         }
     }
 
@@ -134,11 +111,11 @@ public final class ServeCommand implements Runnable {
                 .job(JobKind.LOGICAL, jobs.logicalBackup(t -> connectionOf(targets, t), t -> LogicalBackupOptions.defaults(t)
                         .withCompression(RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
                         .withPgBinDir(pgBinDir)))
-                .job(JobKind.PHYSICAL, jobs.physicalBackup(t -> connectionOf(targets, t), t -> PhysicalBackup.Options.defaults()
-                                .withCompression(RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository)),
-                        (s, t) -> new WalArchive(s, t, RepositorySettings.compression(repository),
-                                RepositorySettings.compressionLevel(repository))))
                 .job(JobKind.VERIFY, jobs.verify(pgBinDir))
+                .job(JobKind.PHYSICAL, dev.pgnest.backup.physical.PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
+                        t -> dev.pgnest.backup.physical.PhysicalBackup.Options.defaults().withCompression(
+                                RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
+                                .withBinaries(dev.pgnest.config.PgBinaries.in(pgBinDir))))
                 .job(JobKind.EXPIRE, jobs.expire(t -> RetentionSettings.policy(config.targets().get(t)), zone))
                 // restore drills (restore-tool) are wired when they land
                 .status(jobs.status())
