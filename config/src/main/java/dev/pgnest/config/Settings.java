@@ -161,6 +161,23 @@ public final class Settings {
     public static final Setting<String> S3_SSE_KMS_KEY_ID = Setting.define(REPOSITORY, "s3.sse-kms-key-id", SettingType.STRING)
             .describe("KMS key for s3.sse=aws:kms (default: the bucket's AWS-managed key).");
 
+    public static final Setting<Boolean> S3_VERIFY_TLS = Setting.define(REPOSITORY, "s3.verify-tls", SettingType.BOOL)
+            .defaultValue(true)
+            .describe("Check the endpoint's TLS certificate and host name. false (a test store with a self-signed certificate) "
+                    + "is logged as a warning on every start.");
+
+    public static final Setting<String> ENCRYPTION_MODE = Setting.define(REPOSITORY, "encryption.mode", SettingType.oneOf("none", "aes-256-gcm"))
+            .env("PGNEST_ENCRYPTION").defaultValue("none")
+            .describe("Client-side encryption of every object in the repository (authenticated: tampering is detected on read).");
+
+    public static final Setting<String> ENCRYPTION_KEY = Setting.define(REPOSITORY, "encryption.key", SettingType.STRING)
+            .secret()
+            .describe("The 256-bit key, base64 (head -c 32 /dev/urandom | base64) or 64 hex digits. Keep a copy outside "
+                    + "the repository: without it nothing can be restored.");
+
+    public static final Setting<Path> ENCRYPTION_KEY_FILE = Setting.define(REPOSITORY, "encryption.key-file", SettingType.PATH)
+            .describe("A file holding the key (base64, hex or 32 raw bytes), instead of encryption.key.");
+
     public static final Setting<String> COMPRESSION = Setting.define(REPOSITORY, "compression", SettingType.oneOf("zstd", "gzip", "none"))
             .defaultValue("zstd")
             .describe("Compression of backups and WAL.");
@@ -235,7 +252,8 @@ public final class Settings {
             RETENTION_KEEP_MONTHLY,
             REPO_TYPE, REPO_PATH, S3_BUCKET, S3_PREFIX, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID,
             S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS,
-            S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, COMPRESSION, COMPRESSION_LEVEL,
+            S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
+            ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,
             ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG,
             SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);

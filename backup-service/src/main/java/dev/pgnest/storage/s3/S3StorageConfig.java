@@ -46,7 +46,8 @@ public record S3StorageConfig(
         String storageClass,
         long partSize,
         int partsInFlight,
-        int maxAttempts) implements StorageConfig {
+        int maxAttempts,
+        boolean verifyTls) implements StorageConfig {
 
     public static final long MIB = 1024L * 1024;
     public static final long DEFAULT_PART_SIZE = 8 * MIB;
@@ -178,6 +179,7 @@ public record S3StorageConfig(
         private long partSize = DEFAULT_PART_SIZE;
         private int partsInFlight = DEFAULT_PARTS_IN_FLIGHT;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private boolean verifyTls = true;
 
         private Builder(String bucket) {
             this.bucket = bucket;
@@ -235,9 +237,15 @@ public record S3StorageConfig(
             return this;
         }
 
+        /** Whether the endpoint's TLS certificate and host name are checked (default: yes). */
+        public Builder verifyTls(boolean verifyTls) {
+            this.verifyTls = verifyTls;
+            return this;
+        }
+
         public S3StorageConfig build() {
             return new S3StorageConfig(bucket, prefix, endpoint, region, pathStyle, accessKeyId,
-                    secretAccessKey, sse, sseKmsKeyId, storageClass, partSize, partsInFlight, maxAttempts);
+                    secretAccessKey, sse, sseKmsKeyId, storageClass, partSize, partsInFlight, maxAttempts, verifyTls);
         }
     }
 }
