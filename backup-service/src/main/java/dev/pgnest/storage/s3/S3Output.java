@@ -253,6 +253,8 @@ final class S3Output extends StorageOutput {
             // The SDK retries a completion whose response was lost; the retry then finds the
             // upload gone (NoSuchUpload). The object is ours if its multipart ETag matches.
             if (e.statusCode() == 404 && storage.etag(key).filter(this::isOurEtag).isPresent()) {
+                LOG.info("the completion of {} was retried after a lost response; the stored object is ours",
+                        storage.location(key));
                 return;
             }
             throw storage.translate("complete the upload of", key, e);

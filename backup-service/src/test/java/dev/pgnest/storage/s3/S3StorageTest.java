@@ -8,18 +8,19 @@ import dev.pgnest.config.PgnestException;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageContractTest;
 import dev.pgnest.storage.StorageException;
+import dev.pgnest.testing.S3Server;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class S3StorageTest extends StorageContractTest {
-    private static TestS3 s3;
+    private static S3Server s3;
     private static Storage storage;
 
     @BeforeAll
     static void start() {
-        s3 = TestS3.start();
+        s3 = S3Server.start();
         s3.createBucket("contract");
         storage = config("contract").build().open();
     }

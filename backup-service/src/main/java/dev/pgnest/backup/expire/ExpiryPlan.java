@@ -1,0 +1,106 @@
+package dev.pgnest.backup.expire;
+
+import dev.pgnest.repository.BackupKind;
+import dev.pgnest.repository.Catalog;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.temporal.IsoFields;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * What an expiry keeps and deletes, and why — pure logic over the catalog, so that
+ * {@code --dry-run} shows exactly what a real run would do.
+ */
+public record ExpiryPlan(RetentionPolicy policy, List<Decision> decisions) {
+
+    /** One backup's fate; {@code reasons} says which rules keep it (empty: it goes). */
+    public record Decision(Catalog.Entry backup, boolean keep, List<String> reasons) {
+    }
+
+    public List<Catalog.Entry> toDelete() {
+        return decisions.stream().filter(d -> !d.keep()).map(Decision::backup).toList();
+    }
+
+    public List<Catalog.Entry> toKeep() {
+        return decisions.stream().filter(Decision::keep).map(Decision::backup).toList();
+    }
+
+    /**
+     * Decides, for each kind separately. Whatever the policy, the newest backup of each kind
+     * and the newest one that verified ok are kept.
+     *
+     * @param zone calendar for days, weeks and months
+     */
+    public static ExpiryPlan of(List<Catalog.Entry> backups, RetentionPolicy policy, Instant now, ZoneId zone) {
+        List<Decision> decisions = new ArrayList<>();
+        for (BackupKind kind : BackupKind.values()) {
+            List<Catalog.Entry> ofKind = backups.stream().filter(b -> b.manifest().kind() == kind)
+                    .sorted(Comparator.comparing((Catalog.Entry e) -> e.manifest().startTime()).reversed())
+                    .toList();
+            Map<Catalog.Entry, List<String>> reasons = new LinkedHashMap<>();
+            ofKind.forEach(b -> reasons.put(b, new ArrayList<>()));
+            if (!ofKind.isEmpty()) {
+                reasons.get(ofKind.get(0)).add("newest");
+            }
+            ofKind.stream().filter(Catalog.Entry::verifiedOk).findFirst()
+                    .ifPresent(b -> reasons.get(b).add("newest verified"));
+            for (int i = 0; i < Math.min(policy.keepLast(), ofKind.size()); i++) {
+                reasons.get(ofKind.get(i)).add("last " + policy.keepLast());
+            }
+            if (policy.maxAge() != null) {
+                Instant cutoff = now.minus(policy.maxAge());
+                ofKind.stream().filter(b -> !b.manifest().startTime().isBefore(cutoff))
+                        .forEach(b -> reasons.get(b).add("younger than " + human(policy.maxAge())));
+            }
+            keepNewestPerPeriod(ofKind, policy.daily(), "daily", b -> day(b, zone).toString(), reasons);
+            keepNewestPerPeriod(ofKind, policy.weekly(), "weekly", b -> {
+                LocalDate d = day(b, zone);
+                return d.get(IsoFields.WEEK_BASED_YEAR) + "-W" + d.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR);
+            }, reasons);
+            keepNewestPerPeriod(ofKind, policy.monthly(), "monthly", b -> {
+                LocalDate d = day(b, zone);
+                return d.getYear() + "-" + d.getMonthValue();
+            }, reasons);
+            reasons.forEach((b, why) -> decisions.add(new Decision(b, !why.isEmpty(), List.copyOf(why))));
+        }
+        decisions.sort(Comparator.comparing(d -> d.backup().id()));
+        return new ExpiryPlan(policy, List.copyOf(decisions));
+    }
+
+    /** Newest first in: the first backup seen in each period is that period's newest. */
+    private static void keepNewestPerPeriod(List<Catalog.Entry> newestFirst, int periods, String rule,
+                                            Function<Catalog.Entry, String> periodOf,
+                                            Map<Catalog.Entry, List<String>> reasons) {
+        if (periods == 0) {
+            return;
+        }
+        List<String> seen = new ArrayList<>();
+        for (Catalog.Entry b : newestFirst) {
+            String period = periodOf.apply(b);
+            if (!seen.contains(period)) {
+                if (seen.size() == periods) {
+                    return;
+                }
+                seen.add(period);
+                reasons.get(b).add(rule + " " + period);
+            }
+        }
+    }
+
+    private static LocalDate day(Catalog.Entry b, ZoneId zone) {
+        return b.manifest().startTime().atZone(zone).toLocalDate();
+    }
+
+    private static String human(java.time.Duration d) {
+        if (d.toDays() > 0 && d.toHours() % 24 == 0) {
+            return d.toDays() + "d";
+        }
+        return d.toHours() > 0 && d.toMinutes() % 60 == 0 ? d.toHours() + "h" : d.toMinutes() + "m";
+    }
+}

@@ -1,0 +1,156 @@
+package dev.pgnest.postgres;
+
+import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestException;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+/** JDBC access to a target: connecting, and the facts a backup manifest records. */
+public final class Databases {
+    /** Flyway's default history table. */
+    public static final String FLYWAY_TABLE = "flyway_schema_history";
+
+    private Databases() {
+    }
+
+    /** Opens a connection; the password goes in properties, never in the URL or a message. */
+    public static Connection connect(DatabaseConnection db, String applicationName) {
+        Properties props = new Properties();
+        props.setProperty("user", db.user());
+        if (db.password() != null) {
+            props.setProperty("password", db.password());
+        }
+        props.setProperty("ApplicationName", applicationName);
+        props.setProperty("connectTimeout", "15");
+        try {
+            return DriverManager.getConnection(db.jdbcUrl(), props);
+        } catch (SQLException e) {
+            throw new PgnestException(ErrorKind.DATABASE, "cannot connect to " + db + ": " + e.getMessage(),
+                    "check the target's url, user and password (PGNEST_DB_PASSWORD), and that the server accepts connections");
+        }
+    }
+
+    /**
+     * The server a backup is taken from.
+     *
+     * @param systemIdentifier null when the role may not read pg_control_system()
+     */
+    public record ServerInfo(String version, int versionNum, String systemIdentifier, String database,
+                             long databaseSize) {
+    }
+
+    public static ServerInfo serverInfo(Connection c) throws SQLException {
+        String version;
+        int versionNum;
+        String database;
+        long size;
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select current_setting('server_version'), "
+                     + "current_setting('server_version_num')::int, current_database(), "
+                     + "pg_database_size(current_database())")) {
+            rs.next();
+            version = rs.getString(1);
+            versionNum = rs.getInt(2);
+            database = rs.getString(3);
+            size = rs.getLong(4);
+        }
+        return new ServerInfo(version, versionNum, systemIdentifier(c), database, size);
+    }
+
+    private static String systemIdentifier(Connection c) {
+        String sql = "select system_identifier::text from pg_control_system()";
+        try (Statement s = c.createStatement()) {
+            boolean inTransaction = !c.getAutoCommit();
+            if (inTransaction) {
+                // the function may be denied to non-superusers; keep the transaction usable
+                s.execute("savepoint pgnest_probe");
+            }
+            try (ResultSet rs = s.executeQuery(sql)) {
+                rs.next();
+                String id = rs.getString(1);
+                if (inTransaction) {
+                    s.execute("release savepoint pgnest_probe");
+                }
+                return id;
+            } catch (SQLException e) {
+                if (inTransaction) {
+                    s.execute("rollback to savepoint pgnest_probe");
+                }
+                return null;
+            }
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The schema version Flyway has applied: the highest successful versioned migration in
+     * {@code table}, looked up in the schemas of the search path first, then any schema.
+     * Empty when there is no history table.
+     */
+    public static Optional<String> schemaVersion(Connection c, String table) throws SQLException {
+        String schema = null;
+        try (PreparedStatement ps = c.prepareStatement(
+                "select n.nspname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                        + "where c.relname = ? and c.relkind in ('r', 'p') "
+                        + "order by array_position(current_schemas(false), n.nspname::name) nulls last, n.nspname "
+                        + "limit 1")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    schema = rs.getString(1);
+                }
+            }
+        }
+        if (schema == null) {
+            return Optional.empty();
+        }
+        List<String> versions = new ArrayList<>();
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select version from " + quote(schema) + "." + quote(table)
+                     + " where success and version is not null")) {
+            while (rs.next()) {
+                versions.add(rs.getString(1));
+            }
+        }
+        return versions.stream().max(SCHEMA_VERSION_ORDER);
+    }
+
+    /** Flyway's version order: dot-separated numbers compared numerically (1.10 after 1.9). */
+    public static final Comparator<String> SCHEMA_VERSION_ORDER = (a, b) -> {
+        String[] x = a.replace('_', '.').split("\\.");
+        String[] y = b.replace('_', '.').split("\\.");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            BigInteger p = i < x.length ? number(x[i]) : BigInteger.ZERO;
+            BigInteger q = i < y.length ? number(y[i]) : BigInteger.ZERO;
+            int cmp = p.compareTo(q);
+            if (cmp != 0) {
+                return cmp;
+            }
+        }
+        return 0;
+    };
+
+    private static BigInteger number(String part) {
+        try {
+            return new BigInteger(part.strip());
+        } catch (NumberFormatException e) {
+            return BigInteger.ZERO;
+        }
+    }
+
+    private static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+}

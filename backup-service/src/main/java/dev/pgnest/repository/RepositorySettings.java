@@ -1,0 +1,52 @@
+package dev.pgnest.repository;
+
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.SettingValues;
+import dev.pgnest.config.Settings;
+import dev.pgnest.storage.StorageConfig;
+import dev.pgnest.storage.fs.FsStorageConfig;
+import dev.pgnest.storage.s3.S3StorageConfig;
+import java.net.URI;
+import java.nio.file.Path;
+
+/** Maps a configured repository (pgnest.yml, environment, flags) onto a storage driver's config. */
+public final class RepositorySettings {
+    private RepositorySettings() {
+    }
+
+    /** The storage of the repository's settings; fails naming the missing setting. */
+    public static StorageConfig storage(SettingValues repository) {
+        String type = repository.require(Settings.REPO_TYPE);
+        if (type.equals("fs")) {
+            Path path = repository.require(Settings.REPO_PATH);
+            return new FsStorageConfig(path);
+        }
+        S3StorageConfig.Builder s3 = S3StorageConfig.builder(repository.require(Settings.S3_BUCKET))
+                .prefix(repository.get(Settings.S3_PREFIX).orElse(""))
+                .region(repository.get(Settings.S3_REGION).orElse(null))
+                .pathStyle(repository.get(Settings.S3_PATH_STYLE).orElse(false))
+                .credentials(repository.get(Settings.S3_ACCESS_KEY_ID).orElse(null),
+                        repository.get(Settings.S3_SECRET_ACCESS_KEY).orElse(null))
+                .sse(repository.get(Settings.S3_SSE).orElse(null), null)
+                .storageClass(repository.get(Settings.S3_STORAGE_CLASS).orElse(null));
+        String endpoint = repository.get(Settings.S3_ENDPOINT).orElse(null);
+        if (endpoint != null && !endpoint.isBlank()) {
+            try {
+                s3.endpoint(URI.create(endpoint.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new PgnestException(ErrorKind.CONFIG, "S3 endpoint '" + endpoint + "' is not a URL",
+                        "set it like https://minio.internal:9000");
+            }
+        }
+        return s3.build();
+    }
+
+    public static Compression compression(SettingValues repository) {
+        return Compression.parse(repository.get(Settings.COMPRESSION).orElse("zstd"));
+    }
+
+    public static int compressionLevel(SettingValues repository) {
+        return compression(repository).checkLevel(repository.get(Settings.COMPRESSION_LEVEL).orElse(3));
+    }
+}

@@ -1,0 +1,391 @@
+package dev.pgnest.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * An HTTP/1.1 proxy between a client (the AWS SDK) and an upstream server (S3Proxy) that
+ * injects the failures real object stores produce: 500 InternalError, 503 SlowDown, a
+ * connection reset in the middle of a response body, a truncated body, and latency — each at
+ * its own rate, from a seeded random source so that a failing trial can be replayed.
+ *
+ * <p>It understands just enough HTTP to find message boundaries (Content-Length, chunked,
+ * 100-continue), so keep-alive connections and multipart uploads pass through unchanged;
+ * requests keep their Host header, so SigV4 signatures stay valid.
+ */
+public final class FaultyProxy implements AutoCloseable {
+
+    /** A failure the proxy can inject into one request. */
+    public enum Fault {
+        /** Answers 500 InternalError without forwarding the request. */
+        SERVER_ERROR,
+        /** Answers 503 SlowDown (S3's throttling) without forwarding the request. */
+        SLOW_DOWN,
+        /** Forwards, then resets the connection (TCP RST) halfway through the response body. */
+        RESET_MID_BODY,
+        /** Forwards, then closes the connection cleanly halfway through the response body. */
+        TRUNCATED_BODY,
+        /** Forwards after a delay. */
+        LATENCY
+    }
+
+    private final ServerSocket server;
+    private final String upstreamHost;
+    private final int upstreamPort;
+    private final Map<Fault, Double> rates = new ConcurrentHashMap<>();
+    private final Map<Fault, AtomicLong> injected = new EnumMap<>(Fault.class);
+    private final AtomicLong requests = new AtomicLong();
+    private final Random random;
+    private final Duration latency;
+    private volatile Predicate<String> eligible = requestLine -> true;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "faulty-proxy");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Socket> open = new ArrayList<>();
+    private volatile boolean closed;
+
+    private FaultyProxy(URI upstream, long seed, Duration latency) throws IOException {
+        this.upstreamHost = upstream.getHost();
+        this.upstreamPort = upstream.getPort();
+        this.random = new Random(seed);
+        this.latency = latency;
+        for (Fault f : Fault.values()) {
+            injected.put(f, new AtomicLong());
+            rates.put(f, 0.0);
+        }
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        pool.execute(this::acceptLoop);
+    }
+
+    /** A proxy in front of {@code upstream} (e.g. {@code S3Server.endpoint()}) injecting nothing yet. */
+    public static FaultyProxy inFrontOf(URI upstream, long seed) {
+        return inFrontOf(upstream, seed, Duration.ofMillis(200));
+    }
+
+    public static FaultyProxy inFrontOf(URI upstream, long seed, Duration latency) {
+        try {
+            return new FaultyProxy(upstream, seed, latency);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the fault-injecting proxy", e);
+        }
+    }
+
+    /** Sets the probability (0..1) that a request gets {@code fault}; rates of all faults add up. */
+    public FaultyProxy rate(Fault fault, double probability) {
+        rates.put(fault, probability);
+        return this;
+    }
+
+    /** Injects faults only into requests whose request line (e.g. {@code PUT /b/k?partNumber=2 HTTP/1.1}) matches. */
+    public FaultyProxy onlyWhen(Predicate<String> requestLine) {
+        this.eligible = requestLine;
+        return this;
+    }
+
+    /** Stops injecting; traffic passes through untouched. */
+    public FaultyProxy heal() {
+        rates.replaceAll((f, r) -> 0.0);
+        return this;
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    public long requests() {
+        return requests.get();
+    }
+
+    public long injected(Fault fault) {
+        return injected.get(fault).get();
+    }
+
+    public long injectedTotal() {
+        return injected.values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        synchronized (open) {
+            for (Socket s : open) {
+                closeQuietly(s);
+            }
+        }
+        pool.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "FaultyProxy[" + endpoint() + " -> " + upstreamHost + ":" + upstreamPort + ", requests=" + requests
+                + ", injected=" + injected + "]";
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket client = server.accept();
+                track(client);
+                pool.execute(() -> serve(client));
+            } catch (IOException e) {
+                if (!closed) {
+                    sleep(10);
+                }
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        Socket upstream = null;
+        try (client) {
+            InputStream cin = client.getInputStream();
+            OutputStream cout = client.getOutputStream();
+            while (!closed) {
+                Head request = Head.read(cin);
+                if (request == null) {
+                    return;
+                }
+                if (request.hasToken("expect", "100-continue")) {
+                    // Answer the interim response ourselves so that the client sends its body;
+                    // upstream's own 100 Continue is skipped below.
+                    cout.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    cout.flush();
+                }
+                byte[] body = readBody(cin, request, false);
+                requests.incrementAndGet();
+                Fault fault = choose(request.startLine);
+                if (fault == Fault.SERVER_ERROR || fault == Fault.SLOW_DOWN) {
+                    writeError(cout, fault);
+                    return;
+                }
+                if (fault == Fault.LATENCY) {
+                    sleep(latency.toMillis());
+                }
+                if (upstream == null) {
+                    upstream = new Socket(upstreamHost, upstreamPort);
+                    track(upstream);
+                }
+                OutputStream uout = upstream.getOutputStream();
+                uout.write(request.raw);
+                uout.write(body);
+                uout.flush();
+                InputStream uin = upstream.getInputStream();
+                Head response;
+                do {
+                    response = Head.read(uin);
+                    if (response == null) {
+                        return;
+                    }
+                } while (response.status() == 100);
+                boolean headRequest = request.startLine.startsWith("HEAD ");
+                byte[] responseBody = headRequest || response.status() == 204 || response.status() == 304
+                        ? new byte[0] : readBody(uin, response, true);
+                if ((fault == Fault.RESET_MID_BODY || fault == Fault.TRUNCATED_BODY) && responseBody.length > 1) {
+                    cout.write(response.raw);
+                    cout.write(responseBody, 0, responseBody.length / 2);
+                    cout.flush();
+                    if (fault == Fault.RESET_MID_BODY) {
+                        client.setSoLinger(true, 0); // close() now sends RST
+                    }
+                    closeQuietly(upstream);
+                    return;
+                }
+                cout.write(response.raw);
+                cout.write(responseBody);
+                cout.flush();
+                if (response.hasToken("connection", "close") || request.hasToken("connection", "close")) {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            // the client or upstream went away: nothing to report, the client sees its own error
+        } finally {
+            if (upstream != null) {
+                closeQuietly(upstream);
+            }
+        }
+    }
+
+    private Fault choose(String requestLine) {
+        if (!eligible.test(requestLine)) {
+            return null;
+        }
+        double roll;
+        synchronized (random) {
+            roll = random.nextDouble();
+        }
+        double sum = 0;
+        for (Fault f : Fault.values()) {
+            sum += rates.get(f);
+            if (roll < sum) {
+                injected.get(f).incrementAndGet();
+                return f;
+            }
+        }
+        return null;
+    }
+
+    private static void writeError(OutputStream out, Fault fault) throws IOException {
+        boolean slow = fault == Fault.SLOW_DOWN;
+        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + (slow ? "SlowDown" : "InternalError")
+                + "</Code><Message>" + (slow ? "Please reduce your request rate." : "We encountered an internal error. Please try again.")
+                + "</Message><RequestId>faulty-proxy</RequestId></Error>";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 " + (slow ? "503 Slow Down" : "500 Internal Server Error") + "\r\n"
+                + "Content-Type: application/xml\r\nContent-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n";
+        out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** The message body exactly as framed on the wire (chunked bodies stay chunked). */
+    private static byte[] readBody(InputStream in, Head head, boolean responseUntilClose) throws IOException {
+        String te = head.header("transfer-encoding");
+        if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            while (true) {
+                String sizeLine = readLine(in);
+                out.write((sizeLine + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                int size = Integer.parseInt(sizeLine.split(";")[0].trim(), 16);
+                if (size == 0) {
+                    String trailer;
+                    do {
+                        trailer = readLine(in);
+                        out.write((trailer + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    } while (!trailer.isEmpty());
+                    return out.toByteArray();
+                }
+                out.write(in.readNBytes(size));
+                String crlf = readLine(in);
+                out.write((crlf + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            }
+        }
+        String cl = head.header("content-length");
+        if (cl != null) {
+            long n = Long.parseLong(cl.trim());
+            byte[] body = in.readNBytes((int) n);
+            if (body.length < n) {
+                throw new EOFException("body ended early");
+            }
+            return body;
+        }
+        return responseUntilClose ? in.readAllBytes() : new byte[0];
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int prev = -1;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                if (line.size() == 0 && prev < 0) {
+                    return null;
+                }
+                throw new EOFException("connection closed inside a line");
+            }
+            if (prev == '\r' && b == '\n') {
+                byte[] bytes = line.toByteArray();
+                return new String(bytes, 0, bytes.length - 1, StandardCharsets.ISO_8859_1);
+            }
+            line.write(b);
+            prev = b;
+        }
+    }
+
+    private void track(Socket s) {
+        synchronized (open) {
+            open.removeIf(Socket::isClosed);
+            open.add(s);
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A request or response head: start line, headers, and the raw bytes to forward. */
+    private record Head(String startLine, List<String[]> headers, byte[] raw) {
+        static Head read(InputStream in) throws IOException {
+            String start;
+            try {
+                start = readLine(in);
+            } catch (SocketException e) {
+                return null;
+            }
+            if (start == null) {
+                return null;
+            }
+            StringBuilder raw = new StringBuilder(start).append("\r\n");
+            List<String[]> headers = new ArrayList<>();
+            String line;
+            while (!(line = readLine(in)).isEmpty()) {
+                raw.append(line).append("\r\n");
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    headers.add(new String[] {line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim()});
+                }
+            }
+            raw.append("\r\n");
+            return new Head(start, headers, raw.toString().getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        String header(String name) {
+            for (String[] h : headers) {
+                if (h[0].equals(name)) {
+                    return h[1];
+                }
+            }
+            return null;
+        }
+
+        boolean hasToken(String name, String token) {
+            String v = header(name);
+            return v != null && v.toLowerCase(Locale.ROOT).contains(token);
+        }
+
+        int status() {
+            String[] parts = startLine.split(" ", 3);
+            return parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
+        }
+    }
+}

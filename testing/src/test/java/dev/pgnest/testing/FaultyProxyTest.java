@@ -1,0 +1,114 @@
+package dev.pgnest.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pgnest.testing.FaultyProxy.Fault;
+import java.io.InputStream;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.retries.DefaultRetryStrategy;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** Each fault kind, seen through the real AWS SDK with its retries off. */
+class FaultyProxyTest {
+    private static S3Server s3;
+    private FaultyProxy proxy;
+    private S3Client client;
+    private final byte[] payload = new byte[256 * 1024];
+
+    @BeforeAll
+    static void startS3() {
+        s3 = S3Server.start();
+        s3.createBucket("faults");
+    }
+
+    @AfterAll
+    static void stopS3() {
+        s3.close();
+    }
+
+    @BeforeEach
+    void startProxy() {
+        new Random(7).nextBytes(payload);
+        proxy = FaultyProxy.inFrontOf(s3.endpoint(), 42);
+        client = s3.clientBuilder().endpointOverride(proxy.endpoint())
+                .overrideConfiguration(o -> o.retryStrategy(DefaultRetryStrategy.doNotRetry()))
+                .build();
+        client.putObject(b -> b.bucket("faults").key("blob"), RequestBody.fromBytes(payload));
+    }
+
+    @AfterEach
+    void stopProxy() {
+        client.close();
+        proxy.close();
+    }
+
+    @Test
+    void withoutFaultsEverythingPassesThroughUnchanged() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            assertThat(client.getObjectAsBytes(b -> b.bucket("faults").key("blob")).asByteArray()).isEqualTo(payload);
+        }
+        assertThat(proxy.requests()).isEqualTo(6);
+        assertThat(proxy.injectedTotal()).isZero();
+    }
+
+    @Test
+    void serverErrorIsA500InternalError() {
+        proxy.rate(Fault.SERVER_ERROR, 1.0);
+        assertThatThrownBy(() -> client.headObject(b -> b.bucket("faults").key("blob")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(500));
+        assertThatThrownBy(() -> client.putObject(b -> b.bucket("faults").key("other"), RequestBody.fromBytes(payload)))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InternalError"));
+        assertThat(proxy.injected(Fault.SERVER_ERROR)).isEqualTo(2);
+        proxy.heal();
+        assertThat(client.listObjectsV2(b -> b.bucket("faults")).contents()).extracting(o -> o.key()).containsExactly("blob");
+    }
+
+    @Test
+    void slowDownIsA503ThrottlingError() {
+        proxy.rate(Fault.SLOW_DOWN, 1.0);
+        assertThatThrownBy(() -> client.getObjectAsBytes(b -> b.bucket("faults").key("blob")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(503);
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("SlowDown");
+                    assertThat(e.isThrottlingException()).isTrue();
+                });
+    }
+
+    @Test
+    void resetAndTruncationBreakTheDownloadMidBody() {
+        for (Fault f : new Fault[] {Fault.RESET_MID_BODY, Fault.TRUNCATED_BODY}) {
+            proxy.heal().rate(f, 1.0);
+            assertThatThrownBy(() -> {
+                try (InputStream in = client.getObject(b -> b.bucket("faults").key("blob"))) {
+                    in.readAllBytes();
+                }
+            }).as(f.name()).isInstanceOfAny(SdkClientException.class, java.io.IOException.class);
+            assertThat(proxy.injected(f)).as(f.name()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void latencyDelaysButDoesNotBreak() {
+        proxy.rate(Fault.LATENCY, 1.0);
+        long start = System.nanoTime();
+        assertThat(client.getObjectAsBytes(b -> b.bucket("faults").key("blob")).asByteArray()).isEqualTo(payload);
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(200);
+    }
+
+    @Test
+    void onlyMatchingRequestsGetFaults() {
+        proxy.rate(Fault.SERVER_ERROR, 1.0).onlyWhen(line -> line.startsWith("PUT "));
+        assertThat(client.getObjectAsBytes(b -> b.bucket("faults").key("blob")).asByteArray()).isEqualTo(payload);
+        assertThatThrownBy(() -> client.putObject(b -> b.bucket("faults").key("x"), RequestBody.fromString("x")))
+                .isInstanceOf(S3Exception.class);
+    }
+}
