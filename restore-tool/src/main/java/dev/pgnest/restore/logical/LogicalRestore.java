@@ -158,6 +158,14 @@ public final class LogicalRestore {
                 "database " + into + (exists ? " (exists: replaced)" : " (new)"), steps, warnings);
     }
 
+    /** Drops a database pgnest created (a drill's scratch database). */
+    public static void dropDatabase(DatabaseConnection server, String database) {
+        LogicalRestoreOptions.checkDatabaseName(database);
+        try (DatabaseSwap databases = DatabaseSwap.open(server, "postgres")) {
+            databases.dropIfExists(database);
+        }
+    }
+
     /** {@code <dumped database>_<backup time>}: new, and says where it came from. */
     static String defaultName(BackupManifest manifest) {
         String source = manifest.logical() != null && manifest.logical().database() != null

@@ -21,10 +21,10 @@ public final class ShopDatabase {
     private ShopDatabase() {
     }
 
-    /** Creates {@code db} and applies migrations up to {@code version}, then fills it. */
+    /** Creates {@code db}, applies V1, fills it, then migrates up to {@code version}. */
     public static void create(PostgresCluster pg, String db, Path migrations, String version) {
         pg.createDatabase(db);
-        migrate(pg, db, migrations, version);
+        migrate(pg, db, migrations, "1");
         pg.execute(db, """
                 insert into customers (id, name, email)
                 select g, 'customer ' || g, 'c' || g || '@example.com' from generate_series(1, 500) g;
@@ -32,6 +32,9 @@ public final class ShopDatabase {
                 select g, 1 + g % 500, (g * 7 % 1000)::numeric / 10, case when g % 3 = 0 then null else 'note ' || g end
                 from generate_series(1, 2000) g;
                 """);
+        if (!version.equals("1")) {
+            migrate(pg, db, migrations, version);
+        }
     }
 
     public static void migrate(PostgresCluster pg, String db, Path migrations, String version) {
