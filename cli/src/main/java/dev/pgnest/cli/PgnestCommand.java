@@ -32,6 +32,7 @@ import picocli.CommandLine.ScopeType;
         description = "Migrations, backups to S3-compatible storage and point-in-time recovery for PostgreSQL.",
         subcommands = {
                 ConfigCommand.class,
+                dev.pgnest.cli.migrate.MigrateCommand.class, dev.pgnest.cli.seed.SeedCommand.class,
                 CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExit codes:%n",

@@ -1,0 +1,101 @@
+package dev.pgnest.cli.migrate;
+
+import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.config.ExitCode;
+import dev.pgnest.migrate.DeployOptions;
+import dev.pgnest.migrate.DeployReport;
+import dev.pgnest.migrate.Migrations;
+import dev.pgnest.migrate.PlannedMigration;
+import dev.pgnest.migrate.Snapshot;
+import dev.pgnest.migrate.lint.Finding;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "deploy", description = {
+        "Apply pending migrations in order, each in a transaction where PostgreSQL allows it.",
+        "Lints them first and refuses on errors unless --allow-unsafe. On a protected target, records a",
+        "restore point first. RUN_MIGRATIONS=false skips (for container entrypoints)."})
+public final class MigrateDeployCommand implements Callable<Integer> {
+    @Mixin
+    MigrationOptions migrations;
+
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = "--dry-run", description = "Print the SQL that would run, in order; change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--allow-unsafe", description = "Apply even when lint finds errors in pending migrations.")
+    boolean allowUnsafe;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        String run = MigrationOptions.environment.apply("RUN_MIGRATIONS");
+        if (run != null && run.strip().equalsIgnoreCase("false")) {
+            if (output.json()) {
+                OutputOptions.printJson(out, new Views.DeployView(null, dryRun, true, null, null, List.of(), List.of(),
+                        List.of(), null));
+            } else {
+                out.println("RUN_MIGRATIONS=false: skipping migrate deploy");
+                out.flush();
+            }
+            return ExitCode.OK.status();
+        }
+        DeployReport report = new Migrations(migrations.settings(spec))
+                .deploy(DeployOptions.defaults().withDryRun(dryRun).withAllowUnsafe(allowUnsafe));
+        if (output.json()) {
+            OutputOptions.printJson(out, Views.DeployView.of(report));
+        } else {
+            print(out, report);
+        }
+        return ExitCode.OK.status();
+    }
+
+    private static void print(PrintWriter out, DeployReport r) {
+        for (Finding f : r.lint()) {
+            out.println(f.rule().severity().name().toLowerCase() + ": " + f.describe());
+        }
+        if (r.dryRun()) {
+            if (r.plan().isEmpty()) {
+                out.println("-- dry run: nothing pending on target " + r.target() + " (at version " + version(r.versionBefore()) + ")");
+            }
+            for (PlannedMigration p : r.plan()) {
+                out.println("-- V" + p.version() + " " + p.description() + " (" + p.script() + ")"
+                        + (p.transactional() ? "" : " [runs outside a transaction]"));
+                out.println(p.sql().stripTrailing());
+                out.println();
+            }
+            out.flush();
+            return;
+        }
+        Snapshot s = r.snapshot();
+        if (s != null) {
+            out.println(s.recorded()
+                    ? "snapshot: " + s.kind() + " " + s.name() + " at " + s.location() + " (schema version " + version(s.schemaVersion()) + ")"
+                    : "snapshot: none - " + s.note());
+        }
+        for (DeployReport.Applied a : r.applied()) {
+            out.println("applied V" + a.version() + " " + a.description() + " (" + Views.ms(a.duration()) + ")"
+                    + (a.transactional() ? "" : " [outside a transaction]"));
+        }
+        out.println(r.applied().isEmpty()
+                ? "target " + r.target() + " is up to date at version " + version(r.versionAfter())
+                : "target " + r.target() + " migrated from version " + version(r.versionBefore()) + " to " + version(r.versionAfter())
+                        + " (" + r.applied().size() + " applied)");
+        out.flush();
+    }
+
+    static String version(String v) {
+        return v == null ? "<empty>" : v;
+    }
+}

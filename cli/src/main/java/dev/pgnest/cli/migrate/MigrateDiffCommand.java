@@ -1,0 +1,52 @@
+package dev.pgnest.cli.migrate;
+
+import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.config.ExitCode;
+import dev.pgnest.migrate.drift.Difference;
+import dev.pgnest.migrate.drift.DriftCheck;
+import dev.pgnest.migrate.drift.DriftReport;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "diff", aliases = "drift", description = {
+        "Build the schema the migrations produce in a shadow database and compare its catalog with the",
+        "target's (tables, columns, types, defaults, indexes, constraints, sequences, views, functions,",
+        "enums, triggers). Exits 3 on drift."})
+public final class MigrateDiffCommand implements Callable<Integer> {
+    @Mixin
+    MigrationOptions migrations;
+
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = "--shadow-url", paramLabel = "JDBC_URL",
+            description = "A disposable database to build the shadow in (emptied first); default: a scratch database "
+                    + "created next to the target and dropped afterwards (needs CREATEDB).")
+    String shadowUrl;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        DriftReport report = new DriftCheck(migrations.settings(spec), shadowUrl).run();
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            OutputOptions.printJson(out, report);
+        } else {
+            report.differences().stream().map(Difference::describe).forEach(out::println);
+            out.println(report.drifted()
+                    ? report.differences().size() + " differences between the migrations (up to version "
+                            + MigrateDeployCommand.version(report.comparedVersion()) + ") and target " + report.target()
+                    : "no drift: target " + report.target() + " matches its migrations (" + report.objectsCompared()
+                            + " objects compared, up to version " + MigrateDeployCommand.version(report.comparedVersion()) + ")");
+            out.flush();
+        }
+        return report.drifted() ? ExitCode.ATTENTION.status() : ExitCode.OK.status();
+    }
+}

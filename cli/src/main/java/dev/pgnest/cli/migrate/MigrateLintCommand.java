@@ -1,0 +1,78 @@
+package dev.pgnest.cli.migrate;
+
+import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.config.ExitCode;
+import dev.pgnest.migrate.lint.Finding;
+import dev.pgnest.migrate.lint.LintReport;
+import dev.pgnest.migrate.lint.Linter;
+import dev.pgnest.migrate.lint.Rule;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "lint", description = {
+        "Check migrations for statements that are unsafe on a live PostgreSQL database (locks, rewrites,",
+        "data loss). Disable a rule for one file with a comment: -- pgnest-lint-disable RULE[, RULE].",
+        "Exits 3 when a rule of severity error is broken."})
+public final class MigrateLintCommand implements Callable<Integer> {
+    @Mixin
+    MigrationOptions migrations;
+
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = "--rules", description = "List the rules with their reason and safe pattern, and exit.")
+    boolean listRules;
+
+    @Parameters(paramLabel = "FILE", arity = "0..*", description = "Files or directories (default: the migrations directory).")
+    List<Path> files = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    record RuleView(String id, String severity, String reason, String safePattern) {
+    }
+
+    record LintView(List<String> files, int errors, int warnings, List<Views.FindingView> findings) {
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (listRules) {
+            List<RuleView> rules = Arrays.stream(Rule.values())
+                    .map(r -> new RuleView(r.id(), r.severity().name().toLowerCase(), r.reason(), r.safePattern())).toList();
+            if (output.json()) {
+                OutputOptions.printJson(out, rules);
+            } else {
+                rules.forEach(r -> out.println(r.id() + " (" + r.severity() + "): " + r.reason() + "\n    safe: " + r.safePattern()));
+                out.flush();
+            }
+            return ExitCode.OK.status();
+        }
+        LintReport report = new Linter().lintFiles(files.isEmpty() ? List.of(migrations.directory()) : files);
+        if (output.json()) {
+            OutputOptions.printJson(out, new LintView(report.files(), report.errors().size(), report.warnings().size(),
+                    report.findings().stream().map(Views.FindingView::of).toList()));
+        } else {
+            for (Finding f : report.findings()) {
+                out.println(f.rule().severity().name().toLowerCase() + ": " + f.describe());
+            }
+            out.println(report.files().size() + " files, " + report.errors().size() + " errors, "
+                    + report.warnings().size() + " warnings");
+            out.flush();
+        }
+        return report.hasErrors() ? ExitCode.ATTENTION.status() : ExitCode.OK.status();
+    }
+}

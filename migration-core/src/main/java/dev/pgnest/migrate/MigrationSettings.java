@@ -1,0 +1,35 @@
+package dev.pgnest.migrate;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What to migrate and where.
+ *
+ * @param locations    Flyway locations, e.g. {@code filesystem:db/migrations} or
+ *                     {@code classpath:db/babynest}
+ * @param schemas      schemas Flyway manages (the first holds the history table); empty means
+ *                     the connection's current schema
+ * @param historyTable Flyway's schema history table name
+ */
+public record MigrationSettings(DatabaseTarget target, List<String> locations, List<String> schemas, String historyTable) {
+    public static final String DEFAULT_HISTORY_TABLE = "flyway_schema_history";
+
+    public MigrationSettings {
+        Objects.requireNonNull(target, "target");
+        locations = List.copyOf(locations);
+        schemas = schemas == null ? List.of() : List.copyOf(schemas);
+        historyTable = historyTable == null || historyTable.isBlank() ? DEFAULT_HISTORY_TABLE : historyTable;
+        if (locations.isEmpty()) {
+            throw new IllegalArgumentException("at least one migration location is needed");
+        }
+    }
+
+    public MigrationSettings(DatabaseTarget target, List<String> locations) {
+        this(target, locations, List.of(), DEFAULT_HISTORY_TABLE);
+    }
+
+    public MigrationSettings withTarget(DatabaseTarget other) {
+        return new MigrationSettings(other, locations, schemas, historyTable);
+    }
+}

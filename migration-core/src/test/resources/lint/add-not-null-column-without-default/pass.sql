@@ -1,0 +1,2 @@
+SET LOCAL lock_timeout = '5s';
+ALTER TABLE babies ADD COLUMN blood_type text NOT NULL DEFAULT 'unknown';

@@ -1,0 +1,1 @@
+ANALYZE feeding_logs;

@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY sleep_logs_location_idx ON sleep_logs (location);

@@ -1,0 +1,1 @@
+DELETE FROM notifications WHERE sent_at < now() - interval '2 years';

@@ -1,0 +1,2 @@
+SET lock_timeout = '5s';
+VACUUM (FULL, ANALYZE) feeding_logs;

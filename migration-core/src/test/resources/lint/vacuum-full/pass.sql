@@ -1,0 +1,1 @@
+VACUUM (ANALYZE) feeding_logs;
