@@ -33,6 +33,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
                 ConfigCommand.class,
                 dev.pgnest.cli.migrate.MigrateCommand.class, dev.pgnest.cli.seed.SeedCommand.class,
+                dev.pgnest.cli.restore.RestoreCommand.class,
                 CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExit codes:%n",

@@ -1,0 +1,75 @@
+package dev.pgnest.cli.restore;
+
+import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.config.ExitCode;
+import dev.pgnest.config.Settings;
+import dev.pgnest.restore.drill.RestoreDrill;
+import dev.pgnest.restore.report.IncidentReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "drill", description = {
+        "Prove the latest backup restorable: restore it into a scratch cluster (or a scratch database),",
+        "check the schema version, read every table, run the drill.checks SQL, tear it down, and record the",
+        "result in the repository (<target>/drills/). Exit 1 when the restore or a check fails."})
+final class RestoreDrillCommand implements Callable<Integer> {
+    @Option(names = "--mode", paramLabel = "cluster|database",
+            description = "Where to restore: a scratch cluster on this host, or a scratch database on the target's server (default: drill.mode).")
+    String mode;
+
+    @Option(names = "--check", paramLabel = "SQL", description = "An extra SQL check (repeatable), besides drill.checks.")
+    List<String> checks = new ArrayList<>();
+
+    @Mixin
+    OutputOptions output;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (RestoreContext context = RestoreContext.of(spec)) {
+            String where = mode != null ? mode : context.config.target().get(Settings.DRILL_MODE).orElse("cluster");
+            List<String> sql = new ArrayList<>(context.config.target().get(Settings.DRILL_CHECKS).orElse(List.of()));
+            sql.addAll(checks);
+            RestoreDrill.Where place = switch (where.toLowerCase(Locale.ROOT)) {
+                case "cluster" -> RestoreDrill.Where.SCRATCH_CLUSTER;
+                case "database" -> RestoreDrill.Where.SCRATCH_DATABASE;
+                default -> throw new dev.pgnest.config.PgnestException(dev.pgnest.config.ErrorKind.USAGE,
+                        "--mode " + where + " is not a drill mode", "use cluster or database");
+            };
+            RestoreDrill.Result result = RestoreDrill.run(context.repository(),
+                    place == RestoreDrill.Where.SCRATCH_DATABASE ? context.connection() : null,
+                    new RestoreDrill.Options(context.target, null, place, context.scratchDir(),
+                            place == RestoreDrill.Where.SCRATCH_CLUSTER ? context.account() : null,
+                            context.binaries(), sql, null, context.stagingDir()),
+                    RestoreContext.toolVersion());
+            IncidentReport report = result.report();
+            Path saved = context.save(report);
+            if (output.json()) {
+                OutputOptions.printJson(out, report);
+            } else {
+                out.println("drill " + report.id() + " of target " + context.target + ": "
+                        + (result.passed() ? "PASSED" : "FAILED")
+                        + (report.backup() == null ? "" : " (backup " + report.backup().id() + ")")
+                        + (report.error() == null ? "" : ": " + report.error()));
+                report.checks().forEach(c -> out.println("  check " + (c.passed() ? "ok    " : "FAILED") + " " + c.name()
+                        + (c.actual() == null ? "" : ": " + RestoreLogicalCommand.abbreviate(c.actual()))));
+                out.println("recorded: " + result.recordedAt());
+                out.println("report: " + saved);
+                out.flush();
+            }
+            return result.passed() ? ExitCode.OK.status() : ExitCode.FAILURE.status();
+        }
+    }
+}
