@@ -31,6 +31,10 @@ public final class Settings {
             .defaultText("newest /usr/lib/postgresql/<major>/bin, else PATH")
             .describe("Directory of the PostgreSQL client and server programs (pg_dump, pg_restore, pg_ctl…).");
 
+    public static final Setting<Boolean> RUN_MIGRATIONS = Setting.define(GLOBAL, "run-migrations", SettingType.BOOL)
+            .env("RUN_MIGRATIONS").flag(null).defaultValue(true)
+            .describe("false makes `migrate deploy` do nothing (for container entrypoints, as in the BabyNest guide).");
+
     public static final Setting<String> LOG_LEVEL = Setting.define(GLOBAL, "log.level", SettingType.oneOf("error", "warn", "info", "debug"))
             .defaultValue("info")
             .describe("How much pgnest logs to stderr.");
@@ -55,6 +59,19 @@ public final class Settings {
     public static final Setting<Boolean> PROTECTED = Setting.define(TARGET, "protected", SettingType.BOOL)
             .defaultValue(false)
             .describe("A production target: snapshot before migrations, refuse destructive commands without --force.");
+
+    public static final Setting<Boolean> DEVELOPMENT = Setting.define(TARGET, "development", SettingType.BOOL)
+            .env("PGNEST_DB_DEVELOPMENT").defaultValue(false)
+            .describe("A disposable development database: `migrate reset --force` may drop and rebuild it.");
+
+    public static final Setting<List<String>> MIGRATIONS = Setting.define(TARGET, "migrations", SettingType.LIST)
+            .env("PGNEST_MIGRATIONS").flag("--migrations").defaultValue(List.of("db/migrations"))
+            .describe("Where the target's migrations are: directories or Flyway locations (filesystem:DIR, classpath:PKG).");
+
+    public static final Setting<String> SHADOW_URL = Setting.define(TARGET, "shadow-url", SettingType.DATABASE_URL)
+            .env("PGNEST_SHADOW_DATABASE_URL").flag("--shadow-url")
+            .defaultText("a scratch database next to the target, dropped afterwards")
+            .describe("A disposable database for `migrate diff` to build the migrations' schema in; emptied before use.");
 
     // ---- repository: where backups and WAL are stored -----------------------------------
 
@@ -159,8 +176,8 @@ public final class Settings {
                     + "Give queries that contain commas as a list in pgnest.yml.");
 
     public static final List<Setting<?>> ALL = List.of(
-            TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, LOG_LEVEL,
-            DATABASE_URL, DB_USER, DB_PASSWORD, PROTECTED,
+            TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, RUN_MIGRATIONS, LOG_LEVEL,
+            DATABASE_URL, DB_USER, DB_PASSWORD, PROTECTED, DEVELOPMENT, MIGRATIONS, SHADOW_URL,
             REPO_TYPE, REPO_PATH, S3_BUCKET, S3_PREFIX, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID,
             S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS, COMPRESSION, COMPRESSION_LEVEL,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,

@@ -15,8 +15,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "baseline", description = {
         "Adopt an existing database: record VERSION as its baseline, so deploy applies only newer migrations."})
 public final class MigrateBaselineCommand implements Callable<Integer> {
-    @Mixin
-    MigrationOptions migrations;
 
     @Mixin
     OutputOptions output;
@@ -32,7 +30,7 @@ public final class MigrateBaselineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BaselineResult r = new Migrations(migrations.settings(spec)).baseline(version, description);
+        BaselineResult r = new Migrations(MigrationOptions.settings(spec)).baseline(version, description);
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             OutputOptions.printJson(out, r);

@@ -18,8 +18,6 @@ import picocli.CommandLine.Spec;
         "Create an empty migration V<yyyyMMddHHmmss>__NAME.sql (UTC) in the migrations directory.",
         "NAME must be snake_case and say what changes (update, fix, ... are refused)."})
 public final class MigrateCreateCommand implements Callable<Integer> {
-    @Mixin
-    MigrationOptions migrations;
 
     @Mixin
     OutputOptions output;
@@ -32,7 +30,7 @@ public final class MigrateCreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path file = NewMigration.create(migrations.directory(), name, Clock.systemUTC());
+        Path file = NewMigration.create(MigrationOptions.directory(spec), name, Clock.systemUTC());
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             OutputOptions.printJson(out, Map.of("file", file.toString()));

@@ -1,7 +1,9 @@
 package dev.pgnest.cli.migrate;
 
 import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.cli.PgnestCommand;
 import dev.pgnest.config.ExitCode;
+import dev.pgnest.config.Settings;
 import dev.pgnest.migrate.DeployOptions;
 import dev.pgnest.migrate.DeployReport;
 import dev.pgnest.migrate.Migrations;
@@ -22,8 +24,6 @@ import picocli.CommandLine.Spec;
         "Lints them first and refuses on errors unless --allow-unsafe. On a protected target, records a",
         "restore point first. RUN_MIGRATIONS=false skips (for container entrypoints)."})
 public final class MigrateDeployCommand implements Callable<Integer> {
-    @Mixin
-    MigrationOptions migrations;
 
     @Mixin
     OutputOptions output;
@@ -40,8 +40,7 @@ public final class MigrateDeployCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        String run = MigrationOptions.environment.apply("RUN_MIGRATIONS");
-        if (run != null && run.strip().equalsIgnoreCase("false")) {
+        if (!PgnestCommand.of(spec).config().global().require(Settings.RUN_MIGRATIONS)) {
             if (output.json()) {
                 OutputOptions.printJson(out, new Views.DeployView(null, dryRun, true, null, null, List.of(), List.of(),
                         List.of(), null));
@@ -51,7 +50,7 @@ public final class MigrateDeployCommand implements Callable<Integer> {
             }
             return ExitCode.OK.status();
         }
-        DeployReport report = new Migrations(migrations.settings(spec))
+        DeployReport report = new Migrations(MigrationOptions.settings(spec))
                 .deploy(DeployOptions.defaults().withDryRun(dryRun).withAllowUnsafe(allowUnsafe));
         if (output.json()) {
             OutputOptions.printJson(out, Views.DeployView.of(report));

@@ -1,6 +1,8 @@
 package dev.pgnest.cli.migrate;
 
 import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.config.Settings;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.migrate.drift.Difference;
 import dev.pgnest.migrate.drift.DriftCheck;
@@ -10,7 +12,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "diff", aliases = "drift", description = {
@@ -18,23 +19,20 @@ import picocli.CommandLine.Spec;
         "target's (tables, columns, types, defaults, indexes, constraints, sequences, views, functions,",
         "enums, triggers). Exits 3 on drift."})
 public final class MigrateDiffCommand implements Callable<Integer> {
-    @Mixin
-    MigrationOptions migrations;
 
     @Mixin
     OutputOptions output;
-
-    @Option(names = "--shadow-url", paramLabel = "JDBC_URL",
-            description = "A disposable database to build the shadow in (emptied first); default: a scratch database "
-                    + "created next to the target and dropped afterwards (needs CREATEDB).")
-    String shadowUrl;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        DriftReport report = new DriftCheck(migrations.settings(spec), shadowUrl).run();
+        // The shadow database takes the target's credentials unless its URL carries its own.
+        String shadowUrl = PgnestCommand.of(spec).config().target().get(Settings.SHADOW_URL)
+                .map(u -> u.startsWith("jdbc:") ? u : "jdbc:" + u.replaceFirst("^postgres(ql)?:", "postgresql:"))
+                .orElse(null);
+        DriftReport report = new DriftCheck(MigrationOptions.settings(spec), shadowUrl).run();
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             OutputOptions.printJson(out, report);

@@ -26,8 +26,6 @@ import picocli.CommandLine.Spec;
         "data loss). Disable a rule for one file with a comment: -- pgnest-lint-disable RULE[, RULE].",
         "Exits 3 when a rule of severity error is broken."})
 public final class MigrateLintCommand implements Callable<Integer> {
-    @Mixin
-    MigrationOptions migrations;
 
     @Mixin
     OutputOptions output;
@@ -61,7 +59,7 @@ public final class MigrateLintCommand implements Callable<Integer> {
             }
             return ExitCode.OK.status();
         }
-        LintReport report = new Linter().lintFiles(files.isEmpty() ? List.of(migrations.directory()) : files);
+        LintReport report = new Linter().lintFiles(files.isEmpty() ? List.of(MigrationOptions.directory(spec)) : files);
         if (output.json()) {
             OutputOptions.printJson(out, new LintView(report.files(), report.errors().size(), report.warnings().size(),
                     report.findings().stream().map(Views.FindingView::of).toList()));

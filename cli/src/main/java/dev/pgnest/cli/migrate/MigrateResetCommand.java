@@ -22,8 +22,6 @@ import picocli.CommandLine.Spec;
         "Drop every object in the target's schemas and apply all migrations again (then seed, with --seed).",
         "Refused unless the target is marked as a development environment and --force is given."})
 public final class MigrateResetCommand implements Callable<Integer> {
-    @Mixin
-    MigrationOptions migrations;
 
     @Mixin
     OutputOptions output;
@@ -42,7 +40,7 @@ public final class MigrateResetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Migrations m = new Migrations(migrations.settings(spec));
+        Migrations m = new Migrations(MigrationOptions.settings(spec));
         ResetReport reset = m.reset(force);
         SeedReport seed = null;
         if (seedScale != null) {

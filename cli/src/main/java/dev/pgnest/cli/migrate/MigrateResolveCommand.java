@@ -17,8 +17,6 @@ import picocli.CommandLine.Spec;
         "Mark a failed migration as rolled back (deploy runs the fixed file again) or as applied (it was",
         "completed by hand; also for the next pending migration), as Prisma's migrate resolve."})
 public final class MigrateResolveCommand implements Callable<Integer> {
-    @Mixin
-    MigrationOptions migrations;
 
     @Mixin
     OutputOptions output;
@@ -40,7 +38,7 @@ public final class MigrateResolveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Migrations m = new Migrations(migrations.settings(spec));
+        Migrations m = new Migrations(MigrationOptions.settings(spec));
         ResolveResult r = action.applied != null ? m.resolveApplied(action.applied) : m.resolveRolledBack(action.rolledBack);
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {

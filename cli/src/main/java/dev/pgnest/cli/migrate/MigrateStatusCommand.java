@@ -19,8 +19,6 @@ import picocli.CommandLine.Spec;
 public final class MigrateStatusCommand implements Callable<Integer> {
     private static final DateTimeFormatter AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
-    @Mixin
-    MigrationOptions migrations;
 
     @Mixin
     OutputOptions output;
@@ -30,7 +28,7 @@ public final class MigrateStatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        StatusReport report = new Migrations(migrations.settings(spec)).status();
+        StatusReport report = new Migrations(MigrationOptions.settings(spec)).status();
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             OutputOptions.printJson(out, Views.StatusView.of(report));

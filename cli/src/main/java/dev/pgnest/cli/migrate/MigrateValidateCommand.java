@@ -15,8 +15,6 @@ import picocli.CommandLine.Spec;
         "Check applied migrations against their files: edited (checksum changed), missing, or failed.",
         "Exits 3 and names each one when any does not match."})
 public final class MigrateValidateCommand implements Callable<Integer> {
-    @Mixin
-    MigrationOptions migrations;
 
     @Mixin
     OutputOptions output;
@@ -26,7 +24,7 @@ public final class MigrateValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ValidationReport report = new Migrations(migrations.settings(spec)).validate();
+        ValidationReport report = new Migrations(MigrationOptions.settings(spec)).validate();
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             OutputOptions.printJson(out, report);

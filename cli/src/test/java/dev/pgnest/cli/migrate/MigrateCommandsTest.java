@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,10 +40,7 @@ class MigrateCommandsTest {
         }
     }
 
-    @AfterEach
-    void restoreEnvironment() {
-        MigrationOptions.environment = System::getenv;
-    }
+    private final Map<String, String> extraEnv = new java.util.HashMap<>();
 
     private Map<String, String> env() {
         if (db == null) {
@@ -52,8 +48,10 @@ class MigrateCommandsTest {
             pg.createDatabase(db);
             migrations = dir.resolve("migrations");
         }
-        return Map.of("DATABASE_URL", "postgresql://" + pg.user() + "@" + pg.host() + ":" + pg.port() + "/" + db,
-                "PGNEST_DB_PASSWORD", pg.password());
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.put("DATABASE_URL", "postgresql://" + pg.user() + "@" + pg.host() + ":" + pg.port() + "/" + db);
+        env.put("PGNEST_DB_PASSWORD", pg.password());
+        return env;
     }
 
     private CliRun pgnest(String... args) {
@@ -126,7 +124,7 @@ class MigrateCommandsTest {
     @Test
     void runMigrationsFalseSkipsDeploy() throws Exception {
         file("V1__create_babies.sql", "CREATE TABLE babies (id bigint PRIMARY KEY);");
-        MigrationOptions.environment = Map.of("RUN_MIGRATIONS", "false")::get;
+        extraEnv.put("RUN_MIGRATIONS", "false");
         CliRun r = pgnest("migrate", "deploy");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).isEqualTo("RUN_MIGRATIONS=false: skipping migrate deploy\n");
