@@ -5,6 +5,7 @@ import static dev.pgnest.config.Scope.REPOSITORY;
 import static dev.pgnest.config.Scope.TARGET;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -174,6 +175,64 @@ public final class Settings {
             .flag(null).defaultText("none")
             .describe("SQL queries a drill runs on the restored database; each must return true, a non-zero number or a non-empty value. "
                     + "Give queries that contain commas as a list in pgnest.yml.");
+    // ---- the backup service (pgnest serve) -----------------------------------------------
+
+    public static final Setting<String> SERVE_LISTEN = Setting.define(GLOBAL, "serve.listen", SettingType.STRING)
+            .defaultValue("127.0.0.1:7432")
+            .describe("host:port where pgnest serve answers /health, /metrics, the status page and the WAL push fast path. "
+                    + "It has no authentication: keep it on loopback or a private network.");
+
+    public static final Setting<String> SERVE_DATABASE_URL = Setting.define(GLOBAL, "serve.database-url", SettingType.DATABASE_URL)
+            .defaultText("the selected target's url")
+            .describe("Database of the scheduler's job store (schema pgnest_serve, created by pgnest). "
+                    + "Every replica of pgnest serve must use the same one: that is what makes each backup run once.");
+
+    public static final Setting<String> SERVE_DATABASE_PASSWORD = Setting.define(GLOBAL, "serve.database-password", SettingType.STRING)
+            .secret()
+            .defaultText("the password in serve.database-url, else the target's")
+            .describe("Password for serve.database-url. Never shown.");
+
+    public static final Setting<String> SERVE_TIMEZONE = Setting.define(GLOBAL, "serve.timezone", SettingType.STRING)
+            .defaultValue("UTC")
+            .describe("Time zone the schedule.* cron expressions are read in, e.g. Europe/Paris.");
+
+    public static final Setting<Duration> SERVE_SHUTDOWN_TIMEOUT = Setting.define(GLOBAL, "serve.shutdown-timeout", SettingType.DURATION)
+            .defaultValue(Duration.ofMinutes(5))
+            .describe("On SIGTERM, how long running jobs may take to finish before they are aborted "
+                    + "(an aborted backup leaves no manifest; its uploads are aborted).");
+
+    public static final Setting<String> ALERT_WEBHOOK_URL = Setting.define(GLOBAL, "alert.webhook-url", SettingType.STRING)
+            .secret()
+            .describe("URL that receives a JSON POST for every alert (failed job, missed schedule, WAL archive lag). "
+                    + "Secret, as Slack webhook URLs carry their token. Unset: alerts are log lines only.");
+
+    public static final Setting<String> ALERT_WEBHOOK_FORMAT = Setting.define(GLOBAL, "alert.webhook-format", SettingType.oneOf("json", "slack"))
+            .defaultValue("json")
+            .describe("Body of the webhook POST: json (pgnest's alert object) or slack (a Slack-compatible {\"text\": …}).");
+
+    public static final Setting<Duration> ALERT_WAL_LAG = Setting.define(GLOBAL, "alert.wal-lag", SettingType.DURATION)
+            .defaultValue(Duration.ofMinutes(15))
+            .describe("Alert when WAL has been waiting for the archive longer than this (seconds since the last archived "
+                    + "segment while completed segments are pending).");
+
+    // ---- target: what pgnest serve runs, as cron expressions ------------------------------
+
+    public static final Setting<String> SCHEDULE_LOGICAL = Setting.define(TARGET, "schedule.logical", SettingType.STRING)
+            .describe("When pgnest serve takes a logical backup: Unix cron (0 2 * * *), Quartz cron with seconds "
+                    + "(0 0 2 * * ?) or @hourly/@daily/@weekly. Unset: never.");
+
+    public static final Setting<String> SCHEDULE_PHYSICAL = Setting.define(TARGET, "schedule.physical", SettingType.STRING)
+            .describe("When pgnest serve takes a physical base backup (cron, as schedule.logical). Unset: never.");
+
+    public static final Setting<String> SCHEDULE_EXPIRE = Setting.define(TARGET, "schedule.expire", SettingType.STRING)
+            .describe("When pgnest serve removes backups and WAL past retention (cron, as schedule.logical). Unset: never.");
+
+    public static final Setting<String> SCHEDULE_VERIFY = Setting.define(TARGET, "schedule.verify", SettingType.STRING)
+            .describe("When pgnest serve verifies the checksums of stored backups (cron, as schedule.logical). Unset: never.");
+
+    public static final Setting<String> SCHEDULE_DRILL = Setting.define(TARGET, "schedule.drill", SettingType.STRING)
+            .describe("When pgnest serve runs a restore drill: restores the latest backup into a scratch cluster and "
+                    + "checks it (cron, as schedule.logical). Unset: never.");
 
     public static final List<Setting<?>> ALL = List.of(
             TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, RUN_MIGRATIONS, LOG_LEVEL,
@@ -181,7 +240,10 @@ public final class Settings {
             REPO_TYPE, REPO_PATH, S3_BUCKET, S3_PREFIX, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID,
             S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS, COMPRESSION, COMPRESSION_LEVEL,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
-            RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, DRILL_MODE, DRILL_CHECKS);
+            RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, DRILL_MODE, DRILL_CHECKS,
+            SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,
+            ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG,
+            SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);
 
     public static List<Setting<?>> inScope(Scope scope) {
         return ALL.stream().filter(s -> s.scope() == scope).toList();

@@ -21,7 +21,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An HTTP/1.1 proxy between the AWS SDK and an S3 server that fails a share of requests, for
+ * An HTTP/1.1 proxy between the AWS SDK and an S3 server that fails a share of requests
+ * (spread evenly: at 10%, every tenth request), for
  * reliability tests: either before forwarding (503 SlowDown or 500 InternalError, the request
  * never reaches the server) or after (the server did the work, the client sees a 500 — a lost
  * response). Also counts requests and the most UploadPart requests in flight at once.
@@ -124,7 +125,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
                 if (request == null) {
                     return;
                 }
-                requests.incrementAndGet();
+                int number = requests.incrementAndGet();
                 if ("100-continue".equalsIgnoreCase(request.header("expect"))) {
                     cout.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                     cout.flush();
@@ -142,13 +143,13 @@ public final class FaultInjectingProxy implements AutoCloseable {
                         writeError(cout, canned.status(), canned.code());
                         continue;
                     }
-                    double dice;
                     double kind;
                     synchronized (random) {
-                        dice = random.nextDouble();
                         kind = random.nextDouble();
                     }
-                    boolean fault = dice < faultRate;
+                    // spread evenly: exactly one request in 1/rate fails, so counts do not depend on luck
+                    double rate = faultRate;
+                    boolean fault = Math.floor(number * rate) > Math.floor((number - 1) * rate);
                     boolean afterForward = fault && kind < lostResponseShare;
                     java.util.function.Predicate<String> once = loseOnce.get();
                     if (once != null && once.test(request.firstLine) && loseOnce.compareAndSet(once, null)) {

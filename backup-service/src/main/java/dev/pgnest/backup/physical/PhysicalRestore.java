@@ -1,0 +1,248 @@
+package dev.pgnest.backup.physical;
+
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.repository.BackupKind;
+import dev.pgnest.repository.BackupManifest;
+import dev.pgnest.repository.Compression;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RepositoryJson;
+import dev.pgnest.repository.RepositoryLayout;
+import dev.pgnest.storage.Storage;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Rebuilds a data directory from a physical backup: directories, tablespace links, every
+ * file — each object's SHA-256 and each file's SHA-256 checked before the restore counts as
+ * done. What comes after (recovery settings, starting the server) is the restore command's.
+ * This is the one reader of what {@link PhysicalBackup} writes.
+ */
+public final class PhysicalRestore {
+
+    /** What was restored. */
+    public record Result(int files, long bytes, List<PhysicalFiles.TablespaceEntry> tablespaces) {
+    }
+
+    private final Repository repository;
+    private final BackupManifest manifest;
+
+    public PhysicalRestore(Repository repository, BackupManifest manifest) {
+        if (manifest.kind() != BackupKind.PHYSICAL) {
+            throw new PgnestException(ErrorKind.USAGE, "backup " + manifest.id() + " is a " + manifest.kind() + " backup",
+                    "choose a physical backup for a data directory restore");
+        }
+        this.repository = repository;
+        this.manifest = manifest;
+    }
+
+    /** The backup's file list (verified against the manifest). */
+    public PhysicalFiles files() {
+        BackupManifest.BackupObject object = object(PhysicalFiles.OBJECT_NAME + manifest.compression().extension());
+        try (InputStream in = open(object)) {
+            byte[] json = in.readAllBytes();
+            return RepositoryJson.read(json, PhysicalFiles.class, location(object.name()));
+        } catch (IOException e) {
+            throw damaged(object.name(), e.getMessage());
+        }
+    }
+
+    /**
+     * Writes the backup into {@code dataDirectory}, which must be empty or absent.
+     *
+     * @param tablespaceLocations new locations by tablespace oid; others go back where they were
+     * @param parallelism         objects downloaded at once
+     */
+    public Result restoreTo(Path dataDirectory, Map<String, Path> tablespaceLocations, int parallelism) {
+        PhysicalFiles files = files();
+        prepareEmpty(dataDirectory);
+        Map<String, Path> tablespaces = new LinkedHashMap<>();
+        for (PhysicalFiles.TablespaceEntry t : files.tablespaces()) {
+            Path location = tablespaceLocations.getOrDefault(t.oid(), Path.of(t.location()));
+            prepareEmpty(location);
+            tablespaces.put(t.oid(), location);
+        }
+        try {
+            // links first: the tablespaces' directories are created through them
+            Files.createDirectories(dataDirectory.resolve("pg_tblspc"));
+            for (Map.Entry<String, Path> t : tablespaces.entrySet()) {
+                Files.createSymbolicLink(dataDirectory.resolve("pg_tblspc").resolve(t.getKey()), t.getValue());
+            }
+            for (String dir : files.directories()) {
+                if (!Files.isDirectory(dataDirectory.resolve(dir))) {
+                    Files.createDirectories(dataDirectory.resolve(dir));
+                }
+            }
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot create the directories of " + dataDirectory + ": " + e.getMessage(),
+                    "check permissions and free space", e);
+        }
+        Map<String, List<PhysicalFiles.FileEntry>> byObject = new LinkedHashMap<>();
+        for (PhysicalFiles.FileEntry f : files.files()) {
+            byObject.computeIfAbsent(f.object(), o -> new ArrayList<>()).add(f);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), r -> {
+            Thread t = new Thread(r, "pgnest-restore-files");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> work = new ArrayList<>();
+            for (Map.Entry<String, List<PhysicalFiles.FileEntry>> e : byObject.entrySet()) {
+                work.add(pool.submit(() -> extract(e.getKey(), e.getValue(), dataDirectory)));
+            }
+            for (Future<?> f : work) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgnestException(ErrorKind.INTERRUPTED, "restore interrupted", "run it again into an empty directory");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new PgnestException(ErrorKind.TOOL, "restore failed: " + e.getCause(), "see the log", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        if (!files.tablespaces().isEmpty()) {
+            rewriteTablespaceMap(dataDirectory, tablespaces);
+        }
+        return new Result(files.files().size(), files.totalBytes(), files.tablespaces());
+    }
+
+    /** One object: files back to back in offset order, each checked against its SHA-256. */
+    private void extract(String objectName, List<PhysicalFiles.FileEntry> entries, Path dataDirectory) {
+        // an empty file shares its offset with the next one: it goes first
+        entries.sort(Comparator.comparingLong(PhysicalFiles.FileEntry::offset).thenComparingLong(PhysicalFiles.FileEntry::size));
+        BackupManifest.BackupObject object = object(objectName);
+        byte[] buffer = new byte[1 << 18];
+        try (InputStream in = open(object)) {
+            long position = 0;
+            for (PhysicalFiles.FileEntry f : entries) {
+                if (f.offset() < position) {
+                    throw damaged(objectName, "files overlap at " + f.path());
+                }
+                in.skipNBytes(f.offset() - position);
+                Path target = dataDirectory.resolve(f.path());
+                MessageDigest sha = PhysicalBackup.sha256();
+                try (OutputStream out = Files.newOutputStream(target)) {
+                    long left = f.size();
+                    while (left > 0) {
+                        int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                        if (n < 0) {
+                            throw damaged(objectName, f.path() + " is cut short");
+                        }
+                        sha.update(buffer, 0, n);
+                        out.write(buffer, 0, n);
+                        left -= n;
+                    }
+                }
+                if (!HexFormat.of().formatHex(sha.digest()).equals(f.sha256())) {
+                    throw damaged(objectName, f.path() + " does not match its SHA-256");
+                }
+                Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------"));
+                Files.setLastModifiedTime(target, java.nio.file.attribute.FileTime.fromMillis(f.modified()));
+                position = f.offset() + f.size();
+            }
+            in.transferTo(OutputStream.nullOutputStream()); // to the end, so the object's checksum is checked
+        } catch (IOException e) {
+            throw damaged(objectName, e.getMessage());
+        }
+    }
+
+    /** Opens an object, decompressed; at its end the stored bytes' SHA-256 is compared with the manifest. */
+    private InputStream open(BackupManifest.BackupObject object) throws IOException {
+        Storage storage = repository.storage();
+        String key = RepositoryLayout.backupObjectKey(manifest.target(), manifest.id(), object.name());
+        MessageDigest sha = PhysicalBackup.sha256();
+        InputStream raw = new FilterInputStream(storage.get(key)) {
+            private boolean checked;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    sha.update(b, off, n);
+                } else if (n < 0 && !checked) {
+                    checked = true;
+                    if (!HexFormat.of().formatHex(sha.digest()).equals(object.sha256())) {
+                        throw new IOException("stored bytes do not match the manifest's SHA-256");
+                    }
+                }
+                return n;
+            }
+        };
+        return object.compression().decompress(raw);
+    }
+
+    private BackupManifest.BackupObject object(String name) {
+        return manifest.objects().stream().filter(o -> o.name().equals(name)).findFirst()
+                .orElseThrow(() -> damaged(name, "the manifest does not list it"));
+    }
+
+    private void rewriteTablespaceMap(Path dataDirectory, Map<String, Path> tablespaces) {
+        StringBuilder map = new StringBuilder();
+        tablespaces.forEach((oid, location) -> map.append(oid).append(' ').append(location).append('\n'));
+        try {
+            Files.writeString(dataDirectory.resolve("tablespace_map"), map, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot write tablespace_map: " + e.getMessage(), "check the disk", e);
+        }
+    }
+
+    private static void prepareEmpty(Path dir) {
+        try {
+            if (Files.exists(dir)) {
+                try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+                    if (s.iterator().hasNext()) {
+                        throw new PgnestException(ErrorKind.USAGE, dir + " is not empty",
+                                "restore into an empty or new directory; pgnest never overwrites a data directory");
+                    }
+                }
+            } else {
+                Files.createDirectories(dir);
+            }
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot prepare " + dir + ": " + e.getMessage(), "check permissions", e);
+        }
+    }
+
+    private String location(String objectName) {
+        return repository.storage().location(RepositoryLayout.backupObjectKey(manifest.target(), manifest.id(), objectName));
+    }
+
+    private PgnestException damaged(String objectName, String why) {
+        return new PgnestException(ErrorKind.INTEGRITY, "backup " + manifest.id() + " is damaged: " + location(objectName) + ": " + why,
+                "restore another backup, and run pgnest backup verify on this one");
+    }
+
+    static Compression compressionOf(String name) {
+        return Compression.ofName(name);
+    }
+}

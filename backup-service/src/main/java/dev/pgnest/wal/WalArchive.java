@@ -1,0 +1,493 @@
+package dev.pgnest.wal;
+
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.repository.Compression;
+import dev.pgnest.repository.RepositoryJson;
+import dev.pgnest.repository.RepositoryLayout;
+import dev.pgnest.storage.ObjectInfo;
+import dev.pgnest.storage.ObjectNotFoundException;
+import dev.pgnest.storage.Storage;
+import dev.pgnest.storage.StorageException;
+import dev.pgnest.storage.StorageOutput;
+import java.io.BufferedInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A target's WAL archive in the repository ({@code <target>/wal/<timeline>/<file>[.zst]}): what
+ * {@code archive_command} pushes into and {@code restore_command} fetches from.
+ *
+ * <p>Push is idempotent and never overwrites: a file already archived with the same content is
+ * acknowledged without a second upload (the archiver repeats a push whose acknowledgement it
+ * lost); one archived with other content is refused, because overwriting would destroy WAL a
+ * backup may need. Segments are checked against their own page header and against the
+ * archive's cluster before anything is stored.
+ *
+ * <p>Thread-safe: the service pushes and the prefetcher fetches from several threads.
+ */
+public final class WalArchive {
+    private static final Logger LOG = LoggerFactory.getLogger(WalArchive.class);
+    static final String INFO_NAME = "archive.json";
+    private static final int COMPARE_BUFFER = 1 << 16;
+
+    private final Storage storage;
+    private final String target;
+    private final Compression compression;
+    private final int level;
+    private volatile ArchiveInfo info;
+
+    /** Whether a push stored the file or found it archived already. */
+    public enum PushOutcome {
+        STORED, ALREADY_ARCHIVED
+    }
+
+    /** The result of a push: the outcome, the object it lives in, and bytes stored (0 when it was there). */
+    public record PushResult(String walFileName, PushOutcome outcome, String key, long rawBytes, long storedBytes) {
+    }
+
+    public WalArchive(Storage storage, String target, Compression compression, int level) {
+        this.storage = storage;
+        this.target = RepositoryLayout.checkTarget(target);
+        this.compression = compression;
+        this.level = compression.checkLevel(level);
+    }
+
+    public String target() {
+        return target;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    // ------------------------------------------------------------------------------ push
+
+    /**
+     * Archives {@code file} (a path PostgreSQL gives as {@code %p}) under its own name; returns
+     * once the object is durably stored.
+     *
+     * @throws PgnestException INTEGRITY when the name is archived with other content, or the
+     *                         segment belongs to another cluster or is not the segment its name says
+     */
+    public PushResult push(Path file) {
+        String name = file.getFileName().toString();
+        WalFileName kind = WalFileName.classify(name).orElseThrow(() -> new PgnestException(ErrorKind.USAGE,
+                "'" + file + "' is not a WAL file PostgreSQL archives",
+                "use archive_command = 'pgnest wal push %p' so PostgreSQL passes the file's path"));
+        if (kind == WalFileName.SEGMENT || kind == WalFileName.PARTIAL) {
+            checkSegment(file, name, kind);
+        }
+        String key = RepositoryLayout.walKey(target, name, compression);
+        Optional<String> existing = findExisting(name);
+        if (existing.isPresent()) {
+            return confirmSame(file, name, existing.get());
+        }
+        long raw;
+        long stored;
+        try (StorageOutput out = storage.create(key); InputStream in = Files.newInputStream(file)) {
+            CountingOutputStream counted = new CountingOutputStream(out);
+            try (OutputStream z = compression.compress(counted, level, 0)) {
+                raw = in.transferTo(z);
+            }
+            stored = counted.count;
+            out.commit();
+        } catch (NoSuchFileException e) {
+            throw new PgnestException(ErrorKind.USAGE, "WAL file " + file.toAbsolutePath() + " does not exist",
+                    "archive_command runs in the data directory; pass %p as PostgreSQL gives it");
+        } catch (IOException e) {
+            throw StorageException.io("archive " + name + " to", storage.location(key), e);
+        }
+        LOG.debug("archived {} ({} -> {} bytes)", name, raw, stored);
+        return new PushResult(name, PushOutcome.STORED, key, raw, stored);
+    }
+
+    /** The segment must be what its name says, from this archive's cluster. */
+    private void checkSegment(Path file, String name, WalFileName kind) {
+        String segmentName = name.substring(0, 24);
+        byte[] start = new byte[WalPageHeader.SIZE];
+        long size;
+        try (InputStream in = Files.newInputStream(file)) {
+            size = Files.size(file);
+            if (in.readNBytes(start, 0, start.length) < start.length) {
+                throw notASegment(file, "it is only " + size + " bytes");
+            }
+        } catch (NoSuchFileException e) {
+            throw new PgnestException(ErrorKind.USAGE, "WAL file " + file.toAbsolutePath() + " does not exist",
+                    "archive_command runs in the data directory; pass %p as PostgreSQL gives it");
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot read " + file + ": " + e.getMessage(),
+                    "pgnest must run as an OS user that can read the server's pg_wal (normally postgres)", e);
+        }
+        WalPageHeader header = WalPageHeader.read(start).orElseThrow(() -> notASegment(file, "it has no WAL page header"));
+        WalSegment segment = WalSegment.parse(segmentName, header.segmentSize());
+        header.mismatch(segment).ifPresent(why -> {
+            throw notASegment(file, why);
+        });
+        if (kind == WalFileName.SEGMENT && size != header.segmentSize()) {
+            throw notASegment(file, "it is " + size + " bytes, not " + header.segmentSize());
+        }
+        ArchiveInfo archive = info().orElse(null);
+        String sysid = Long.toUnsignedString(header.systemIdentifier());
+        if (archive == null) {
+            archive = new ArchiveInfo(sysid, header.segmentSize(), Instant.now().truncatedTo(ChronoUnit.SECONDS));
+            storage.put(infoKey(), RepositoryJson.write(archive));
+            info = archive;
+            LOG.info("WAL archive of target {} created for cluster {} ({} MB segments)", target, sysid,
+                    header.segmentSize() >> 20);
+        }
+        if (!archive.systemIdentifier().equals(sysid)) {
+            throw new PgnestException(ErrorKind.INTEGRITY, "WAL file " + name + " comes from cluster " + sysid
+                    + " but the archive of target " + target + " belongs to cluster " + archive.systemIdentifier(),
+                    "a new cluster (initdb, restore into a new cluster) needs its own target; configure another target "
+                            + "name for it, or remove the old archive after keeping what you need");
+        }
+        if (archive.segmentSize() != header.segmentSize()) {
+            throw new PgnestException(ErrorKind.INTEGRITY, "WAL file " + name + " has " + header.segmentSize()
+                    + "-byte segments but the archive of target " + target + " holds " + archive.segmentSize() + "-byte ones",
+                    "use another target for this cluster");
+        }
+    }
+
+    private static PgnestException notASegment(Path file, String why) {
+        return new PgnestException(ErrorKind.INTEGRITY, "refusing to archive " + file + ": " + why,
+                "pass the file PostgreSQL names in %p; a damaged pg_wal needs attention before archiving continues");
+    }
+
+    /** The object already archived under this WAL name, with whatever compression it was stored. */
+    private Optional<String> findExisting(String name) {
+        String prefix = RepositoryLayout.walTimelinePrefix(target, WalFileName.timelineOf(name)) + name;
+        for (ObjectInfo o : storage.list(prefix)) {
+            String rest = o.key().substring(prefix.length());
+            if (rest.isEmpty() || Compression.ofName(rest) != Compression.NONE && rest.equals(Compression.ofName(rest).extension())) {
+                return Optional.of(o.key());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private PushResult confirmSame(Path file, String name, String key) {
+        Compression stored = Compression.ofName(key);
+        try (InputStream local = new BufferedInputStream(Files.newInputStream(file), COMPARE_BUFFER);
+             InputStream archived = stored.decompress(storage.get(key))) {
+            Optional<String> difference = firstDifference(local, archived);
+            if (difference.isPresent()) {
+                throw new PgnestException(ErrorKind.INTEGRITY, "WAL file " + name + " is already archived at "
+                        + storage.location(key) + " with different content (" + difference.get() + "); refusing to overwrite it",
+                        "two clusters (or a restored copy) archive into target " + target
+                                + "; give each cluster its own target. The archived file was left unchanged");
+            }
+        } catch (IOException e) {
+            throw StorageException.io("compare " + name + " with", storage.location(key), e);
+        }
+        LOG.info("{} is already archived with identical content; not uploading it again", name);
+        return new PushResult(name, PushOutcome.ALREADY_ARCHIVED, key, 0, 0);
+    }
+
+    private static Optional<String> firstDifference(InputStream a, InputStream b) throws IOException {
+        byte[] x = new byte[COMPARE_BUFFER];
+        byte[] y = new byte[COMPARE_BUFFER];
+        long offset = 0;
+        while (true) {
+            int n = a.readNBytes(x, 0, x.length);
+            int m = b.readNBytes(y, 0, y.length);
+            int common = Math.min(n, m);
+            int mismatch = java.util.Arrays.mismatch(x, 0, common, y, 0, common);
+            if (mismatch >= 0) {
+                return Optional.of("first difference at byte " + (offset + mismatch));
+            }
+            if (n != m) {
+                return Optional.of("local file is " + (n < m ? "shorter" : "longer") + " than the archived one");
+            }
+            if (n == 0) {
+                return Optional.empty();
+            }
+            offset += n;
+        }
+    }
+
+    // ------------------------------------------------------------------------------ fetch
+
+    /** Whether {@code walFileName} is archived (with any compression). */
+    public boolean contains(String walFileName) {
+        return findExisting(walFileName).isPresent();
+    }
+
+    /**
+     * Restores an archived file to {@code destination} (a path PostgreSQL gives as {@code %p}):
+     * downloads, decompresses (zstd checks its frame checksums), checks a segment's size and
+     * page header, and moves it into place only when all is well.
+     *
+     * @throws WalNotFoundException when the archive does not have it (the normal end of recovery)
+     */
+    public long fetch(String walFileName, Path destination) {
+        WalFileName kind = WalFileName.classify(walFileName).orElseThrow(() -> new PgnestException(ErrorKind.USAGE,
+                "'" + walFileName + "' is not a WAL file name",
+                "use restore_command = 'pgnest wal fetch %f %p' so PostgreSQL passes the file's name and path"));
+        String key = RepositoryLayout.walKey(target, walFileName, compression);
+        InputStream in;
+        try {
+            in = storage.get(key);
+        } catch (ObjectNotFoundException e) {
+            Optional<String> other = findExisting(walFileName);
+            if (other.isEmpty()) {
+                throw new WalNotFoundException(walFileName, storage.location(RepositoryLayout.walTimelinePrefix(target,
+                        WalFileName.timelineOf(walFileName))));
+            }
+            key = other.get();
+            in = storage.get(key);
+        }
+        Path tmp = destination.resolveSibling(destination.getFileName() + ".pgnest-tmp");
+        long size;
+        try (InputStream data = Compression.ofName(key).decompress(in);
+             FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     StandardOpenOption.TRUNCATE_EXISTING)) {
+            size = data.transferTo(java.nio.channels.Channels.newOutputStream(ch));
+            ch.force(false);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new PgnestException(ErrorKind.INTEGRITY, "cannot restore " + walFileName + " from " + storage.location(key)
+                    + ": " + StorageException.describe(e),
+                    "the archived copy may be damaged; check it with pgnest wal check, or restore from another backup", e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+        if (kind == WalFileName.SEGMENT) {
+            verifySegment(walFileName, tmp, size, storage.location(key));
+        }
+        try {
+            try {
+                Files.move(tmp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, destination, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new PgnestException(ErrorKind.TOOL, "cannot write " + destination + ": " + e.getMessage(),
+                    "restore_command runs in the data directory; check its permissions and free space", e);
+        }
+        return size;
+    }
+
+    private static void verifySegment(String name, Path file, long size, String location) {
+        byte[] start = new byte[WalPageHeader.SIZE];
+        try (InputStream in = Files.newInputStream(file)) {
+            in.readNBytes(start, 0, start.length);
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot read back " + file + ": " + e.getMessage(), "check the disk", e);
+        }
+        Optional<WalPageHeader> header = WalPageHeader.read(start);
+        String problem = header.isEmpty() ? "it has no WAL page header"
+                : size != header.get().segmentSize() ? "it is " + size + " bytes, not " + header.get().segmentSize()
+                : header.get().mismatch(WalSegment.parse(name, header.get().segmentSize())).orElse(null);
+        if (problem != null) {
+            deleteQuietly(file);
+            throw new PgnestException(ErrorKind.INTEGRITY, "archived " + name + " at " + location + " is not that segment: " + problem,
+                    "the archive is damaged; recovery cannot continue past this segment");
+        }
+    }
+
+    // ------------------------------------------------------------------------------ contents
+
+    /** The archive's cluster and segment size; empty before the first segment was pushed. */
+    public Optional<ArchiveInfo> info() {
+        ArchiveInfo known = info;
+        if (known != null) {
+            return Optional.of(known);
+        }
+        try {
+            known = RepositoryJson.read(storage.getBytes(infoKey()), ArchiveInfo.class, storage.location(infoKey()));
+            info = known;
+            return Optional.of(known);
+        } catch (ObjectNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    private String infoKey() {
+        return RepositoryLayout.walPrefix(target) + INFO_NAME;
+    }
+
+    /** Everything the archive holds, by kind. */
+    public record Contents(long segmentSize, Set<WalSegment> segments, Set<Integer> histories,
+                           List<String> backupHistories, List<String> partials, long storedBytes) {
+
+        public Map<Integer, List<WalCoverage.Range>> ranges() {
+            return WalCoverage.ranges(segments);
+        }
+
+        /** Every timeline the archive knows of, from segments or history files. */
+        public Set<Integer> timelines() {
+            Set<Integer> all = new TreeSet<>(histories);
+            segments.forEach(s -> all.add(s.timeline()));
+            return all;
+        }
+
+        public Optional<WalSegment> last() {
+            return segments.stream().max(WalSegment::compareTo);
+        }
+    }
+
+    /** Lists the archive (one listing of {@code <target>/wal/}). */
+    public Contents contents() {
+        long segmentSize = info().map(ArchiveInfo::segmentSize).orElse(WalSegment.DEFAULT_SIZE);
+        String prefix = RepositoryLayout.walPrefix(target);
+        Set<WalSegment> segments = new HashSet<>();
+        Set<Integer> histories = new TreeSet<>();
+        List<String> backups = new ArrayList<>();
+        List<String> partials = new ArrayList<>();
+        long bytes = 0;
+        for (ObjectInfo o : storage.list(prefix)) {
+            String rest = o.key().substring(prefix.length());
+            int slash = rest.indexOf('/');
+            if (slash < 0) {
+                continue; // archive.json
+            }
+            String file = rest.substring(slash + 1);
+            String name = file.substring(0, file.length() - Compression.ofName(file).extension().length());
+            Optional<WalFileName> kind = WalFileName.classify(name);
+            if (kind.isEmpty()) {
+                continue;
+            }
+            bytes += o.size();
+            switch (kind.get()) {
+                case SEGMENT -> segments.add(WalSegment.parse(name, segmentSize));
+                case HISTORY -> histories.add(WalFileName.timelineOf(name));
+                case BACKUP_HISTORY -> backups.add(name);
+                case PARTIAL -> partials.add(name);
+            }
+        }
+        return new Contents(segmentSize, Set.copyOf(segments), Set.copyOf(histories), List.copyOf(backups),
+                List.copyOf(partials), bytes);
+    }
+
+    /** The history of {@code timeline} as archived (timeline 1 has none). */
+    public TimelineHistory history(int timeline) {
+        if (timeline == 1) {
+            return TimelineHistory.first();
+        }
+        String name = WalFileName.historyName(timeline);
+        Optional<String> key = findExisting(name);
+        if (key.isEmpty()) {
+            throw new PgnestException(ErrorKind.REPOSITORY, "the archive of target " + target + " has no " + name,
+                    "timeline " + timeline + " began at a promotion; archive the server's pg_wal/" + name
+                            + " (pgnest wal push pg_wal/" + name + ")");
+        }
+        try (InputStream in = Compression.ofName(key.get()).decompress(storage.get(key.get()))) {
+            return TimelineHistory.parse(timeline, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw StorageException.io("read", storage.location(key.get()), e);
+        }
+    }
+
+    /**
+     * Segments that replay from {@code from} to segment number {@code toNumber} on
+     * {@code timeline} (following its history) needs and the archive lacks.
+     */
+    public List<WalCoverage.Range> missing(Contents contents, WalSegment from, int timeline, long toNumber) {
+        return WalCoverage.missing(contents.segments(), from, toNumber, history(timeline), contents.segmentSize());
+    }
+
+    /**
+     * The last segment reachable from {@code from} without a gap, following the newest timeline
+     * that descends from {@code from}'s: how far a backup starting there can be recovered.
+     */
+    public Optional<WalSegment> reachableFrom(Contents contents, WalSegment from) {
+        int best = from.timeline();
+        for (int tli : contents.timelines()) {
+            if (tli > best && contents.histories().contains(tli) && history(tli).descendsFrom(from.timeline())) {
+                best = tli;
+            }
+        }
+        TimelineHistory h = best == 1 ? TimelineHistory.first() : history(best);
+        WalSegment last = null;
+        for (long n = from.number(); ; n++) {
+            WalSegment needed = new WalSegment(h.timelineOfSegment(n, contents.segmentSize()), n);
+            if (!contents.segments().contains(needed)) {
+                return Optional.ofNullable(last);
+            }
+            last = needed;
+        }
+    }
+
+    /** Removes archived WAL that no backup needs: segments of {@code timeline}'s line before {@code oldestNeeded}. */
+    public int expireBefore(WalSegment oldestNeeded) {
+        Contents contents = contents();
+        List<String> keys = new ArrayList<>();
+        String prefix = RepositoryLayout.walPrefix(target);
+        Map<String, String> byName = new TreeMap<>();
+        for (ObjectInfo o : storage.list(prefix)) {
+            String file = o.key().substring(o.key().lastIndexOf('/') + 1);
+            byName.put(file.substring(0, file.length() - Compression.ofName(file).extension().length()), o.key());
+        }
+        for (WalSegment s : contents.segments()) {
+            if (s.timeline() <= oldestNeeded.timeline() && s.number() < oldestNeeded.number()) {
+                keys.add(byName.get(s.name(contents.segmentSize())));
+            }
+        }
+        for (String b : contents.backupHistories()) {
+            WalSegment s = WalSegment.parse(b.substring(0, 24), contents.segmentSize());
+            if (s.timeline() <= oldestNeeded.timeline() && s.number() < oldestNeeded.number()) {
+                keys.add(byName.get(b));
+            }
+        }
+        storage.delete(keys);
+        return keys.size();
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // a leftover temp file is overwritten next time
+        }
+    }
+
+    /** Counts bytes on their way to storage; does not close it (the caller commits). */
+    private static final class CountingOutputStream extends FilterOutputStream {
+        long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+}
