@@ -265,7 +265,12 @@ public final class LocalServer implements AutoCloseable {
 
     /** Like {@link #tryQuery(String)}, failing when the server does not accept connections. */
     public String query(String sql) {
-        return tryQuery(sql).orElseThrow(() -> new PgnestException(ErrorKind.DATABASE,
+        return query("postgres", sql);
+    }
+
+    /** Like {@link #tryQuery(String, String)}, failing when the server does not accept connections. */
+    public String query(String database, String sql) {
+        return tryQuery(database, sql).orElseThrow(() -> new PgnestException(ErrorKind.DATABASE,
                 "the restored server on port " + options.port() + " does not accept connections" + logTailMessage(),
                 "check the server log " + logFile));
     }
