@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
         description = {"Restore backups: logical (pg_restore into a database), point-in-time recovery of the cluster,",
                 "drills that prove the latest backup restorable, and plans that change nothing.",
                 "Every restore saves an incident report (JSON + Markdown) in restore.report-dir."},
-        subcommands = {RestoreLogicalCommand.class, RestoreDrillCommand.class, RestorePlanCommand.class})
+        subcommands = {RestorePitrCommand.class, RestoreLogicalCommand.class, RestoreDrillCommand.class, RestorePlanCommand.class})
 public final class RestoreCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -14,7 +14,9 @@ import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.restore.report.ReportFormat;
 import dev.pgnest.restore.report.ReportRecorder;
 import dev.pgnest.storage.Storage;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** What every restore command takes from the configuration: the target, its repository, programs, report dir. */
@@ -71,6 +73,52 @@ final class RestoreContext implements AutoCloseable {
 
     int parallelism() {
         return config.global().get(Settings.RESTORE_PARALLELISM).orElse(4);
+    }
+
+    /**
+     * PostgreSQL's restore_command: this pgnest, with the same configuration file, target and
+     * repository, fetching one WAL file. The server inherits pgnest's environment (secrets in
+     * PGNEST_* variables included); a configuration file must be readable by restore.os-user.
+     */
+    String restoreCommand() {
+        StringBuilder c = new StringBuilder(launcher());
+        config.file().ifPresent(f -> c.append(" --config ").append(shellQuote(f.toAbsolutePath().toString())));
+        c.append(" --target ").append(shellQuote(target));
+        config.selectedRepositoryName().ifPresent(r -> c.append(" --repo ").append(shellQuote(r)));
+        return c.append(" wal fetch %f %p").toString();
+    }
+
+    /** restore.launcher, else $PGNEST_LAUNCHER, else pgnest on PATH, else java -jar with this jar. */
+    private String launcher() {
+        Optional<String> configured = config.global().get(Settings.RESTORE_LAUNCHER)
+                .or(() -> Optional.ofNullable(System.getenv("PGNEST_LAUNCHER")));
+        if (configured.isPresent() && !configured.get().isBlank()) {
+            return configured.get().strip();
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(":")) {
+                Path p = Path.of(dir.isEmpty() ? "." : dir, "pgnest");
+                if (Files.isExecutable(p)) {
+                    return shellQuote(p.toAbsolutePath().toString());
+                }
+            }
+        }
+        try {
+            Path jar = Path.of(RestoreContext.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (jar.toString().endsWith(".jar")) {
+                return shellQuote(Path.of(System.getProperty("java.home"), "bin", "java").toString()) + " -jar "
+                        + shellQuote(jar.toString());
+            }
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // fall through to the hint
+        }
+        throw new PgnestException(dev.pgnest.config.ErrorKind.CONFIG, "cannot tell how PostgreSQL should run pgnest for restore_command",
+                "set restore.launcher (PGNEST_RESTORE_LAUNCHER) to the pgnest executable, e.g. /usr/local/bin/pgnest");
+    }
+
+    static String shellQuote(String s) {
+        return s.matches("[A-Za-z0-9_./:@%+=-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     static String toolVersion() {
