@@ -3,6 +3,7 @@ package dev.pgnest.cli.restore;
 import dev.pgnest.cli.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.Settings;
+import dev.pgnest.repository.BackupKind;
 import dev.pgnest.restore.drill.RestoreDrill;
 import dev.pgnest.restore.report.IncidentReport;
 import java.io.PrintWriter;
@@ -26,6 +27,11 @@ final class RestoreDrillCommand implements Callable<Integer> {
             description = "Where to restore: a scratch cluster on this host, or a scratch database on the target's server (default: drill.mode).")
     String mode;
 
+    @Option(names = "--kind", paramLabel = "logical|physical",
+            description = "Which kind of backup to prove (default: the kind of the newest backup). Physical: the newest base "
+                    + "backup recovered to the end of the archived WAL in a scratch data directory.")
+    String kind;
+
     @Option(names = "--check", paramLabel = "SQL", description = "An extra SQL check (repeatable), besides drill.checks.")
     List<String> checks = new ArrayList<>();
 
@@ -34,6 +40,24 @@ final class RestoreDrillCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    private static BackupKind kind(String text) {
+        try {
+            return BackupKind.parse(text.strip());
+        } catch (IllegalArgumentException e) {
+            throw new dev.pgnest.config.PgnestException(dev.pgnest.config.ErrorKind.USAGE, "--kind " + text + " is not a backup kind",
+                    "use logical or physical");
+        }
+    }
+
+    /** The target's database, checked in the recovered cluster (postgres when no URL is configured). */
+    private static String databaseName(RestoreContext context) {
+        try {
+            return context.connection().database();
+        } catch (dev.pgnest.config.PgnestException e) {
+            return "postgres";
+        }
+    }
 
     @Override
     public Integer call() {
@@ -48,11 +72,17 @@ final class RestoreDrillCommand implements Callable<Integer> {
                 default -> throw new dev.pgnest.config.PgnestException(dev.pgnest.config.ErrorKind.USAGE,
                         "--mode " + where + " is not a drill mode", "use cluster or database");
             };
+            BackupKind backupKind = kind != null ? kind(kind)
+                    : context.repository().catalog().latest(context.target, null).map(e -> e.manifest().kind()).orElse(BackupKind.LOGICAL);
+            RestoreDrill.Physical physical = backupKind == BackupKind.PHYSICAL
+                    ? new RestoreDrill.Physical(context.restoreCommand(), databaseName(context), context.parallelism(),
+                            context.config.global().get(Settings.RESTORE_TIMEOUT).orElse(java.time.Duration.ofHours(12)))
+                    : null;
             RestoreDrill.Result result = RestoreDrill.run(context.repository(),
                     place == RestoreDrill.Where.SCRATCH_DATABASE ? context.connection() : null,
-                    new RestoreDrill.Options(context.target, null, place, context.scratchDir(),
-                            place == RestoreDrill.Where.SCRATCH_CLUSTER ? context.account() : null,
-                            context.binaries(), sql, null, context.stagingDir()),
+                    new RestoreDrill.Options(context.target, backupKind, place, context.scratchDir(),
+                            place == RestoreDrill.Where.SCRATCH_CLUSTER || physical != null ? context.account() : null,
+                            context.binaries(), sql, null, context.stagingDir(), physical),
                     RestoreContext.toolVersion());
             IncidentReport report = result.report();
             Path saved = context.save(report);

@@ -10,7 +10,19 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.restore.logical.LogicalRestore;
 import dev.pgnest.restore.logical.LogicalRestoreOptions;
+import dev.pgnest.backup.physical.PhysicalRestore;
+import dev.pgnest.repository.BackupManifest;
+import dev.pgnest.restore.pitr.LocalServer;
+import dev.pgnest.restore.pitr.PitrRestore;
+import dev.pgnest.restore.pitr.PointInTimeRecovery.AfterRecovery;
+import dev.pgnest.restore.pitr.PointInTimeRecovery.Archiving;
+import dev.pgnest.restore.pitr.RecoveryAction;
+import dev.pgnest.restore.pitr.RecoveryTarget;
+import dev.pgnest.restore.pitr.RestorableWindow;
 import dev.pgnest.restore.pitr.ServerAccount;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.pgnest.restore.plan.BackupSelector;
 import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.restore.report.ReportRecorder;
@@ -49,9 +61,11 @@ public final class RestoreDrill {
      * @param sqlChecks   the operator's checks: each query's first value must be true / non-zero / non-empty
      * @param flywayTable Flyway's history table, for the schema version check
      * @param stagingDir  where the dump is staged (null: streamed)
+     * @param physical    what a physical drill needs besides (null for logical drills)
      */
     public record Options(String target, BackupKind kind, Where where, Path scratchDir, ServerAccount account,
-                          PgBinaries binaries, List<String> sqlChecks, String flywayTable, Path stagingDir) {
+                          PgBinaries binaries, List<String> sqlChecks, String flywayTable, Path stagingDir,
+                          Physical physical) {
         public Options {
             RepositoryLayout.checkTarget(target);
             kind = kind == null ? BackupKind.LOGICAL : kind;
@@ -60,10 +74,25 @@ public final class RestoreDrill {
             Objects.requireNonNull(binaries, "binaries");
             sqlChecks = sqlChecks == null ? List.of() : List.copyOf(sqlChecks);
             flywayTable = flywayTable == null ? Databases.FLYWAY_TABLE : flywayTable;
-            if (where == Where.SCRATCH_CLUSTER) {
+            if (where == Where.SCRATCH_CLUSTER || kind == BackupKind.PHYSICAL) {
                 Objects.requireNonNull(account, "account");
             }
+            if (kind == BackupKind.PHYSICAL) {
+                Objects.requireNonNull(physical, "physical");
+            }
         }
+    }
+
+    /**
+     * A physical drill: the newest base backup into a scratch data directory, recovered to the
+     * end of the archive, checked through the server's socket.
+     *
+     * @param restoreCommand PostgreSQL's restore_command ({@code <pgnest> wal fetch %f %p})
+     * @param database       the database to check in the recovered cluster (the target's)
+     * @param parallelism    objects downloaded at once
+     * @param timeout        longest the recovery may take
+     */
+    public record Physical(String restoreCommand, String database, int parallelism, java.time.Duration timeout) {
     }
 
     /**
@@ -85,14 +114,14 @@ public final class RestoreDrill {
      * @param targetServer the target's connection (used for {@link Where#SCRATCH_DATABASE} only)
      */
     public static Result run(Repository repository, DatabaseConnection targetServer, Options options, String toolVersion) {
-        if (options.kind() != BackupKind.LOGICAL) {
-            throw new PgnestException(ErrorKind.USAGE, "drills of physical backups are not available yet",
-                    "drill the logical backups (restore drill --kind logical)");
-        }
         ReportRecorder report = ReportRecorder.start(IncidentReport.Kind.drill, options.target(), toolVersion);
         IncidentReport done;
         try {
-            logicalDrill(repository, targetServer, options, report);
+            if (options.kind() == BackupKind.PHYSICAL) {
+                physicalDrill(repository, options, report);
+            } else {
+                logicalDrill(repository, targetServer, options, report);
+            }
             boolean passed = report.checks().stream().allMatch(IncidentReport.Check::passed);
             done = passed ? report.succeed()
                     : report.fail(new IllegalStateException("a check failed: " + report.checks().stream()
@@ -106,6 +135,38 @@ public final class RestoreDrill {
         String location = DrillRecords.save(repository, done);
         LOG.info("drill {} of target {}: {} (recorded at {})", done.id(), options.target(), done.status(), location);
         return new Result(done, location);
+    }
+
+    private static void physicalDrill(Repository repository, Options options, ReportRecorder report) {
+        RestorableWindow window = RestorableWindow.of(repository, options.target());
+        BackupManifest backup = window.newest().orElseThrow(() -> new PgnestException(ErrorKind.USAGE,
+                "target '" + options.target() + "' has no restorable physical backup"
+                        + (window.unusable().isEmpty() ? "" : " (" + String.join("; ", window.unusable()) + ")"),
+                "take one with pgnest backup physical while WAL archiving runs")).manifest();
+        Path scratch = ScratchCluster.scratchDirectory(options.scratchDir());
+        try {
+            // tablespaces go into the scratch directory, never back to production's locations
+            Map<String, Path> tablespaces = new LinkedHashMap<>();
+            new PhysicalRestore(repository, backup).files().tablespaces()
+                    .forEach(t -> tablespaces.put(t.oid(), scratch.resolve("tablespaces").resolve(t.oid())));
+            Path runDir = Files.createTempDirectory(Path.of("/tmp"), "pgnest-drill-");
+            LocalServer.Options server = new LocalServer.Options(options.binaries(), options.account(), ScratchCluster.freePort(),
+                    runDir, "postgres", null, Map.of("listen_addresses", "", "shared_buffers", "128MB"));
+            PitrRestore.Result result = PitrRestore.run(repository, new PitrRestore.Request(options.target(),
+                    new RecoveryTarget.Latest(), true, RecoveryAction.PROMOTE, new BackupSelector.ById(backup.id()), null, null,
+                    options.flywayTable(), scratch.resolve("data"), false, tablespaces, options.physical().parallelism(),
+                    options.physical().restoreCommand(), server, Archiving.OFF, AfterRecovery.KEEP_RUNNING,
+                    options.physical().timeout()), report);
+            try (LocalServer running = result.server().orElseThrow()) {
+                report.phase("checks", () -> DrillChecks.run(running, options.physical().database(),
+                        options.flywayTable(), options.sqlChecks(), report));
+            }
+            ScratchCluster.deleteTree(runDir);
+        } catch (java.io.IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot create the drill's run directory: " + e.getMessage(), "check /tmp", e);
+        } finally {
+            report.phase("tear down", () -> ScratchCluster.deleteTree(scratch));
+        }
     }
 
     private static void logicalDrill(Repository repository, DatabaseConnection targetServer, Options options,

@@ -33,17 +33,22 @@ final class ScratchCluster implements AutoCloseable {
         this.server = server;
     }
 
-    static ScratchCluster start(Path parent, PgBinaries binaries, ServerAccount account) {
-        Path workDir;
+    /** A new directory for one drill under {@code parent}, passable (not readable) for the server's OS user. */
+    static Path scratchDirectory(Path parent) {
         try {
             Files.createDirectories(parent);
-            workDir = Files.createTempDirectory(parent, "pgnest-drill-");
+            Path workDir = Files.createTempDirectory(parent, "pgnest-drill-");
             // the server's OS user must be able to pass through to its data directory
             Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwx--x--x"));
+            return workDir;
         } catch (IOException e) {
             throw new PgnestException(ErrorKind.TOOL, "cannot create a scratch directory under " + parent + ": " + e.getMessage(),
                     "set restore.scratch-dir to a writable directory", e);
         }
+    }
+
+    static ScratchCluster start(Path parent, PgBinaries binaries, ServerAccount account) {
+        Path workDir = scratchDirectory(parent);
         try {
             Path dataDir = workDir.resolve("data");
             Files.createDirectories(dataDir);

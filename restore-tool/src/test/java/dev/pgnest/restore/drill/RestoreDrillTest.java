@@ -93,6 +93,6 @@ class RestoreDrillTest {
             default -> new ServerAccount.CurrentUser();
         };
         return new RestoreDrill.Options("shop", null, where, scratch, account, PgBinaries.in(pg.binDir()), checks, null,
-                tmp.resolve("staging"));
+                tmp.resolve("staging"), null);
     }
 }

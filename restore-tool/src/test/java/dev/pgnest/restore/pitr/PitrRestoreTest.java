@@ -12,7 +12,9 @@ import dev.pgnest.migrate.DeployOptions;
 import dev.pgnest.migrate.Environment;
 import dev.pgnest.migrate.MigrationSettings;
 import dev.pgnest.migrate.Migrations;
+import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
+import dev.pgnest.restore.drill.RestoreDrill;
 import dev.pgnest.repository.Compression;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;
@@ -222,6 +224,30 @@ class PitrRestoreTest {
 
     @Test
     @Order(6)
+    void physicalDrillRecoversTheNewestBackupToTheEndOfTheArchiveChecksAndRecords() throws Exception {
+        Path scratch = tmp.resolve("scratch");
+        RestoreDrill.Result result = RestoreDrill.run(repository, null, new RestoreDrill.Options(TARGET, BackupKind.PHYSICAL,
+                RestoreDrill.Where.SCRATCH_CLUSTER, scratch, account(), PgBinaries.in(pg.binDir()),
+                List.of("select count(*) from t where id = 99999"), null, null,
+                new RestoreDrill.Physical(walCommands.restoreCommand(), "app", 2, Duration.ofMinutes(2))), "pgnest test");
+
+        IncidentReport report = result.report();
+        assertThat(result.passed()).as("%s", report).isTrue();
+        assertThat(report.backup().id()).isEqualTo(second.id());
+        assertThat(report.reached().stopReason()).isEqualTo("end of the archived WAL");
+        assertThat(report.checks()).extracting(IncidentReport.Check::name, IncidentReport.Check::actual).contains(
+                org.assertj.core.groups.Tuple.tuple("schema version", "2"),
+                org.assertj.core.groups.Tuple.tuple("rows in public.customers", "500"),
+                org.assertj.core.groups.Tuple.tuple("select count(*) from t where id = 99999", "1"));
+        try (var left = Files.list(scratch)) {
+            assertThat(left).isEmpty();
+        }
+        assertThat(dev.pgnest.restore.drill.DrillRecords.lastSucceeded(repository, TARGET))
+                .hasValueSatisfying(r -> assertThat(r.id()).isEqualTo(report.id()));
+    }
+
+    @Test
+    @Order(7)
     void aFlippedByteInTheBackupStopsTheRestoreNamingTheObjectBeforePostgresStarts() throws Exception {
         BackupManifest.BackupObject biggest = first.objects().stream()
                 .max(java.util.Comparator.comparingLong(BackupManifest.BackupObject::size)).orElseThrow();
