@@ -87,6 +87,10 @@ public final class PointInTimeRecovery {
         RecoverySettings settings = request.settings();
         LocalServer.requireNotRunning(request.dataDir());
         settings.writeTo(request.dataDir());
+        for (String file : RecoveryFiles.ensureConfigFiles(request.dataDir())) {
+            LOG.warn("{} has no {}: wrote a minimal one (the backed-up cluster keeps its configuration elsewhere)",
+                    request.dataDir(), file);
+        }
         Map<String, String> runSettings = new LinkedHashMap<>();
         // pgnest watches recovery through read-only queries: they need hot standby
         runSettings.put("hot_standby", "on");

@@ -59,6 +59,37 @@ final class RecoveryFiles {
     }
 
     /**
+     * Debian and Ubuntu keep postgresql.conf and pg_hba.conf in /etc/postgresql, so a backup of
+     * such a cluster has neither, and PostgreSQL cannot start on it alone. Minimal ones let the
+     * recovery run (local connections by peer only); the service's own configuration still
+     * applies when it is started the usual way ({@code pg_ctlcluster}, systemd).
+     *
+     * @return the files written
+     */
+    static java.util.List<String> ensureConfigFiles(Path dataDir) {
+        java.util.List<String> written = new ArrayList<>();
+        try {
+            Path conf = dataDir.resolve("postgresql.conf");
+            if (!Files.exists(conf)) {
+                Files.writeString(conf, "# written by pgnest restore: the backed-up cluster kept its configuration outside\n"
+                        + "# the data directory (Debian: /etc/postgresql/<version>/<cluster>/). Defaults apply here.\n",
+                        StandardCharsets.UTF_8);
+                written.add(conf.getFileName().toString());
+            }
+            Path hba = dataDir.resolve("pg_hba.conf");
+            if (!Files.exists(hba)) {
+                Files.writeString(hba, "# written by pgnest restore (see postgresql.conf): local connections by the OS user only\n"
+                        + "local all all peer\n", StandardCharsets.UTF_8);
+                written.add(hba.getFileName().toString());
+            }
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot write a configuration file into " + dataDir + ": " + e.getMessage(),
+                    "check that the data directory is writable", e);
+        }
+        return written;
+    }
+
+    /**
      * Drops every line setting one of {@link RecoverySettings#OWNED} and our earlier block:
      * two recovery targets make PostgreSQL refuse to start, and an old restore_command could
      * read another archive. Other lines (and comments) are kept as they are.

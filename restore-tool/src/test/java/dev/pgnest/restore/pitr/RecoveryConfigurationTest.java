@@ -88,6 +88,15 @@ class RecoveryConfigurationTest {
     }
 
     @Test
+    void aDataDirectoryWithoutItsConfigurationGetsMinimalFilesAndKeepsExistingOnes(@TempDir Path dataDir) throws Exception {
+        assertThat(RecoveryFiles.ensureConfigFiles(dataDir)).containsExactly("postgresql.conf", "pg_hba.conf");
+        assertThat(Files.readString(dataDir.resolve("pg_hba.conf"))).endsWith("local all all peer\n");
+        Files.writeString(dataDir.resolve("postgresql.conf"), "port = 6000\n");
+        assertThat(RecoveryFiles.ensureConfigFiles(dataDir)).isEmpty();
+        assertThat(Files.readString(dataDir.resolve("postgresql.conf"))).isEqualTo("port = 6000\n");
+    }
+
+    @Test
     void quotesConfigurationValues() {
         assertThat(RecoveryFiles.quote("a'b\\c")).isEqualTo("'a''b\\\\c'");
     }
