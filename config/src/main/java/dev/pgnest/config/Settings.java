@@ -141,7 +141,8 @@ public final class Settings {
 
     public static final Setting<String> RESTORE_OS_USER = Setting.define(GLOBAL, "restore.os-user", SettingType.STRING)
             .flag(null).defaultValue("postgres")
-            .describe("OS user that runs PostgreSQL (pg_ctl, via runuser) and owns restored files when pgnest restores as root.");
+            .describe("OS user that runs PostgreSQL (pg_ctl, via runuser) and owns restored files when pgnest restores as root; "
+                    + "user-namespace runs it as root in a user namespace (unshare -U) for hosts without that user.");
 
     public static final Setting<Path> RESTORE_REPORT_DIR = Setting.define(GLOBAL, "restore.report-dir", SettingType.PATH)
             .flag(null).defaultValue(Path.of("pgnest-reports"))

@@ -26,6 +26,9 @@ import java.util.stream.Stream;
  */
 public sealed interface ServerAccount {
 
+    /** The {@code restore.os-user} value that selects {@link UserNamespace}. */
+    String USER_NAMESPACE = "user-namespace";
+
     /** The command, run as this account. */
     List<String> wrap(List<String> command);
 
@@ -42,6 +45,9 @@ public sealed interface ServerAccount {
     static ServerAccount detect(String osUser) {
         if (!isRoot()) {
             return new CurrentUser();
+        }
+        if (USER_NAMESPACE.equals(osUser)) {
+            return new UserNamespace();
         }
         if (osUser == null || osUser.isBlank()) {
             throw new PgnestException(ErrorKind.CONFIG, "pgnest runs as root and no OS user is configured to run PostgreSQL",
