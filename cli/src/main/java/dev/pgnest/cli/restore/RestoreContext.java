@@ -1,6 +1,7 @@
 package dev.pgnest.cli.restore;
 
 import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.config.ConfigLoader;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.PgBinaries;
 import dev.pgnest.config.PgnestConfig;
@@ -77,15 +78,19 @@ final class RestoreContext implements AutoCloseable {
 
     /**
      * PostgreSQL's restore_command: this pgnest, with the same configuration file, target and
-     * repository, fetching one WAL file. The server inherits pgnest's environment (secrets in
-     * PGNEST_* variables included); a configuration file must be readable by restore.os-user.
+     * repository, fetching one WAL file. They go in environment variables, not flags, so the
+     * command stays {@code <launcher> wal fetch %f %p}, which the launcher's fast path serves
+     * without a JVM. The server inherits pgnest's environment (PGNEST_* secrets included); a
+     * configuration file must be readable by restore.os-user.
      */
     String restoreCommand() {
-        StringBuilder c = new StringBuilder(launcher());
-        config.file().ifPresent(f -> c.append(" --config ").append(shellQuote(f.toAbsolutePath().toString())));
-        c.append(" --target ").append(shellQuote(target));
-        config.selectedRepositoryName().ifPresent(r -> c.append(" --repo ").append(shellQuote(r)));
-        return c.append(" wal fetch %f %p").toString();
+        StringBuilder c = new StringBuilder();
+        config.file().ifPresent(f -> c.append(ConfigLoader.CONFIG_ENV).append('=')
+                .append(shellQuote(f.toAbsolutePath().toString())).append(' '));
+        c.append(Settings.TARGET_NAME.env()).append('=').append(shellQuote(target)).append(' ');
+        config.selectedRepositoryName().ifPresent(r -> c.append(Settings.REPOSITORY_NAME.env()).append('=')
+                .append(shellQuote(r)).append(' '));
+        return c.append(launcher()).append(" wal fetch %f %p").toString();
     }
 
     /** restore.launcher, else $PGNEST_LAUNCHER, else pgnest on PATH, else java -jar with this jar. */
