@@ -16,6 +16,7 @@ import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.restore.report.ReportFormat;
 import dev.pgnest.restore.report.ReportRecorder;
 import dev.pgnest.wal.Lsn;
+import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalSegment;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -166,9 +167,14 @@ public final class PitrRestore {
         RecoverySettings settings = new RecoverySettings(request.restoreCommand(), decision.target(), decision.inclusive(),
                 request.action());
         boolean checks = decision.beforeMigration() != null && request.liveDatabase() != null;
-        PointInTimeRecovery.Result recovered = PointInTimeRecovery.run(new PointInTimeRecovery.Request(request.dataDir(),
-                settings, request.server(), request.archiving(),
-                checks ? AfterRecovery.KEEP_RUNNING : request.after(), request.timeout()));
+        PointInTimeRecovery.Result recovered;
+        try (WalSpool spool = readAhead(repository, request, decision)) {
+            recovered = PointInTimeRecovery.run(new PointInTimeRecovery.Request(request.dataDir(),
+                    settings.withRestoreCommand(spool.restoreCommand(request.restoreCommand())), request.server(),
+                    request.archiving(), checks ? AfterRecovery.KEEP_RUNNING : request.after(), request.timeout()));
+        }
+        // the read-ahead is gone: leave the plain restore_command for whoever starts this directory next
+        RecoveryFiles.rewriteSettings(request.dataDir(), settings);
         RecoveryOutcome outcome = recovered.outcome();
         report.phase("recovery startup", outcome.startup(), "until the restored files were consistent")
                 .phase("recovery replay", outcome.replay(), outcome.walReplayed().count() + " WAL segments")
@@ -195,6 +201,21 @@ public final class PitrRestore {
             }
         }
         return new Result(backup, outcome, server);
+    }
+
+    /** Starts reading ahead the WAL this recovery needs, into the server's run directory. */
+    private static WalSpool readAhead(Repository repository, Request request, Decision decision) {
+        WalArchive archive = new WalArchive(repository.storage(), request.target(), dev.pgnest.repository.Compression.ZSTD, 3);
+        WalArchive.Contents contents = archive.contents();
+        long size = contents.segmentSize();
+        try {
+            return WalSpool.start(archive, contents, request.server().runDir().resolve("wal-spool"),
+                    decision.span().startSegment(size), decision.span().lastSegment(), Math.max(8, request.parallelism() * 4),
+                    request.parallelism(), request.server().account());
+        } catch (java.io.IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot prepare the WAL read-ahead in " + request.server().runDir()
+                    + ": " + e.getMessage(), "check the run directory's file system", e);
+        }
     }
 
     /** What {@link #run} would do; reads the catalog and the archive listing, changes nothing. */

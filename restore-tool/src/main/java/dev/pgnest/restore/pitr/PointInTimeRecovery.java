@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PointInTimeRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(PointInTimeRecovery.class);
-    private static final Duration POLL = Duration.ofMillis(250);
+    private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(15);
     /** How long a started postmaster may take to write its pid file before we call it dead. */
     private static final Duration PID_FILE_GRACE = Duration.ofSeconds(20);
@@ -118,6 +118,7 @@ public final class PointInTimeRecovery {
         Instant consistent = null;
         Instant lastProgress = Instant.now();
         boolean sawPid = false;
+        boolean accepting = false;
         while (true) {
             boolean running = server.isRunning();
             sawPid |= running;
@@ -125,7 +126,9 @@ public final class PointInTimeRecovery {
                     || Duration.between(started, Instant.now()).compareTo(PID_FILE_GRACE) > 0)) {
                 throw serverStopped(server, settings);
             }
-            Optional<String> row = running ? server.tryQuery(
+            // connecting before the server says it accepts connections only fills its log with FATALs
+            accepting = accepting || (running && server.log().contains("ready to accept"));
+            Optional<String> row = running && accepting ? server.tryQuery(
                     "select pg_is_in_recovery(), case when pg_is_in_recovery() then pg_is_wal_replay_paused() else false end") : Optional.empty();
             if (row.isPresent()) {
                 if (consistent == null) {

@@ -28,6 +28,34 @@ final class RecoveryFiles {
     private RecoveryFiles() {
     }
 
+    /**
+     * Replaces the recovery settings in postgresql.auto.conf without touching the signal files
+     * (after recovery: a new recovery.signal would make the next start recover again).
+     */
+    static void rewriteSettings(Path dataDir, RecoverySettings settings) {
+        Path autoConf = dataDir.resolve(AUTO_CONF);
+        try {
+            Files.writeString(autoConf, settingsBlock(Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "",
+                    settings), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot write the recovery settings into " + dataDir + ": " + e.getMessage(),
+                    "check that the data directory is writable by the user running pgnest", e);
+        }
+    }
+
+    private static String settingsBlock(String existing, RecoverySettings settings) {
+        StringBuilder out = new StringBuilder(withoutOwnedSettings(existing));
+        if (out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
+            out.append('\n');
+        }
+        out.append(BLOCK_BEGIN).append(" (written by pgnest restore; PostgreSQL ignores it after promotion)\n");
+        for (Map.Entry<String, String> e : settings.asConfig().entrySet()) {
+            out.append(e.getKey()).append(" = ").append(quote(e.getValue())).append('\n');
+        }
+        out.append(BLOCK_END).append('\n');
+        return out.toString();
+    }
+
     static void write(Path dataDir, RecoverySettings settings) {
         int major = majorVersion(dataDir);
         if (major < FIRST_MAJOR_WITH_SIGNAL_FILES) {
@@ -38,16 +66,7 @@ final class RecoveryFiles {
         Path autoConf = dataDir.resolve(AUTO_CONF);
         try {
             String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
-            StringBuilder out = new StringBuilder(withoutOwnedSettings(existing));
-            if (out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
-                out.append('\n');
-            }
-            out.append(BLOCK_BEGIN).append(" (written by pgnest restore; PostgreSQL ignores it after promotion)\n");
-            for (Map.Entry<String, String> e : settings.asConfig().entrySet()) {
-                out.append(e.getKey()).append(" = ").append(quote(e.getValue())).append('\n');
-            }
-            out.append(BLOCK_END).append('\n');
-            Files.writeString(autoConf, out.toString(), StandardCharsets.UTF_8);
+            Files.writeString(autoConf, settingsBlock(existing, settings), StandardCharsets.UTF_8);
             // a backup taken with pg_basebackup -R carries standby.signal: that would make the
             // restore a standby that waits for more WAL forever instead of stopping at the target
             Files.deleteIfExists(dataDir.resolve(STANDBY_SIGNAL));

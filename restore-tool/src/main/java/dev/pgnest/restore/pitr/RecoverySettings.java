@@ -41,6 +41,10 @@ public record RecoverySettings(String restoreCommand, RecoveryTarget target, boo
         return new RecoverySettings(restoreCommand, target, value, action);
     }
 
+    public RecoverySettings withRestoreCommand(String value) {
+        return new RecoverySettings(value, target, inclusive, action);
+    }
+
     public RecoverySettings withAction(RecoveryAction value) {
         return new RecoverySettings(restoreCommand, target, inclusive, value);
     }
