@@ -186,6 +186,54 @@ public final class Settings {
             .defaultValue(3)
             .describe("Compression level (zstd 1-19, gzip 1-9).");
 
+    // ---- restore ------------------------------------------------------------------------
+    // No root flags: the restore commands take --data-dir, --port, --jobs… themselves.
+
+    public static final Setting<Path> RESTORE_DATA_DIR = Setting.define(TARGET, "restore.data-dir", SettingType.PATH)
+            .flag(null)
+            .describe("Data directory pgnest restore pitr rebuilds the cluster in (--data-dir overrides). Must be empty, or use --delta.");
+
+    public static final Setting<Integer> RESTORE_PORT = Setting.define(TARGET, "restore.port", SettingType.intRange(1, 65535))
+            .flag(null).defaultValue(5432)
+            .describe("Port the restored server listens on while it recovers, and after with --keep-running (--port overrides).");
+
+    public static final Setting<String> RESTORE_OS_USER = Setting.define(GLOBAL, "restore.os-user", SettingType.STRING)
+            .flag(null).defaultValue("postgres")
+            .describe("OS user that runs PostgreSQL (pg_ctl, via runuser) and owns restored files when pgnest restores as root; "
+                    + "user-namespace runs it as root in a user namespace (unshare -U) for hosts without that user.");
+
+    public static final Setting<Path> RESTORE_REPORT_DIR = Setting.define(GLOBAL, "restore.report-dir", SettingType.PATH)
+            .flag(null).defaultValue(Path.of("pgnest-reports"))
+            .describe("Where every restore saves its incident report (<id>.json and <id>.md).");
+
+    public static final Setting<Path> RESTORE_STAGING_DIR = Setting.define(GLOBAL, "restore.staging-dir", SettingType.PATH)
+            .flag(null).defaultText("the system temp directory")
+            .describe("Where a logical restore stages and verifies the dump before pg_restore reads it (needs the dump's uncompressed size).");
+
+    public static final Setting<Path> RESTORE_SCRATCH_DIR = Setting.define(GLOBAL, "restore.scratch-dir", SettingType.PATH)
+            .flag(null).defaultText("the system temp directory")
+            .describe("Parent directory of the scratch clusters restore drills create and delete.");
+
+    public static final Setting<Integer> RESTORE_PARALLELISM = Setting.define(GLOBAL, "restore.parallelism", SettingType.intRange(1, 64))
+            .flag(null).defaultValue(4)
+            .describe("Objects a physical restore downloads at once, and pg_restore jobs of a logical one (--jobs overrides).");
+
+    public static final Setting<java.time.Duration> RESTORE_TIMEOUT = Setting.define(GLOBAL, "restore.timeout", SettingType.DURATION)
+            .flag(null).defaultValue(java.time.Duration.ofHours(12))
+            .describe("Longest a recovery may run before pgnest stops it and fails.");
+
+    public static final Setting<String> RESTORE_LAUNCHER = Setting.define(GLOBAL, "restore.launcher", SettingType.STRING)
+            .flag(null).defaultText("the pgnest launcher that runs the restore")
+            .describe("The pgnest command PostgreSQL runs in restore_command ('<launcher> wal fetch %f %p'); must work for restore.os-user.");
+
+    public static final Setting<String> DRILL_MODE = Setting.define(TARGET, "drill.mode", SettingType.oneOf("cluster", "database"))
+            .flag(null).defaultValue("cluster")
+            .describe("Where restore drill restores: cluster (a scratch cluster on this host) or database (a scratch database on the target's server).");
+
+    public static final Setting<List<String>> DRILL_CHECKS = Setting.define(TARGET, "drill.checks", SettingType.LIST)
+            .flag(null).defaultText("none")
+            .describe("SQL queries a drill runs on the restored database; each must return true, a non-zero number or a non-empty value. "
+                    + "Give queries that contain commas as a list in pgnest.yml.");
     // ---- the backup service (pgnest serve) -----------------------------------------------
 
     public static final Setting<String> SERVE_LISTEN = Setting.define(GLOBAL, "serve.listen", SettingType.STRING)
@@ -254,6 +302,8 @@ public final class Settings {
             S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS,
             S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
             ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
+            RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
+            RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,
             ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG,
             SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);
