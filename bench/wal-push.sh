@@ -9,10 +9,11 @@
 # into the same in-process S3 server (TLS); prints segments/s and the ratios pgnest/pgBackRest
 # (target >= 1.0).
 #
-# Usage: bench/wal-push.sh [SEGMENTS] [PARALLEL]     (defaults: 500, 4)
+# Usage: bench/wal-push.sh [SEGMENTS] [PARALLEL] [ROUNDS]   (defaults: 500, 2, 2; best round counts)
 # Needs: ~2 x SEGMENTS x 16 MB of free disk in $TMPDIR, plus what bench/physical-lib.sh needs.
 SEGMENTS="${1:-500}"
-PARALLEL="${2:-4}"
+PARALLEL="${2:-2}"
+ROUNDS="${3:-2}"
 DIRECT_SAMPLE=$(( SEGMENTS < 30 ? SEGMENTS : 30 ))
 # shellcheck source=bench/physical-lib.sh
 . "$(dirname "$0")/physical-lib.sh"
@@ -50,33 +51,41 @@ drive() {   # command-prefix count -> seconds
 }
 rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]):.1f}')" "$1" "$2"; }
 
-echo "pgnest, wal serve running..." >&2
-export PGNEST_TARGET=walbench-serve
-start_wal_serve "$PARALLEL"
-t_fast=$(drive "PGNEST_TARGET=walbench-serve $launcher wal push" "$SEGMENTS")
-stop_wal_serve
-pgnest wal check >&2 || { echo "pgnest archive incomplete" >&2; exit 1; }
+best() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:] if x]; print(f'{min(v):.2f}')" "$@"; }
+t_fast=""; t_direct=""; t_sync=""; t_async=""
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round: pgnest, wal serve running..." >&2
+  export PGNEST_TARGET="walbench-serve-$round"
+  start_wal_serve "$PARALLEL"
+  t=$(drive "PGNEST_TARGET=$PGNEST_TARGET $launcher wal push" "$SEGMENTS"); t_fast="$t_fast $t"
+  stop_wal_serve
+  pgnest wal check >/dev/null || { echo "pgnest archive incomplete" >&2; pgnest wal check >&2; exit 1; }
 
-echo "pgnest, direct path ($DIRECT_SAMPLE segments)..." >&2
-export PGNEST_TARGET=walbench-direct
-t_direct=$(drive ". $work/pgnest-env.sh && PGNEST_TARGET=walbench-direct $launcher wal push" "$DIRECT_SAMPLE")
+  if [ "$round" = 1 ]; then
+    echo "round $round: pgnest, direct path ($DIRECT_SAMPLE segments)..." >&2
+    export PGNEST_TARGET="walbench-direct"
+    t_direct=$(drive ". $work/pgnest-env.sh && PGNEST_TARGET=$PGNEST_TARGET $launcher wal push" "$DIRECT_SAMPLE")
+  fi
 
-echo "pgBackRest, synchronous..." >&2
-conf_sync=$(pgbr_config /br-sync "$PARALLEL")
-pgbackrest --config="$conf_sync" --stanza=bench stanza-create >&2
-conf_sync_push=$(PGBR_PG_PATH="$fake" pgbr_config /br-sync "$PARALLEL"); mv "$conf_sync_push" "$work/br-sync-push.conf"
-t_sync=$(drive "pgbackrest --config=$work/br-sync-push.conf --stanza=bench archive-push" "$SEGMENTS")
+  echo "round $round: pgBackRest, synchronous..." >&2
+  conf=$(pgbr_config "/br-sync-$round" "$PARALLEL")
+  pgbackrest --config="$conf" --stanza=bench stanza-create >&2
+  push_conf=$(PGBR_PG_PATH="$fake" pgbr_config "/br-sync-$round" "$PARALLEL"); mv "$push_conf" "$work/br-push.conf"
+  t=$(drive "pgbackrest --config=$work/br-push.conf --stanza=bench archive-push" "$SEGMENTS"); t_sync="$t_sync $t"
 
-echo "pgBackRest, asynchronous (process-max $PARALLEL)..." >&2
-conf_async=$(pgbr_config /br-async "$PARALLEL")
-pgbackrest --config="$conf_async" --stanza=bench stanza-create >&2
-conf_async_push=$(PGBR_PG_PATH="$fake" pgbr_config /br-async "$PARALLEL" y); mv "$conf_async_push" "$work/br-async-push.conf"
-t_async=$(drive "pgbackrest --config=$work/br-async-push.conf --stanza=bench archive-push" "$SEGMENTS")
+  echo "round $round: pgBackRest, asynchronous (process-max $PARALLEL)..." >&2
+  conf=$(pgbr_config "/br-async-$round" "$PARALLEL")
+  pgbackrest --config="$conf" --stanza=bench stanza-create >&2
+  push_conf=$(PGBR_PG_PATH="$fake" pgbr_config "/br-async-$round" "$PARALLEL" y); mv "$push_conf" "$work/br-push.conf"
+  t=$(drive "pgbackrest --config=$work/br-push.conf --stanza=bench archive-push" "$SEGMENTS"); t_async="$t_async $t"
+  echo "round $round: pgnest(serve) ${t_fast##* }s, pgBackRest sync ${t_sync##* }s, async ${t_async##* }s" >&2
+done
+t_fast=$(best $t_fast); t_sync=$(best $t_sync); t_async=$(best $t_async)
 
 r_fast=$(rate "$SEGMENTS" "$t_fast"); r_direct=$(rate "$DIRECT_SAMPLE" "$t_direct")
 r_sync=$(rate "$SEGMENTS" "$t_sync"); r_async=$(rate "$SEGMENTS" "$t_async")
 echo
-echo "WAL push through archive_command, $SEGMENTS x 16 MB segments, parallelism $PARALLEL:"
+echo "WAL push through archive_command, $SEGMENTS x 16 MB segments, parallelism $PARALLEL, best of $ROUNDS:"
 printf "  %-44s %8s seg/s  (%ss)\n" "pgnest wal push (wal serve running)" "$r_fast" "$t_fast"
 printf "  %-44s %8s seg/s  (%ss for %s)\n" "pgnest wal push (direct, JVM per segment)" "$r_direct" "$t_direct" "$DIRECT_SAMPLE"
 printf "  %-44s %8s seg/s  (%ss)\n" "pgbackrest archive-push (sync)" "$r_sync" "$t_sync"
