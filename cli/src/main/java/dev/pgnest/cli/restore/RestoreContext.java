@@ -1,0 +1,162 @@
+package dev.pgnest.cli.restore;
+
+import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.config.ConfigLoader;
+import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.config.PgBinaries;
+import dev.pgnest.config.PgnestConfig;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.Settings;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RepositorySettings;
+import dev.pgnest.repository.ToolVersion;
+import dev.pgnest.restore.pitr.ServerAccount;
+import dev.pgnest.restore.report.IncidentReport;
+import dev.pgnest.restore.report.ReportFormat;
+import dev.pgnest.restore.report.ReportRecorder;
+import dev.pgnest.storage.Storage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** What every restore command takes from the configuration: the target, its repository, programs, report dir. */
+final class RestoreContext implements AutoCloseable {
+    final PgnestConfig config;
+    final String target;
+    private Storage storage;
+    private Repository repository;
+
+    private RestoreContext(PgnestConfig config) {
+        this.config = config;
+        this.target = config.selectedTargetName().orElse("default");
+    }
+
+    static RestoreContext of(CommandSpec spec) {
+        return new RestoreContext(PgnestCommand.of(spec).config());
+    }
+
+    Repository repository() {
+        if (repository == null) {
+            storage = RepositorySettings.storage(config.repository()).open();
+            repository = Repository.open(storage);
+        }
+        return repository;
+    }
+
+    DatabaseConnection connection() {
+        return config.connection();
+    }
+
+    PgBinaries binaries() {
+        return PgBinaries.of(config);
+    }
+
+    boolean protectedTarget() {
+        return config.target().get(Settings.PROTECTED).orElse(false);
+    }
+
+    ServerAccount account() {
+        return ServerAccount.detect(config.global().get(Settings.RESTORE_OS_USER).orElse("postgres"));
+    }
+
+    Path reportDir() {
+        return config.global().get(Settings.RESTORE_REPORT_DIR).orElse(Path.of("pgnest-reports"));
+    }
+
+    Path stagingDir() {
+        return config.global().get(Settings.RESTORE_STAGING_DIR).orElse(Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    Path scratchDir() {
+        return config.global().get(Settings.RESTORE_SCRATCH_DIR).orElse(Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    int parallelism() {
+        return config.global().get(Settings.RESTORE_PARALLELISM).orElse(4);
+    }
+
+    /**
+     * PostgreSQL's restore_command: this pgnest, with the same configuration file, target and
+     * repository, fetching one WAL file. They go in environment variables, not flags, so the
+     * command stays {@code <launcher> wal fetch %f %p}, which the launcher's fast path serves
+     * without a JVM. The server inherits pgnest's environment (PGNEST_* secrets included); a
+     * configuration file must be readable by restore.os-user.
+     */
+    String restoreCommand() {
+        StringBuilder c = new StringBuilder();
+        config.file().ifPresent(f -> c.append(ConfigLoader.CONFIG_ENV).append('=')
+                .append(shellQuote(f.toAbsolutePath().toString())).append(' '));
+        c.append(Settings.TARGET_NAME.env()).append('=').append(shellQuote(target)).append(' ');
+        config.selectedRepositoryName().ifPresent(r -> c.append(Settings.REPOSITORY_NAME.env()).append('=')
+                .append(shellQuote(r)).append(' '));
+        return c.append(launcher()).append(" wal fetch %f %p").toString();
+    }
+
+    /** restore.launcher, else $PGNEST_LAUNCHER, else pgnest on PATH, else java -jar with this jar. */
+    private String launcher() {
+        Optional<String> configured = config.global().get(Settings.RESTORE_LAUNCHER)
+                .or(() -> Optional.ofNullable(System.getenv("PGNEST_LAUNCHER")));
+        if (configured.isPresent() && !configured.get().isBlank()) {
+            return configured.get().strip();
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(":")) {
+                Path p = Path.of(dir.isEmpty() ? "." : dir, "pgnest");
+                if (Files.isExecutable(p)) {
+                    return shellQuote(p.toAbsolutePath().toString());
+                }
+            }
+        }
+        try {
+            Path jar = Path.of(RestoreContext.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (jar.toString().endsWith(".jar")) {
+                return shellQuote(Path.of(System.getProperty("java.home"), "bin", "java").toString()) + " -jar "
+                        + shellQuote(jar.toString());
+            }
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // fall through to the hint
+        }
+        throw new PgnestException(dev.pgnest.config.ErrorKind.CONFIG, "cannot tell how PostgreSQL should run pgnest for restore_command",
+                "set restore.launcher (PGNEST_RESTORE_LAUNCHER) to the pgnest executable, e.g. /usr/local/bin/pgnest");
+    }
+
+    static String shellQuote(String s) {
+        return s.matches("[A-Za-z0-9_./:@%+=-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    static String toolVersion() {
+        return ToolVersion.current();
+    }
+
+    ReportRecorder recorder(IncidentReport.Kind kind) {
+        return ReportRecorder.start(kind, target, toolVersion());
+    }
+
+    /** Saves a finished report; returns the Markdown file. */
+    Path save(IncidentReport report) {
+        return ReportFormat.save(report, reportDir());
+    }
+
+    /**
+     * Saves the report of a failed restore and returns the failure with the report's place in its
+     * hint, so the one error line tells the operator where the details are.
+     */
+    PgnestException failed(ReportRecorder recorder, PgnestException e) {
+        Path saved = save(recorder.fail(e));
+        String hint = (e.hint() == null || e.hint().isBlank() ? "" : e.hint() + "; ") + "report: " + saved;
+        return new PgnestException(e.kind(), e.problem(), hint, e);
+    }
+
+    @Override
+    public void close() {
+        if (storage != null) {
+            try {
+                storage.close();
+            } catch (Exception ignored) {
+                // closing
+            }
+        }
+    }
+}

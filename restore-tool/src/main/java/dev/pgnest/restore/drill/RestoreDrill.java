@@ -1,0 +1,202 @@
+package dev.pgnest.restore.drill;
+
+import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgBinaries;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.Databases;
+import dev.pgnest.repository.BackupKind;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RepositoryLayout;
+import dev.pgnest.restore.logical.LogicalRestore;
+import dev.pgnest.restore.logical.LogicalRestoreOptions;
+import dev.pgnest.backup.physical.PhysicalRestore;
+import dev.pgnest.repository.BackupManifest;
+import dev.pgnest.restore.pitr.LocalServer;
+import dev.pgnest.restore.pitr.PitrRestore;
+import dev.pgnest.restore.pitr.PointInTimeRecovery.AfterRecovery;
+import dev.pgnest.restore.pitr.PointInTimeRecovery.Archiving;
+import dev.pgnest.restore.pitr.RecoveryAction;
+import dev.pgnest.restore.pitr.RecoveryTarget;
+import dev.pgnest.restore.pitr.RestorableWindow;
+import dev.pgnest.restore.pitr.ServerAccount;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import dev.pgnest.restore.plan.BackupSelector;
+import dev.pgnest.restore.report.IncidentReport;
+import dev.pgnest.restore.report.ReportRecorder;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code pgnest restore drill}: proves the latest backup restorable by restoring it somewhere
+ * harmless, checking the result, throwing it away, and recording the outcome in the
+ * repository. A failed drill is a result too (recorded, status failed), not an exception.
+ */
+public final class RestoreDrill {
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreDrill.class);
+    private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss").withZone(ZoneOffset.UTC);
+
+    /** Where the scratch restore goes. */
+    public enum Where {
+        /** A cluster of its own (initdb on this host): costs the production server nothing. */
+        SCRATCH_CLUSTER,
+        /** A scratch database on the target's server: needs no PostgreSQL server programs here. */
+        SCRATCH_DATABASE
+    }
+
+    /**
+     * @param target      the configured target
+     * @param kind        which kind of backup to prove (logical; physical once PITR from the repository is in)
+     * @param where       scratch cluster or scratch database
+     * @param scratchDir  parent of the scratch cluster's directory
+     * @param account     OS account for the scratch cluster's server
+     * @param binaries    PostgreSQL programs
+     * @param sqlChecks   the operator's checks: each query's first value must be true / non-zero / non-empty
+     * @param flywayTable Flyway's history table, for the schema version check
+     * @param stagingDir  where the dump is staged (null: streamed)
+     * @param physical    what a physical drill needs besides (null for logical drills)
+     */
+    public record Options(String target, BackupKind kind, Where where, Path scratchDir, ServerAccount account,
+                          PgBinaries binaries, List<String> sqlChecks, String flywayTable, Path stagingDir,
+                          Physical physical) {
+        public Options {
+            RepositoryLayout.checkTarget(target);
+            kind = kind == null ? BackupKind.LOGICAL : kind;
+            where = where == null ? Where.SCRATCH_CLUSTER : where;
+            scratchDir = scratchDir == null ? Path.of(System.getProperty("java.io.tmpdir")) : scratchDir;
+            Objects.requireNonNull(binaries, "binaries");
+            sqlChecks = sqlChecks == null ? List.of() : List.copyOf(sqlChecks);
+            flywayTable = flywayTable == null ? Databases.FLYWAY_TABLE : flywayTable;
+            if (where == Where.SCRATCH_CLUSTER || kind == BackupKind.PHYSICAL) {
+                Objects.requireNonNull(account, "account");
+            }
+            if (kind == BackupKind.PHYSICAL) {
+                Objects.requireNonNull(physical, "physical");
+            }
+        }
+    }
+
+    /**
+     * A physical drill: the newest base backup into a scratch data directory, recovered to the
+     * end of the archive, checked through the server's socket.
+     *
+     * @param restoreCommand PostgreSQL's restore_command ({@code <pgnest> wal fetch %f %p})
+     * @param database       the database to check in the recovered cluster (the target's)
+     * @param parallelism    objects downloaded at once
+     * @param timeout        longest the recovery may take
+     */
+    public record Physical(String restoreCommand, String database, int parallelism, java.time.Duration timeout) {
+    }
+
+    /**
+     * @param report     the drill's report (status failed when the restore or a check failed)
+     * @param recordedAt where it was stored in the repository
+     */
+    public record Result(IncidentReport report, String recordedAt) {
+        public boolean passed() {
+            return report.status() == IncidentReport.Status.succeeded;
+        }
+    }
+
+    private RestoreDrill() {
+    }
+
+    /**
+     * Runs the drill and records it.
+     *
+     * @param targetServer the target's connection (used for {@link Where#SCRATCH_DATABASE} only)
+     */
+    public static Result run(Repository repository, DatabaseConnection targetServer, Options options, String toolVersion) {
+        ReportRecorder report = ReportRecorder.start(IncidentReport.Kind.drill, options.target(), toolVersion);
+        IncidentReport done;
+        try {
+            if (options.kind() == BackupKind.PHYSICAL) {
+                physicalDrill(repository, options, report);
+            } else {
+                logicalDrill(repository, targetServer, options, report);
+            }
+            boolean passed = report.checks().stream().allMatch(IncidentReport.Check::passed);
+            done = passed ? report.succeed()
+                    : report.fail(new IllegalStateException("a check failed: " + report.checks().stream()
+                            .filter(c -> !c.passed()).map(IncidentReport.Check::name).findFirst().orElse("?")));
+        } catch (PgnestException e) {
+            if (e.kind() == ErrorKind.CONFIG) {
+                throw e;
+            }
+            done = report.fail(e);
+        }
+        String location = DrillRecords.save(repository, done);
+        LOG.info("drill {} of target {}: {} (recorded at {})", done.id(), options.target(), done.status(), location);
+        return new Result(done, location);
+    }
+
+    private static void physicalDrill(Repository repository, Options options, ReportRecorder report) {
+        RestorableWindow window = RestorableWindow.of(repository, options.target());
+        BackupManifest backup = window.newest().orElseThrow(() -> new PgnestException(ErrorKind.USAGE,
+                "target '" + options.target() + "' has no restorable physical backup"
+                        + (window.unusable().isEmpty() ? "" : " (" + String.join("; ", window.unusable()) + ")"),
+                "take one with pgnest backup physical while WAL archiving runs")).manifest();
+        Path scratch = ScratchCluster.scratchDirectory(options.scratchDir());
+        try {
+            // tablespaces go into the scratch directory, never back to production's locations
+            Map<String, Path> tablespaces = new LinkedHashMap<>();
+            new PhysicalRestore(repository, backup).files().tablespaces()
+                    .forEach(t -> tablespaces.put(t.oid(), scratch.resolve("tablespaces").resolve(t.oid())));
+            Path runDir = Files.createTempDirectory(Path.of("/tmp"), "pgnest-drill-");
+            LocalServer.Options server = new LocalServer.Options(options.binaries(), options.account(), ScratchCluster.freePort(),
+                    runDir, "postgres", null, Map.of("listen_addresses", "", "shared_buffers", "128MB"));
+            PitrRestore.Result result = PitrRestore.run(repository, new PitrRestore.Request(options.target(),
+                    new RecoveryTarget.Latest(), true, RecoveryAction.PROMOTE, new BackupSelector.ById(backup.id()), null, null,
+                    options.flywayTable(), scratch.resolve("data"), false, tablespaces, options.physical().parallelism(),
+                    options.physical().restoreCommand(), server, Archiving.OFF, AfterRecovery.KEEP_RUNNING,
+                    options.physical().timeout()), report);
+            try (LocalServer running = result.server().orElseThrow()) {
+                report.phase("checks", () -> DrillChecks.run(running, options.physical().database(),
+                        options.flywayTable(), options.sqlChecks(), report));
+            }
+            ScratchCluster.deleteTree(runDir);
+        } catch (java.io.IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot create the drill's run directory: " + e.getMessage(), "check /tmp", e);
+        } finally {
+            report.phase("tear down", () -> ScratchCluster.deleteTree(scratch));
+        }
+    }
+
+    private static void logicalDrill(Repository repository, DatabaseConnection targetServer, Options options,
+                                     ReportRecorder report) {
+        LogicalRestoreOptions restore = LogicalRestoreOptions.defaults(options.target(), options.binaries())
+                .withBackup(new BackupSelector.Latest())
+                .withStaging(options.stagingDir(), 1)
+                // the scratch cluster has none of production's roles
+                .withNoOwner(true);
+        if (options.where() == Where.SCRATCH_CLUSTER) {
+            ScratchCluster cluster = report.phase("start scratch cluster",
+                    () -> ScratchCluster.start(options.scratchDir(), options.binaries(), options.account()),
+                    c -> "port " + c.server().port());
+            try {
+                LogicalRestore.Result restored = LogicalRestore.run(repository, cluster.connection("postgres"),
+                        restore.withInto("drill"), report);
+                report.phase("checks", () -> DrillChecks.run(cluster.connection(restored.database()),
+                        restored.backup().schemaVersion(), options.flywayTable(), options.sqlChecks(), report));
+            } finally {
+                report.phase("tear down", cluster::close);
+            }
+        } else {
+            String scratch = "pgnest_drill_" + NAME_TIME.format(java.time.Instant.now());
+            LogicalRestore.Result restored = LogicalRestore.run(repository, targetServer, restore.withInto(scratch), report);
+            try {
+                report.phase("checks", () -> DrillChecks.run(targetServer.withDatabase(restored.database()),
+                        restored.backup().schemaVersion(), options.flywayTable(), options.sqlChecks(), report));
+            } finally {
+                report.phase("drop scratch database", () -> LogicalRestore.dropDatabase(targetServer, scratch));
+            }
+        }
+    }
+}

@@ -1,0 +1,425 @@
+package dev.pgnest.restore.pitr;
+
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgBinaries;
+import dev.pgnest.config.PgnestException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL server that pgnest starts on a restored data directory, with {@code pg_ctl},
+ * as the right OS user, on a port and socket directory of its own. Settings that only this run
+ * needs (port, socket, log destination) go on the command line, so the data directory's own
+ * configuration is what the operator gets when the service manager starts it later.
+ *
+ * <p>pgnest talks to it with {@code psql} over the unix socket, as the server's OS user: that
+ * passes the usual {@code local ... peer}/{@code trust} rules of a restored {@code pg_hba.conf}
+ * without knowing any password.
+ */
+public final class LocalServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalServer.class);
+    private static final Pattern SAFE_VALUE = Pattern.compile("[A-Za-z0-9_./:,@+=-]*");
+    private static final Pattern UNSAFE_PATH = Pattern.compile("[\"$`\\\\\\n']");
+    /** sockaddr_un.sun_path is 108 bytes; the socket is {@code <dir>/.s.PGSQL.<port>.lock}. */
+    private static final int MAX_SOCKET_DIR = 80;
+    private static final Duration PG_CTL_TIMEOUT = Duration.ofMinutes(5);
+
+    /**
+     * How to run the server.
+     *
+     * @param binaries  where pg_ctl, postgres and psql are
+     * @param account   the OS account the server runs as
+     * @param port      TCP port (and socket name); must be free
+     * @param runDir    short directory for the socket and the server log, writable by pgnest
+     * @param superuser database superuser psql connects as (the cluster's bootstrap user, normally postgres)
+     * @param password  its password, when the restored pg_hba.conf wants one on the socket (may be null)
+     * @param settings  extra {@code -c name=value} settings for this run only
+     */
+    public record Options(PgBinaries binaries, ServerAccount account, int port, Path runDir, String superuser,
+                          String password, Map<String, String> settings) {
+        public Options {
+            Objects.requireNonNull(binaries, "binaries");
+            Objects.requireNonNull(account, "account");
+            Objects.requireNonNull(runDir, "runDir");
+            superuser = superuser == null ? "postgres" : superuser;
+            settings = settings == null ? Map.of() : Map.copyOf(settings);
+            if (port < 1 || port > 65535) {
+                throw new PgnestException(ErrorKind.CONFIG, "port " + port + " is not a TCP port", "use 1-65535");
+            }
+        }
+
+        public Options withSettings(Map<String, String> more) {
+            Map<String, String> all = new LinkedHashMap<>(settings);
+            all.putAll(more);
+            return new Options(binaries, account, port, runDir, superuser, password, all);
+        }
+
+        /** Password hidden: these options end up in logs. */
+        @Override
+        public String toString() {
+            return "Options[port=" + port + ", runDir=" + runDir + ", account=" + account.describe()
+                    + ", superuser=" + superuser + ", settings=" + settings + "]";
+        }
+    }
+
+    private final Path dataDir;
+    private final Options options;
+    private final Path logFile;
+    private final long logOffset;
+    private volatile boolean stopped;
+
+    private LocalServer(Path dataDir, Options options, Path logFile, long logOffset) {
+        this.dataDir = dataDir;
+        this.options = options;
+        this.logFile = logFile;
+        this.logOffset = logOffset;
+    }
+
+    /**
+     * Starts the server and returns at once (recovery may take hours; callers poll). Fails when
+     * a server already runs on the data directory.
+     */
+    public static LocalServer start(Path dataDir, Options options) {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Path runDir = options.runDir().toAbsolutePath().normalize();
+        if (UNSAFE_PATH.matcher(dir.toString()).find() || UNSAFE_PATH.matcher(runDir.toString()).find()) {
+            throw new PgnestException(ErrorKind.USAGE, "paths with quotes, $, ` or backslashes cannot be used: " + dir + ", " + runDir,
+                    "restore into a plainly named directory");
+        }
+        if (runDir.toString().length() > MAX_SOCKET_DIR) {
+            throw new PgnestException(ErrorKind.CONFIG, "the run directory " + runDir + " is too long for a unix socket path",
+                    "use a directory of at most " + MAX_SOCKET_DIR + " characters, e.g. under /tmp");
+        }
+        requireNotRunning(dir);
+        Path logFile = runDir.resolve("postgresql.log");
+        try {
+            Files.createDirectories(runDir);
+            Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx------"));
+            if (!Files.exists(logFile)) {
+                Files.createFile(logFile);
+            }
+            Files.deleteIfExists(dir.resolve("postmaster.pid"));
+            // PostgreSQL refuses a data directory that others may read
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot prepare " + runDir + " for the server: " + e.getMessage(),
+                    "check permissions of the run directory", e);
+        }
+        options.account().takeOwnership(dir);
+        options.account().takeOwnership(runDir);
+        long offset;
+        try {
+            offset = Files.size(logFile);
+        } catch (IOException e) {
+            offset = 0;
+        }
+        List<String> command = List.of(
+                options.binaries().program("pg_ctl").toString(),
+                "-D", dir.toString(),
+                "-l", logFile.toString(),
+                "-W",
+                "-o", postgresOptions(options),
+                "start");
+        LOG.info("starting PostgreSQL on {} (port {}, as {})", dir, options.port(), options.account().describe());
+        Result result = run(options.account().wrap(command), Map.of(), runDir, PG_CTL_TIMEOUT);
+        LocalServer server = new LocalServer(dir, options, logFile, offset);
+        if (result.exitCode() != 0) {
+            throw new PgnestException(ErrorKind.DATABASE, "pg_ctl could not start PostgreSQL on " + dir + ": "
+                    + result.output().strip() + server.logTailMessage(),
+                    "fix what the server log says and run the restore again");
+        }
+        return server;
+    }
+
+    /** Refuses a data directory a live postmaster works on. */
+    public static void requireNotRunning(Path dataDir) {
+        readPid(dataDir).filter(LocalServer::isAlive).ifPresent(pid -> {
+            throw new PgnestException(ErrorKind.USAGE, "PostgreSQL (pid " + pid + ") is running on " + dataDir,
+                    "stop it first; pgnest never restores into or starts a data directory in use");
+        });
+    }
+
+    /**
+     * {@code -c} options for pg_ctl's {@code -o}, which pg_ctl hands to {@code /bin/sh}: every
+     * value is single-quoted for the shell, and names are checked.
+     */
+    static String postgresOptions(Options options) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("port", Integer.toString(options.port()));
+        all.put("unix_socket_directories", options.runDir().toAbsolutePath().normalize().toString());
+        // the log must reach our -l file, in English, for pgnest to read what recovery did
+        all.put("logging_collector", "off");
+        all.put("lc_messages", "C");
+        all.put("log_line_prefix", "%m [%p] ");
+        all.putAll(options.settings());
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, String> e : all.entrySet()) {
+            if (!e.getKey().matches("[a-z_][a-z0-9_.]*")) {
+                throw new IllegalArgumentException("not a setting name: " + e.getKey());
+            }
+            if (sb.length() > 0) {
+                sb.append(' ');
+            }
+            sb.append("-c ").append(e.getKey()).append('=').append(shellQuote(e.getValue()));
+        }
+        return sb.toString();
+    }
+
+    private static String shellQuote(String value) {
+        if (!value.isEmpty() && SAFE_VALUE.matcher(value).matches()) {
+            return value;
+        }
+        return "'" + value.replace("'", "'\\''") + "'";
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public int port() {
+        return options.port();
+    }
+
+    public Path socketDir() {
+        return options.runDir().toAbsolutePath().normalize();
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** Whether the postmaster runs (its pid file names a live process). */
+    public boolean isRunning() {
+        return !stopped && readPid(dataDir).filter(LocalServer::isAlive).isPresent();
+    }
+
+    /** What the server logged since this start. */
+    public String log() {
+        try {
+            byte[] all = Files.readAllBytes(logFile);
+            int from = (int) Math.min(logOffset, all.length);
+            return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * Runs one query (one row, columns separated by {@code |}) over the socket; empty while the
+     * server does not accept connections yet (starting up, not yet consistent).
+     *
+     * @throws PgnestException when the server answers with an error
+     */
+    public Optional<String> tryQuery(String sql) {
+        return tryQuery("postgres", sql);
+    }
+
+    public Optional<String> tryQuery(String database, String sql) {
+        List<String> command = List.of(
+                options.binaries().program("psql").toString(),
+                "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+                "-h", socketDir().toString(),
+                "-p", Integer.toString(options.port()),
+                "-U", options.superuser(),
+                "-d", database,
+                "-c", sql);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PGCONNECT_TIMEOUT", "10");
+        if (options.password() != null) {
+            env.put("PGPASSWORD", options.password());
+        }
+        // peer authentication sees the OS user psql runs as: run it as the server's user
+        List<String> wrapped = options.account() instanceof ServerAccount.OsUser ? options.account().wrap(command) : command;
+        Result result = run(wrapped, env, socketDir(), Duration.ofSeconds(60));
+        if (result.exitCode() == 0) {
+            return Optional.of(result.stdout().strip());
+        }
+        String out = result.output();
+        if (out.contains("could not connect") || out.contains("starting up") || out.contains("not yet accepting")
+                || out.contains("shutting down") || out.contains("No such file or directory")
+                || out.contains("Connection refused") || out.contains("consistent recovery state has not been yet reached")) {
+            return Optional.empty();
+        }
+        throw new PgnestException(ErrorKind.DATABASE, "query on the restored server (port " + options.port() + ") failed: "
+                + out.strip(), "check the server log " + logFile);
+    }
+
+    /** Like {@link #tryQuery(String)}, failing when the server does not accept connections. */
+    public String query(String sql) {
+        return query("postgres", sql);
+    }
+
+    /** Like {@link #tryQuery(String, String)}, failing when the server does not accept connections. */
+    public String query(String database, String sql) {
+        return tryQuery(database, sql).orElseThrow(() -> new PgnestException(ErrorKind.DATABASE,
+                "the restored server on port " + options.port() + " does not accept connections" + logTailMessage(),
+                "check the server log " + logFile));
+    }
+
+    /** Clean shutdown ({@code -m fast}: a checkpoint, then exit); kills it when that fails. */
+    public void stop() {
+        if (stopped) {
+            return;
+        }
+        Optional<Long> pid = readPid(dataDir);
+        if (pid.filter(LocalServer::isAlive).isPresent()) {
+            Result result = run(options.account().wrap(List.of(
+                    options.binaries().program("pg_ctl").toString(), "-D", dataDir.toString(),
+                    "-m", "fast", "-w", "-t", Long.toString(PG_CTL_TIMEOUT.toSeconds()), "stop")), Map.of(),
+                    socketDir(), PG_CTL_TIMEOUT.plusSeconds(10));
+            if (result.exitCode() != 0 && pid.filter(LocalServer::isAlive).isPresent()) {
+                LOG.warn("pg_ctl stop failed ({}), killing postmaster {}", result.output().strip(), pid.get());
+                ProcessHandle.of(pid.get()).ifPresent(h -> {
+                    h.descendants().forEach(ProcessHandle::destroyForcibly);
+                    h.destroyForcibly();
+                });
+            }
+            awaitExit(pid.get(), Duration.ofSeconds(30));
+        }
+        stopped = true;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** The last lines of the server log, prefixed for an error message. */
+    String logTailMessage() {
+        String log = log().strip();
+        if (log.isEmpty()) {
+            return "";
+        }
+        String[] lines = log.split("\n");
+        int from = Math.max(0, lines.length - 15);
+        return "\n--- server log " + logFile + " (last lines) ---\n"
+                + String.join("\n", java.util.Arrays.asList(lines).subList(from, lines.length));
+    }
+
+    static Optional<Long> readPid(Path dataDir) {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        try {
+            if (!Files.exists(pidFile)) {
+                return Optional.empty();
+            }
+            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+            return lines.isEmpty() || lines.get(0).isBlank() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Alive and not a zombie: an exited postmaster reparented to an init that reaps slowly is dead. */
+    static boolean isAlive(long pid) {
+        if (pid <= 0 || !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+            int afterName = stat.lastIndexOf(')');
+            if (afterName < 0 || afterName + 2 >= stat.length()) {
+                return true;
+            }
+            char state = stat.charAt(afterName + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void awaitExit(long pid, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (isAlive(pid) && System.nanoTime() < deadline) {
+            sleep(50);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted", "run the restore again");
+        }
+    }
+
+    record Result(int exitCode, String stdout, String stderr) {
+        String output() {
+            return stderr.isBlank() ? stdout : stdout + stderr;
+        }
+    }
+
+    /**
+     * Runs a short command in {@code workDir}; output goes to temp files, not pipes: {@code pg_ctl
+     * start} leaves a postmaster behind that inherits the descriptors and would keep a pipe
+     * open forever. The working directory matters under runuser: a directory the server user
+     * cannot enter makes psql and pg_ctl print warnings.
+     */
+    static Result run(List<String> command, Map<String, String> env, Path workDir, Duration timeout) {
+        Path out = null;
+        Path err = null;
+        try {
+            out = Files.createTempFile("pgnest-cmd-", ".out");
+            err = Files.createTempFile("pgnest-cmd-", ".err");
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .directory(workDir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+                return new Result(-1, read(out), read(err) + "\n(" + command.get(0) + " timed out after " + timeout + ")");
+            }
+            return new Result(p.exitValue(), read(out), read(err));
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot run " + command.get(0) + ": " + e.getMessage(),
+                    "check that PostgreSQL's programs are installed (pg.bin-dir)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted while running " + command.get(0), "run the restore again");
+        } finally {
+            deleteQuietly(out);
+            deleteQuietly(err);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a temp file
+            }
+        }
+    }
+
+    private static String read(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package dev.pgnest.restore.pitr;
+
+import dev.pgnest.wal.TimelineHistory;
+import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalFileName;
+import dev.pgnest.wal.WalNotFoundException;
+import dev.pgnest.wal.WalSegment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Read-ahead of the WAL a recovery will ask for. PostgreSQL runs restore_command once per file,
+ * one after the other; a JVM per file would dominate the restore. While the server replays,
+ * this spool downloads the next segments in parallel (through {@link WalArchive#fetch}, which
+ * checks each one) into a directory of the run; restore_command moves a spooled segment into
+ * place with {@code mv}, answers "not archived" for the files the archive is known not to have
+ * (the probes for newer timelines, the end of the archive), and falls back to the real
+ * {@code pgnest wal fetch} for anything else. Correctness never depends on the spool.
+ */
+final class WalSpool implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WalSpool.class);
+
+    private final WalArchive archive;
+    private final Path dir;
+    private final List<String> segments;
+    private final int depth;
+    private final ServerAccount account;
+    private final ExecutorService pool;
+    private final Thread feeder;
+    private volatile boolean closed;
+
+    /**
+     * @param segments the segments recovery will read, in order
+     * @param histories the archive's history files (copied, PostgreSQL asks for them repeatedly)
+     * @param missing   files the archive does not have that recovery will ask for
+     */
+    private WalSpool(WalArchive archive, Path dir, List<String> segments, int depth, int parallelism, ServerAccount account) {
+        this.archive = archive;
+        this.dir = dir;
+        this.segments = segments;
+        this.depth = depth;
+        this.account = account;
+        this.pool = Executors.newFixedThreadPool(parallelism, r -> {
+            Thread t = new Thread(r, "pgnest-wal-spool");
+            t.setDaemon(true);
+            return t;
+        });
+        this.feeder = new Thread(this::feed, "pgnest-wal-spool-feeder");
+        feeder.setDaemon(true);
+    }
+
+    /**
+     * Prepares the spool for a recovery from {@code start} to {@code last} (following
+     * {@code last}'s timeline history) and starts reading ahead.
+     */
+    static WalSpool start(WalArchive archive, WalArchive.Contents contents, Path dir, WalSegment start, WalSegment last,
+                          int depth, int parallelism, ServerAccount account) throws IOException {
+        long size = contents.segmentSize();
+        TimelineHistory history = archive.history(last.timeline());
+        List<String> segments = new ArrayList<>();
+        for (long n = start.number(); n <= last.number(); n++) {
+            segments.add(new WalSegment(history.timelineOfSegment(n, size), n).name(size));
+        }
+        Files.createDirectories(dir.resolve("history"));
+        Files.createDirectories(dir.resolve("missing"));
+        Files.createDirectories(dir.resolve(".incoming"));
+        Files.createDirectories(dir.resolve("used"));
+        Set<Integer> histories = contents.histories();
+        int newest = contents.timelines().stream().mapToInt(Integer::intValue).max().orElse(1);
+        for (int tli : histories) {
+            String name = WalFileName.historyName(tli);
+            archive.fetch(name, dir.resolve("history").resolve(name));
+        }
+        // recovery probes for newer timelines, asks for its parent's history when it promotes,
+        // and for the segment after the last one
+        for (int tli = 1; tli <= newest + 16; tli++) {
+            if (!histories.contains(tli)) {
+                Files.createFile(dir.resolve("missing").resolve(WalFileName.historyName(tli)));
+            }
+        }
+        WalSegment after = last.next();
+        for (int tli = 1; tli <= newest; tli++) {
+            Path marker = dir.resolve("missing").resolve(after.onTimeline(tli).name(size));
+            if (!contents.segments().contains(after.onTimeline(tli)) && !Files.exists(marker)) {
+                Files.createFile(marker);
+            }
+        }
+        WalSpool spool = new WalSpool(archive, dir, segments, depth, parallelism, account);
+        spool.feeder.start();
+        return spool;
+    }
+
+    /**
+     * The restore_command: the spool first, the real fetch otherwise. PostgreSQL substitutes
+     * {@code %f} and {@code %p} everywhere in it; the spool path holds no quote (a run directory
+     * pgnest created).
+     */
+    String restoreCommand(String fallback) {
+        String d = dir.toAbsolutePath().toString();
+        // a consumed segment stays in used/ for a while: at the end of recovery PostgreSQL reads
+        // the last one again to start the new timeline
+        return "if [ -f '" + d + "/%f' ]; then cp '" + d + "/%f' '%p' && mv -f '" + d + "/%f' '" + d + "/used/%f';"
+                + " elif [ -f '" + d + "/used/%f' ]; then cp '" + d + "/used/%f' '%p';"
+                + " elif [ -f '" + d + "/history/%f' ]; then cp '" + d + "/history/%f' '%p';"
+                + " elif [ -f '" + d + "/missing/%f' ]; then exit 1;"
+                + " else " + fallback + "; fi";
+    }
+
+    /** Keeps up to {@code depth} segments ahead: a spooled file PostgreSQL moved away was consumed. */
+    private void feed() {
+        int next = 0;
+        List<Future<?>> inFlight = new ArrayList<>();
+        try {
+            while (!closed && next < segments.size()) {
+                inFlight.removeIf(Future::isDone);
+                int ahead = inFlight.size() + spooled();
+                while (ahead < depth && next < segments.size()) {
+                    String name = segments.get(next++);
+                    inFlight.add(pool.submit(() -> fetch(name)));
+                    ahead++;
+                }
+                pruneUsed();
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Keeps the two newest consumed segments (re-read at a timeline switch), deletes the rest. */
+    private void pruneUsed() {
+        try (var files = Files.list(dir.resolve("used"))) {
+            List<Path> used = new ArrayList<>(files.sorted().toList());
+            for (int i = 0; i < used.size() - 2; i++) {
+                Files.deleteIfExists(used.get(i));
+            }
+        } catch (IOException e) {
+            // pruning is housekeeping
+        }
+    }
+
+    private int spooled() {
+        try (var files = Files.list(dir)) {
+            return (int) files.filter(p -> p.getFileName().toString().length() == 24).count();
+        } catch (IOException e) {
+            return depth;
+        }
+    }
+
+    private void fetch(String name) {
+        if (closed) {
+            return;
+        }
+        Path incoming = dir.resolve(".incoming").resolve(name);
+        try {
+            archive.fetch(name, incoming);
+            account.takeOwnership(incoming);
+            Files.move(incoming, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (WalNotFoundException e) {
+            // recovery will ask, and the fallback will say so
+        } catch (RuntimeException | IOException e) {
+            LOG.debug("read-ahead of {} failed ({}); recovery fetches it itself", name, e.getMessage());
+            try {
+                Files.deleteIfExists(incoming);
+            } catch (IOException ignored) {
+                // the spool goes at the end
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        feeder.interrupt();
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        DeltaSync.deleteTree(dir, false);
+    }
+}

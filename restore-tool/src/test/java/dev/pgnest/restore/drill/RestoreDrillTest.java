@@ -1,0 +1,98 @@
+package dev.pgnest.restore.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgnest.backup.logical.BackupProgress;
+import dev.pgnest.backup.logical.LogicalBackup;
+import dev.pgnest.backup.logical.LogicalBackupOptions;
+import dev.pgnest.config.PgBinaries;
+import dev.pgnest.repository.BackupManifest;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.restore.pitr.ServerAccount;
+import dev.pgnest.restore.report.IncidentReport;
+import dev.pgnest.restore.testing.ShopDatabase;
+import dev.pgnest.storage.Storage;
+import dev.pgnest.storage.fs.FsStorageConfig;
+import dev.pgnest.testing.PostgresCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Drills restore the latest backup somewhere harmless, check it, clean up, and record the result. */
+class RestoreDrillTest {
+    static PostgresCluster pg;
+    static Storage storage;
+    static Repository repository;
+    static BackupManifest backup;
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void backup() {
+        pg = PostgresCluster.builder().start();
+        storage = new FsStorageConfig(tmp.resolve("repo")).open();
+        Repository.init(storage);
+        repository = Repository.open(storage);
+        ShopDatabase.create(pg, "shop", ShopDatabase.writeMigrations(tmp.resolve("migrations")), "2");
+        backup = LogicalBackup.run(repository, ShopDatabase.connection(pg, "shop"), LogicalBackupOptions.defaults("shop"),
+                BackupProgress.NONE);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        storage.close();
+        pg.close();
+    }
+
+    @Test
+    void drillInAScratchClusterChecksVersionAndTablesAndRecordsTheResult() throws Exception {
+        Path scratch = tmp.resolve("scratch");
+        RestoreDrill.Result result = RestoreDrill.run(repository, null, options(RestoreDrill.Where.SCRATCH_CLUSTER, scratch,
+                List.of("select count(*) = 2000 from orders", "select max(id) from customers")), "pgnest test");
+
+        IncidentReport report = result.report();
+        assertThat(result.passed()).as("%s", report).isTrue();
+        assertThat(report.backup().id()).isEqualTo(backup.id());
+        assertThat(report.checks()).extracting(IncidentReport.Check::name, IncidentReport.Check::actual).contains(
+                org.assertj.core.groups.Tuple.tuple("schema version", "2"),
+                org.assertj.core.groups.Tuple.tuple("rows in public.customers", "500"),
+                org.assertj.core.groups.Tuple.tuple("rows in public.orders", "2000"),
+                org.assertj.core.groups.Tuple.tuple("select count(*) = 2000 from orders", "true"),
+                org.assertj.core.groups.Tuple.tuple("select max(id) from customers", "500"));
+        assertThat(report.phases()).extracting(IncidentReport.Phase::name)
+                .startsWith("start scratch cluster").endsWith("checks", "tear down");
+        try (Stream<Path> left = Files.list(scratch)) {
+            assertThat(left).isEmpty();
+        }
+        assertThat(DrillRecords.lastSucceeded(repository, "shop")).hasValueSatisfying(r -> assertThat(r.id()).isEqualTo(report.id()));
+        assertThat(result.recordedAt()).endsWith("shop/drills/" + report.id() + ".json");
+    }
+
+    @Test
+    void aFailingSqlCheckFailsTheDrillAndIsRecordedAsFailed() {
+        RestoreDrill.Result result = RestoreDrill.run(repository, ShopDatabase.connection(pg, "shop"),
+                options(RestoreDrill.Where.SCRATCH_DATABASE, null, List.of("select count(*) > 1000000 from orders")), "pgnest test");
+
+        assertThat(result.passed()).isFalse();
+        assertThat(result.report().error()).isEqualTo("a check failed: select count(*) > 1000000 from orders");
+        assertThat(result.report().checks()).filteredOn(c -> !c.passed()).extracting(IncidentReport.Check::actual)
+                .containsExactly("false");
+        assertThat(pg.queryForString("select count(*) from pg_database where datname like 'pgnest_drill_%'")).isEqualTo("0");
+        assertThat(DrillRecords.all(repository, "shop")).extracting(IncidentReport::id).contains(result.report().id());
+    }
+
+    private static RestoreDrill.Options options(RestoreDrill.Where where, Path scratch, List<String> checks) {
+        ServerAccount account = switch (pg.runAs()) {
+            case USER_NAMESPACE -> new ServerAccount.UserNamespace();
+            case POSTGRES_USER -> new ServerAccount.OsUser("postgres");
+            default -> new ServerAccount.CurrentUser();
+        };
+        return new RestoreDrill.Options("shop", null, where, scratch, account, PgBinaries.in(pg.binDir()), checks, null,
+                tmp.resolve("staging"), null);
+    }
+}
