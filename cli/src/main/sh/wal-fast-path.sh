@@ -18,8 +18,8 @@ pgnest_wal_push_fast() {
   file="$1"
   [ "${file#/}" = "$file" ] && file="$PWD/$file"
   { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 0
-  printf 'POST /wal/push HTTP/1.0\r\nAuthorization: Bearer %s\r\nX-Pgnest-Path: %s\r\nContent-Length: 0\r\n\r\n' \
-    "$token" "$file" >&3 2>/dev/null || { exec 3<&-; return 0; }
+  printf 'POST /wal/push HTTP/1.0\r\nAuthorization: Bearer %s\r\nX-Pgnest-Path: %s\r\nX-Pgnest-Target: %s\r\nContent-Length: 0\r\n\r\n' \
+    "$token" "$file" "${PGNEST_TARGET:-}" >&3 2>/dev/null || { exec 3<&-; return 0; }
   read -r line <&3 || line=""
   code="${line#* }"; code="${code%% *}"
   if [ "$code" != 200 ] && [ "$code" != 409 ] && [ "$code" != 400 ]; then

@@ -144,6 +144,30 @@ class WalPushServiceTest {
         assertThat(storage.getBytes(RepositoryLayout.walKey("main", name, Compression.ZSTD))).isEqualTo(stored);
     }
 
+    @Test
+    @Order(5)
+    void theEndpointRefusesWrongTokensAndOtherTargets() throws Exception {
+        try (WalPushService service = WalPushService.start(archive, WalSpool.at(spool), 0, 2)) {
+            String[] endpoint = Files.readString(spool.resolve("push-endpoint")).strip().split(" ");
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.util.function.BiFunction<String, String, Integer> post = (token, target) -> {
+                var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + endpoint[1] + "/wal/push"))
+                        .header("Authorization", "Bearer " + token)
+                        .header(WalPushService.PATH_HEADER, tmp.resolve("pg_wal/000000010000000000000001").toString())
+                        .header(WalPushService.TARGET_HEADER, target)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build();
+                try {
+                    return http.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            assertThat(post.apply("wrong", "main")).isEqualTo(401);
+            assertThat(post.apply(endpoint[2], "other")).isEqualTo(421);
+            assertThat(service.acknowledged()).isZero();
+        }
+    }
+
     static void assertGapFree() {
         WalArchive.Contents contents = archive.contents();
         WalSegment first = WalSegment.parse(firstSegment, SEGMENT);

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@code POST /wal/push} with headers {@code Authorization: Bearer <token>} and
  * {@code X-Pgnest-Path: <absolute path of %p>} answers only once the file is durably stored:
  * 200 (stored or already archived), 409 (archived with other content: never overwritten),
- * 400/401 (bad request), 500 (storage failure; the archiver retries).
+ * 400/401 (bad request), 421 (the client's {@code X-Pgnest-Target} is another target), 500
+ * (storage failure; the client falls back to the direct path).
  *
  * <p>Parallel uploads without breaking the archiver's order: when asked for one file the
  * service also starts pushing the other files PostgreSQL has marked ready
@@ -56,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class WalPushService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WalPushService.class);
     public static final String PATH_HEADER = "X-Pgnest-Path";
+    /** The target the client pushes for (the launcher sends $PGNEST_TARGET when set). */
+    public static final String TARGET_HEADER = "X-Pgnest-Target";
     private static final Duration FORGET_AFTER = Duration.ofMinutes(10);
 
     private final WalArchive archive;
@@ -156,6 +159,12 @@ public final class WalPushService implements AutoCloseable {
             if (auth == null || !MessageDigest.isEqual(auth.getBytes(StandardCharsets.US_ASCII),
                     ("Bearer " + token).getBytes(StandardCharsets.US_ASCII))) {
                 respond(exchange, 401, "wrong or missing token");
+                return;
+            }
+            String target = exchange.getRequestHeaders().getFirst(TARGET_HEADER);
+            if (target != null && !target.isEmpty() && !target.equals(archive.target())) {
+                // not ours: the client falls back to its direct path for its own target
+                respond(exchange, 421, "this endpoint archives for target " + archive.target() + ", not " + target);
                 return;
             }
             String pathHeader = exchange.getRequestHeaders().getFirst(PATH_HEADER);

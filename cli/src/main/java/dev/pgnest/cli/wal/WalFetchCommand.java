@@ -60,8 +60,10 @@ public final class WalFetchCommand implements Callable<Integer> {
         }
         List<String> all = List.of(info.arguments().get());
         int walAt = indexOf(original, "wal", "fetch");
-        if (walAt < 0 || all.size() < original.size()) {
-            return;
+        if (walAt < 0 || all.size() < original.size()
+                || !all.subList(all.size() - original.size(), all.size()).equals(original)
+                || !(all.contains(dev.pgnest.cli.Pgnest.class.getName()) || all.stream().anyMatch(a -> a.endsWith(".jar")))) {
+            return; // not the pgnest executable (an in-process run): fetch one file at a time
         }
         List<String> command = new ArrayList<>();
         command.add(info.command().get());

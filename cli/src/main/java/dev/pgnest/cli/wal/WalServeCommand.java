@@ -38,21 +38,31 @@ public final class WalServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        try (WalAccess access = WalAccess.open(spec);
-             WalPushService service = WalPushService.start(access.archive(), WalSpool.at(spoolDir), port, parallel)) {
-            PrintWriter out = spec.commandLine().getOut();
-            out.println("serving wal push for target " + access.target() + " on 127.0.0.1:" + service.port()
-                    + " (" + parallel + " parallel uploads)");
-            out.flush();
-            Thread hook = new Thread(stop::countDown, "pgnest-wal-serve-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
             try {
-                stop.await();
-            } finally {
-                removeHook(hook);
+                // uploads in flight finish and the endpoint is withdrawn before the JVM goes
+                closed.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                // exiting anyway
             }
-            out.println("stopped after acknowledging " + service.acknowledged() + " pushes");
-            out.flush();
+        }, "pgnest-wal-serve-stop");
+        try {
+            try (WalAccess access = WalAccess.open(spec);
+                 WalPushService service = WalPushService.start(access.archive(), WalSpool.at(spoolDir), port, parallel)) {
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("serving wal push for target " + access.target() + " on 127.0.0.1:" + service.port()
+                        + " (" + parallel + " parallel uploads)");
+                out.flush();
+                Runtime.getRuntime().addShutdownHook(hook);
+                stop.await();
+                out.println("stopped after acknowledging " + service.acknowledged() + " pushes");
+                out.flush();
+            }
+        } finally {
+            closed.countDown();
+            removeHook(hook);
         }
         return ExitCode.OK.status();
     }

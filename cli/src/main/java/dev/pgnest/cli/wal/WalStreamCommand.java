@@ -36,28 +36,28 @@ public final class WalStreamCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            running.set(false);
+            try {
+                // the segments received so far are stored and confirmed before the JVM goes
+                closed.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                // exiting anyway
+            }
+        }, "pgnest-wal-stream-stop");
         try (WalAccess access = WalAccess.open(spec)) {
             Path dir = WalSpool.at(spoolDir).create().root().resolve("stream-" + slot);
             WalStreamer streamer = new WalStreamer(access.connection(), new WalStreamer.Options(slot, dir, parallel,
                     Duration.ofSeconds(5)), (name, file) -> access.archive().push(file));
-            Thread main = Thread.currentThread();
-            Thread hook = new Thread(() -> {
-                running.set(false);
-                try {
-                    main.join(30_000);
-                } catch (InterruptedException ignored) {
-                    // exiting anyway
-                }
-            }, "pgnest-wal-stream-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                streamer.run(running::get);
-            } finally {
-                WalServeCommand.removeHook(hook);
-            }
+            streamer.run(running::get);
             spec.commandLine().getOut().println("stopped; " + streamer.progress().segmentsStored() + " segments stored, last "
                     + streamer.progress().lastStored());
             spec.commandLine().getOut().flush();
+        } finally {
+            closed.countDown();
+            WalServeCommand.removeHook(hook);
         }
         return ExitCode.OK.status();
     }

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# WAL archiving throughput benchmark (issue 5): SEGMENTS pre-generated 16 MB segments (about
+# 2:1 compressible, like real WAL) pushed through archive_command, one at a time in name order
+# as PostgreSQL's archiver does (sh -c per file, .ready -> .done after each success), by
+#   pgnest wal push %p     with `pgnest wal serve` running (the launcher's fast path)
+#   pgnest wal push %p     direct path, a JVM per segment (a sample, for reference)
+#   pgbackrest archive-push %p   synchronous
+#   pgbackrest archive-push %p   asynchronous (archive-async=y, process-max=P)
+# into the same in-process S3 server (TLS); prints segments/s and the ratios pgnest/pgBackRest
+# (target >= 1.0).
+#
+# Usage: bench/wal-push.sh [SEGMENTS] [PARALLEL] [ROUNDS]   (defaults: 500, 2, 2; best round counts)
+# Needs: ~2 x SEGMENTS x 16 MB of free disk in $TMPDIR, plus what bench/physical-lib.sh needs.
+SEGMENTS="${1:-500}"
+PARALLEL="${2:-2}"
+ROUNDS="${3:-2}"
+DIRECT_SAMPLE=$(( SEGMENTS < 30 ? SEGMENTS : 30 ))
+# shellcheck source=bench/physical-lib.sh
+. "$(dirname "$0")/physical-lib.sh"
+export PGNEST_S3_PREFIX=pgnest
+pgnest repo init >&2
+
+echo "generating $SEGMENTS WAL segments (archiving paused)..." >&2
+psql -c "CREATE TABLE chunk AS SELECT i, (SELECT string_agg(md5(random()::text || i || g), '') FROM generate_series(1, 32768) g) AS data
+         FROM generate_series(1, 64) i" >/dev/null
+psql -c "DO \$\$ BEGIN FOR n IN 1..($SEGMENTS + 4) * 16 LOOP
+           PERFORM pg_logical_emit_message(false, 'bench', (SELECT data FROM chunk WHERE i = n % 64 + 1));
+         END LOOP; END \$\$" >/dev/null
+psql -c "SELECT pg_switch_wal()" >/dev/null
+fake="$work/fake"
+mkdir -p "$fake/pg_wal/archive_status" "$fake/global"
+cp "$PG_DATA/global/pg_control" "$fake/global/"
+mapfile -t segs < <(ls "$PG_DATA/pg_wal/archive_status" | sed -n 's/^\([0-9A-F]\{24\}\)\.ready$/\1/p' | sort | head -n "$SEGMENTS")
+[ "${#segs[@]}" -eq "$SEGMENTS" ] || { echo "only ${#segs[@]} segments were generated" >&2; exit 1; }
+for s in "${segs[@]}"; do cp "$PG_DATA/pg_wal/$s" "$fake/pg_wal/"; done
+echo "$SEGMENTS segments ready ($(du -sh "$fake/pg_wal" | cut -f1))" >&2
+
+# the archiver: one `sh -c` per segment, in order, .ready -> .done on success
+drive() {   # command-prefix count -> seconds
+  local cmd="$1" count="$2" t0 s
+  for s in "${segs[@]}"; do
+    rm -f "$fake/pg_wal/archive_status/$s.done"
+    touch "$fake/pg_wal/archive_status/$s.ready"
+  done
+  t0=$(now)
+  for s in "${segs[@]:0:$count}"; do
+    (cd "$fake" && sh -c "$cmd pg_wal/$s") || { echo "archive_command failed for $s" >&2; return 1; }
+    mv "$fake/pg_wal/archive_status/$s.ready" "$fake/pg_wal/archive_status/$s.done"
+  done
+  elapsed "$t0" "$(now)"
+}
+rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]):.1f}')" "$1" "$2"; }
+
+best() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:] if x]; print(f'{min(v):.2f}')" "$@"; }
+t_fast=""; t_direct=""; t_sync=""; t_async=""
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round: pgnest, wal serve running..." >&2
+  export PGNEST_TARGET="walbench-serve-$round"
+  start_wal_serve "$PARALLEL"
+  t=$(drive "PGNEST_TARGET=$PGNEST_TARGET $launcher wal push" "$SEGMENTS"); t_fast="$t_fast $t"
+  stop_wal_serve
+  pgnest wal check >/dev/null || { echo "pgnest archive incomplete" >&2; pgnest wal check >&2; exit 1; }
+
+  if [ "$round" = 1 ]; then
+    echo "round $round: pgnest, direct path ($DIRECT_SAMPLE segments)..." >&2
+    export PGNEST_TARGET="walbench-direct"
+    t_direct=$(drive ". $work/pgnest-env.sh && PGNEST_TARGET=$PGNEST_TARGET $launcher wal push" "$DIRECT_SAMPLE")
+  fi
+
+  echo "round $round: pgBackRest, synchronous..." >&2
+  conf=$(pgbr_config "/br-sync-$round" "$PARALLEL")
+  pgbackrest --config="$conf" --stanza=bench stanza-create >&2
+  push_conf=$(PGBR_PG_PATH="$fake" pgbr_config "/br-sync-$round" "$PARALLEL"); mv "$push_conf" "$work/br-push.conf"
+  t=$(drive "pgbackrest --config=$work/br-push.conf --stanza=bench archive-push" "$SEGMENTS"); t_sync="$t_sync $t"
+
+  echo "round $round: pgBackRest, asynchronous (process-max $PARALLEL)..." >&2
+  conf=$(pgbr_config "/br-async-$round" "$PARALLEL")
+  pgbackrest --config="$conf" --stanza=bench stanza-create >&2
+  push_conf=$(PGBR_PG_PATH="$fake" pgbr_config "/br-async-$round" "$PARALLEL" y); mv "$push_conf" "$work/br-push.conf"
+  t=$(drive "pgbackrest --config=$work/br-push.conf --stanza=bench archive-push" "$SEGMENTS"); t_async="$t_async $t"
+  echo "round $round: pgnest(serve) ${t_fast##* }s, pgBackRest sync ${t_sync##* }s, async ${t_async##* }s" >&2
+done
+t_fast=$(best $t_fast); t_sync=$(best $t_sync); t_async=$(best $t_async)
+
+r_fast=$(rate "$SEGMENTS" "$t_fast"); r_direct=$(rate "$DIRECT_SAMPLE" "$t_direct")
+r_sync=$(rate "$SEGMENTS" "$t_sync"); r_async=$(rate "$SEGMENTS" "$t_async")
+echo
+echo "WAL push through archive_command, $SEGMENTS x 16 MB segments, parallelism $PARALLEL, best of $ROUNDS:"
+printf "  %-44s %8s seg/s  (%ss)\n" "pgnest wal push (wal serve running)" "$r_fast" "$t_fast"
+printf "  %-44s %8s seg/s  (%ss for %s)\n" "pgnest wal push (direct, JVM per segment)" "$r_direct" "$t_direct" "$DIRECT_SAMPLE"
+printf "  %-44s %8s seg/s  (%ss)\n" "pgbackrest archive-push (sync)" "$r_sync" "$t_sync"
+printf "  %-44s %8s seg/s  (%ss)\n" "pgbackrest archive-push (async)" "$r_async" "$t_async"
+echo "  ratio pgnest(serve)/pgBackRest sync:  $(ratio "$r_fast" "$r_sync")  (target >= 1.0)"
+echo "  ratio pgnest(serve)/pgBackRest async: $(ratio "$r_fast" "$r_async")  (target >= 1.0)"
