@@ -134,6 +134,10 @@ public final class Repository {
     private static Optional<RepositoryFormat> readFormat(Storage storage) {
         try {
             byte[] json = storage.getBytes(RepositoryLayout.FORMAT_KEY);
+            if (json.length >= 4 && new String(json, 0, 4, java.nio.charset.StandardCharsets.US_ASCII).equals("PGNE")) {
+                throw new PgnestException(ErrorKind.CONFIG, "the repository at " + root(storage) + " is encrypted",
+                        "set PGNEST_ENCRYPTION=aes-256-gcm (encryption.mode) and its key (PGNEST_ENCRYPTION_KEY or encryption.key-file)");
+            }
             return Optional.of(RepositoryJson.read(json, RepositoryFormat.class,
                     storage.location(RepositoryLayout.FORMAT_KEY)));
         } catch (ObjectNotFoundException e) {

@@ -5,6 +5,7 @@ import dev.pgnest.backup.expire.ExpiryPlan;
 import dev.pgnest.backup.expire.RetentionPolicy;
 import dev.pgnest.backup.logical.LogicalBackup;
 import dev.pgnest.backup.logical.LogicalBackupOptions;
+import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.backup.verify.BackupVerifier;
 import dev.pgnest.backup.verify.VerifyResult;
 import dev.pgnest.config.DatabaseConnection;
@@ -15,6 +16,7 @@ import dev.pgnest.repository.Catalog;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageConfig;
+import dev.pgnest.wal.WalArchive;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -23,10 +25,9 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The service's jobs over backup-service's real commands: logical backup, verify, expire. Each
+ * The service's jobs over backup-service's real commands: logical and physical backup, verify, expire. Each
  * run opens the repository's storage and closes it after, so one bad run cannot poison the next.
- * (Physical backups and restore drills come from their own packages and restore-tool; the CLI
- * wires them.)
+ * (Restore drills come from restore-tool, which this module cannot depend on; the CLI wires them.)
  */
 public final class RepositoryJobs {
     private final StorageConfig storage;
@@ -55,6 +56,30 @@ public final class RepositoryJobs {
                     });
             return JobResult.backup(m.id(), m.storedSize(), "backup " + m.id() + ", " + m.storedSize() + " bytes stored");
         });
+    }
+
+    /**
+     * A physical base backup of the target's cluster; it commits once the WAL from its start to
+     * its end is in the archive, so the target's archive_command must push to this repository
+     * (pgnest wal push, served fast by the {@code WalPushService} next to the service).
+     *
+     * @param connection how to reach each target's database
+     * @param options    backup options per target (method, data directory, compression)
+     * @param walArchive the target's WAL archive on the given storage
+     */
+    public Job physicalBackup(Function<String, DatabaseConnection> connection,
+                              Function<String, PhysicalBackup.Options> options,
+                              java.util.function.BiFunction<Storage, String, WalArchive> walArchive) {
+        return ctx -> {
+            try (Storage s = storage.open()) {
+                Repository repository = Repository.open(s);
+                PhysicalBackup.Result r = new PhysicalBackup(connection.apply(ctx.target()), repository, ctx.target(),
+                        walArchive.apply(s, ctx.target()), options.apply(ctx.target())).run();
+                BackupManifest m = r.manifest();
+                return JobResult.backup(m.id(), m.storedSize(), "base backup " + m.id() + " (" + r.method().name().toLowerCase(java.util.Locale.ROOT)
+                        + "), " + r.files() + " files, " + m.storedSize() + " bytes stored");
+            }
+        };
     }
 
     /**

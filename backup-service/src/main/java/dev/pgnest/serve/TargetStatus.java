@@ -34,6 +34,7 @@ public record TargetStatus(List<Backup> backups, List<RestorableWindow> windows)
      * backup there to the newest WAL archived there, with no gap in between; for logical backups
      * alone, the single points they were taken at ({@code from == to}).
      *
+     * @param timeline the PostgreSQL timeline; 0 for the points of logical backups
      * @param note how it was computed, e.g. "base backup 20250314-021500P + 42 WAL segments"
      */
     public record RestorableWindow(long timeline, Instant from, Instant to, String note) {

@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -432,29 +431,40 @@ public final class WalArchive {
         }
     }
 
-    /** Removes archived WAL that no backup needs: segments of {@code timeline}'s line before {@code oldestNeeded}. */
+    /**
+     * Removes archived WAL no backup needs: segments and backup history files before
+     * {@code oldestNeeded} on its timeline or an older one. History files stay (they are tiny
+     * and recovery reads them to choose a timeline).
+     */
     public int expireBefore(WalSegment oldestNeeded) {
-        Contents contents = contents();
+        List<String> keys = keysBefore(oldestNeeded);
+        storage.delete(keys);
+        LOG.info("expired {} WAL files of target {} before {}", keys.size(), target, oldestNeeded);
+        return keys.size();
+    }
+
+    /** How many files {@link #expireBefore} would remove. */
+    public int countBefore(WalSegment oldestNeeded) {
+        return keysBefore(oldestNeeded).size();
+    }
+
+    private List<String> keysBefore(WalSegment oldestNeeded) {
+        long segmentSize = info().map(ArchiveInfo::segmentSize).orElse(WalSegment.DEFAULT_SIZE);
         List<String> keys = new ArrayList<>();
         String prefix = RepositoryLayout.walPrefix(target);
-        Map<String, String> byName = new TreeMap<>();
         for (ObjectInfo o : storage.list(prefix)) {
             String file = o.key().substring(o.key().lastIndexOf('/') + 1);
-            byName.put(file.substring(0, file.length() - Compression.ofName(file).extension().length()), o.key());
-        }
-        for (WalSegment s : contents.segments()) {
+            String name = file.substring(0, file.length() - Compression.ofName(file).extension().length());
+            Optional<WalFileName> kind = WalFileName.classify(name);
+            if (kind.isEmpty() || kind.get() == WalFileName.HISTORY) {
+                continue;
+            }
+            WalSegment s = WalSegment.parse(name.substring(0, 24), segmentSize);
             if (s.timeline() <= oldestNeeded.timeline() && s.number() < oldestNeeded.number()) {
-                keys.add(byName.get(s.name(contents.segmentSize())));
+                keys.add(o.key());
             }
         }
-        for (String b : contents.backupHistories()) {
-            WalSegment s = WalSegment.parse(b.substring(0, 24), contents.segmentSize());
-            if (s.timeline() <= oldestNeeded.timeline() && s.number() < oldestNeeded.number()) {
-                keys.add(byName.get(b));
-            }
-        }
-        storage.delete(keys);
-        return keys.size();
+        return keys;
     }
 
     private static void deleteQuietly(Path p) {

@@ -196,6 +196,7 @@ class ServeHttpTest {
         Path chromium = Chromium.find();
         assumeTrue(chromium != null, "chromium is not installed (apt-get install -y chromium): status page not checked in a browser");
         String dom = Chromium.dumpDom(chromium, "http://127.0.0.1:" + service.port() + "/");
+        Chromium.screenshot(chromium, "http://127.0.0.1:" + service.port() + "/", Path.of("target", "status-page.png"));
 
         String backups = section(dom, "backups-web");
         assertThat(backups).contains(backup.id()).contains("logical").doesNotContain(">none<");
@@ -283,6 +284,25 @@ class ServeHttpTest {
                 }
             }
             return null;
+        }
+
+        /** For people: target/status-page.png shows what an operator sees. */
+        static void screenshot(Path chromium, String url, Path png) throws Exception {
+            Path profile = Files.createTempDirectory("pgnest-chromium-");
+            try {
+                Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync",
+                        "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=" + profile, "--window-size=1100,1300",
+                        "--screenshot=" + png.toAbsolutePath(), url)
+                        .redirectErrorStream(true).redirectOutput(profile.resolve("out.txt").toFile()).start();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } finally {
+                try (var files = Files.walk(profile)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
         }
 
         static String dumpDom(Path chromium, String url) throws Exception {

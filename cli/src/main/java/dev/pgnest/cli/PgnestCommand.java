@@ -35,6 +35,7 @@ import picocli.CommandLine.ScopeType;
                 dev.pgnest.cli.migrate.MigrateCommand.class, dev.pgnest.cli.seed.SeedCommand.class,
                 dev.pgnest.cli.backup.BackupCommand.class, dev.pgnest.cli.repo.RepoCommand.class,
                 dev.pgnest.cli.serve.ServeCommand.class, dev.pgnest.cli.demo.DemoCommand.class,
+                dev.pgnest.cli.wal.WalCommand.class, dev.pgnest.cli.wal.CheckCommand.class,
                 dev.pgnest.cli.restore.RestoreCommand.class,
                 CommandLine.HelpCommand.class,
         },

@@ -32,6 +32,7 @@ public sealed interface SettingType<T> {
     SettingType<Duration> DURATION = new Span();
     SettingType<List<String>> LIST = new StringList();
     SettingType<String> DATABASE_URL = new DatabaseUrlText();
+    SettingType<Long> SIZE = new ByteSize();
 
     static SettingType<Integer> intRange(int min, int max) {
         return new Int(min, max);
@@ -115,16 +116,17 @@ public sealed interface SettingType<T> {
                     case 'm': return Duration.ofMinutes(n);
                     case 'h': return Duration.ofHours(n);
                     case 'd': return Duration.ofDays(n);
+                    case 'w': return Duration.ofDays(7 * n);
                     default: break;
                 }
             } catch (RuntimeException e) {
                 // fall through to the one message below
             }
-            throw new IllegalArgumentException("'" + raw + "' is not a duration like 30s, 15m, 2h or 7d");
+            throw new IllegalArgumentException("'" + raw + "' is not a duration");
         }
 
         public String describe() {
-            return "duration (30s, 15m, 2h, 7d)";
+            return "duration (30s, 15m, 2h, 7d, 8w)";
         }
 
         public String display(Duration value) {
@@ -133,6 +135,38 @@ public sealed interface SettingType<T> {
             if (s % 3600 == 0) return s / 3600 + "h";
             if (s % 60 == 0) return s / 60 + "m";
             return s + "s";
+        }
+    }
+
+    /** A byte count as operators write it: 8388608, 8MiB, 16 MB, 1GiB (binary units either way). */
+    record ByteSize() implements SettingType<Long> {
+        private static final java.util.regex.Pattern SIZE =
+                java.util.regex.Pattern.compile("(\\d+)\\s*(K|KB|KIB|M|MB|MIB|G|GB|GIB)?");
+
+        public Long parse(String raw) {
+            java.util.regex.Matcher m = SIZE.matcher(raw.trim().toUpperCase(Locale.ROOT));
+            if (!m.matches()) {
+                throw new IllegalArgumentException("'" + raw + "' is not a size");
+            }
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "" : m.group(2).substring(0, 1);
+            return switch (unit) {
+                case "K" -> n << 10;
+                case "M" -> n << 20;
+                case "G" -> n << 30;
+                default -> n;
+            };
+        }
+
+        public String describe() {
+            return "size (8MiB, 1GiB)";
+        }
+
+        public String display(Long value) {
+            if (value % (1L << 30) == 0) return (value >> 30) + "GiB";
+            if (value % (1L << 20) == 0) return (value >> 20) + "MiB";
+            if (value % (1L << 10) == 0) return (value >> 10) + "KiB";
+            return Long.toString(value);
         }
     }
 

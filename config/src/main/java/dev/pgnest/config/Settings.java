@@ -74,6 +74,32 @@ public final class Settings {
             .defaultText("a scratch database next to the target, dropped afterwards")
             .describe("A disposable database for `migrate diff` to build the migrations' schema in; emptied before use.");
 
+    public static final Setting<String> PRE_MIGRATION_SNAPSHOT = Setting.define(TARGET, "pre-migration.snapshot",
+                    SettingType.oneOf("restore-point", "logical-backup", "both", "none"))
+            .defaultValue("restore-point")
+            .describe("What `migrate deploy` takes before applying anything to a protected target: a named restore point "
+                    + "(instant; needs WAL archiving for PITR), a logical backup tagged pre-migration, both, or none.");
+
+    public static final Setting<Integer> RETENTION_KEEP_LAST = Setting.define(TARGET, "retention.keep-last", SettingType.intRange(0, 100000))
+            .flag("--keep-last")
+            .describe("`backup expire`: keep the newest N backups of each kind.");
+
+    public static final Setting<Duration> RETENTION_MAX_AGE = Setting.define(TARGET, "retention.max-age", SettingType.DURATION)
+            .flag("--max-age")
+            .describe("`backup expire`: keep backups younger than this (36h, 30d, 8w).");
+
+    public static final Setting<Integer> RETENTION_KEEP_DAILY = Setting.define(TARGET, "retention.keep-daily", SettingType.intRange(0, 100000))
+            .flag("--keep-daily")
+            .describe("`backup expire`: keep the newest backup of each of the last N days that have backups (UTC).");
+
+    public static final Setting<Integer> RETENTION_KEEP_WEEKLY = Setting.define(TARGET, "retention.keep-weekly", SettingType.intRange(0, 100000))
+            .flag("--keep-weekly")
+            .describe("`backup expire`: keep the newest backup of each of the last N weeks that have backups.");
+
+    public static final Setting<Integer> RETENTION_KEEP_MONTHLY = Setting.define(TARGET, "retention.keep-monthly", SettingType.intRange(0, 100000))
+            .flag("--keep-monthly")
+            .describe("`backup expire`: keep the newest backup of each of the last N months that have backups.");
+
     // ---- repository: where backups and WAL are stored -----------------------------------
 
     public static final Setting<String> REPO_TYPE = Setting.define(REPOSITORY, "type", SettingType.oneOf("s3", "fs"))
@@ -119,6 +145,38 @@ public final class Settings {
     public static final Setting<String> S3_STORAGE_CLASS = Setting.define(REPOSITORY, "s3.storage-class", SettingType.STRING)
             .defaultValue("STANDARD")
             .describe("Storage class of new objects (STANDARD, STANDARD_IA…).");
+
+    public static final Setting<Long> S3_PART_SIZE = Setting.define(REPOSITORY, "s3.part-size", SettingType.SIZE)
+            .defaultValue(8L << 20)
+            .describe("Multipart upload part size (5MiB-5GiB); doubles every 2,000 parts so unknown-length dumps fit S3's 10,000 parts.");
+
+    public static final Setting<Integer> S3_PARTS_IN_FLIGHT = Setting.define(REPOSITORY, "s3.parts-in-flight", SettingType.intRange(1, 64))
+            .defaultValue(4)
+            .describe("Parts uploaded in parallel; an upload's memory is (parts in flight + 1) x part size.");
+
+    public static final Setting<Integer> S3_MAX_ATTEMPTS = Setting.define(REPOSITORY, "s3.max-attempts", SettingType.intRange(1, 20))
+            .defaultValue(6)
+            .describe("Attempts per S3 request, with backoff, on throttling (503 SlowDown), 5xx and broken connections.");
+
+    public static final Setting<String> S3_SSE_KMS_KEY_ID = Setting.define(REPOSITORY, "s3.sse-kms-key-id", SettingType.STRING)
+            .describe("KMS key for s3.sse=aws:kms (default: the bucket's AWS-managed key).");
+
+    public static final Setting<Boolean> S3_VERIFY_TLS = Setting.define(REPOSITORY, "s3.verify-tls", SettingType.BOOL)
+            .defaultValue(true)
+            .describe("Check the endpoint's TLS certificate and host name. false (a test store with a self-signed certificate) "
+                    + "is logged as a warning on every start.");
+
+    public static final Setting<String> ENCRYPTION_MODE = Setting.define(REPOSITORY, "encryption.mode", SettingType.oneOf("none", "aes-256-gcm"))
+            .env("PGNEST_ENCRYPTION").defaultValue("none")
+            .describe("Client-side encryption of every object in the repository (authenticated: tampering is detected on read).");
+
+    public static final Setting<String> ENCRYPTION_KEY = Setting.define(REPOSITORY, "encryption.key", SettingType.STRING)
+            .secret()
+            .describe("The 256-bit key, base64 (head -c 32 /dev/urandom | base64) or 64 hex digits. Keep a copy outside "
+                    + "the repository: without it nothing can be restored.");
+
+    public static final Setting<Path> ENCRYPTION_KEY_FILE = Setting.define(REPOSITORY, "encryption.key-file", SettingType.PATH)
+            .describe("A file holding the key (base64, hex or 32 raw bytes), instead of encryption.key.");
 
     public static final Setting<String> COMPRESSION = Setting.define(REPOSITORY, "compression", SettingType.oneOf("zstd", "gzip", "none"))
             .defaultValue("zstd")
@@ -238,8 +296,12 @@ public final class Settings {
     public static final List<Setting<?>> ALL = List.of(
             TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, RUN_MIGRATIONS, LOG_LEVEL,
             DATABASE_URL, DB_USER, DB_PASSWORD, PROTECTED, DEVELOPMENT, MIGRATIONS, SHADOW_URL,
+            PRE_MIGRATION_SNAPSHOT, RETENTION_KEEP_LAST, RETENTION_MAX_AGE, RETENTION_KEEP_DAILY, RETENTION_KEEP_WEEKLY,
+            RETENTION_KEEP_MONTHLY,
             REPO_TYPE, REPO_PATH, S3_BUCKET, S3_PREFIX, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID,
-            S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS, COMPRESSION, COMPRESSION_LEVEL,
+            S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS,
+            S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
+            ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,

@@ -86,7 +86,10 @@ public final class LogicalBackup {
                                        BackupProgress progress, Path pgDump, String pgDumpVersion,
                                        Optional<String> snapshot, ServerInfo server, String schemaVersion) {
         List<String> command = new ArrayList<>(List.of(pgDump.toString(), "--format=custom", "--compress=0",
-                "--no-password"));
+                "--no-password",
+                // pgnest serve's own scheduler state (Quartz job store) is not the application's
+                // data, and restoring it elsewhere would resurrect stale schedules.
+                "--exclude-schema=" + dev.pgnest.serve.schedule.JobStoreDatabase.SCHEMA));
         snapshot.ifPresent(s -> command.add("--snapshot=" + s));
         Map<String, String> env = new LinkedHashMap<>(db.libpqEnvironment());
         env.put("PGAPPNAME", "pgnest backup (pg_dump)");

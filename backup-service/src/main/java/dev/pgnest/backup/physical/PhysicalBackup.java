@@ -119,6 +119,11 @@ public final class PhysicalBackup {
                     bundleFileLimit, bundleSize, binaries);
         }
 
+        public Options withBinaries(PgBinaries b) {
+            return new Options(method, dataDirectory, parallelism, compression, level, fastCheckpoint, walTimeout,
+                    bundleFileLimit, bundleSize, b);
+        }
+
         public Options withWalTimeout(Duration d) {
             return new Options(method, dataDirectory, parallelism, compression, level, fastCheckpoint, d,
                     bundleFileLimit, bundleSize, binaries);

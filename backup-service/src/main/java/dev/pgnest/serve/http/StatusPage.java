@@ -78,7 +78,8 @@ public final class StatusPage {
         } else {
             h.append("<table class=\"windows\"><tr><th>Timeline</th><th>From</th><th>To</th><th>How</th></tr>");
             for (TargetStatus.RestorableWindow w : t.status().windows()) {
-                h.append("<tr class=\"window\"><td class=\"num\">").append(w.timeline()).append("</td><td>")
+                h.append("<tr class=\"window\"><td class=\"num\">").append(w.timeline() == 0 ? "logical" : Long.toString(w.timeline()))
+                        .append("</td><td>")
                         .append(time(w.from())).append("</td><td>").append(time(w.to())).append("</td><td>")
                         .append(esc(w.note())).append("</td></tr>");
             }

@@ -33,8 +33,12 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * A streaming upload of unknown length. Bytes fill a part buffer; a full buffer becomes an
  * UploadPart on the storage's pool while the caller keeps writing into the next one. At most
  * {@code partsInFlight} parts are in flight, so memory stays at
- * {@code (partsInFlight + 1) * partSize} whatever the object's size. The first buffer grows
+ * {@code (partsInFlight + 1) * partSize} for objects up to 2,000 parts. The first buffer grows
  * from 64 KiB, so small objects (manifests) cost little and go as one PUT.
+ *
+ * <p>The length is unknown up front, yet S3 allows at most 10,000 parts: the part size
+ * doubles every 2,000 parts (S3 accepts parts of different sizes), so 8 MiB parts reach
+ * about 480 GiB while objects below 16 GiB keep the configured memory bound.
  *
  * <p>Any failure (a part that failed after the SDK's retries, an exception in the caller, a
  * close without commit) aborts the multipart upload after in-flight parts settle, so no parts
@@ -46,7 +50,8 @@ final class S3Output extends StorageOutput {
 
     private final S3Storage storage;
     private final String key;
-    private final int partSize;
+    private final long basePartSize;
+    private int partSize;
     private final Semaphore slots;
     private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
     private final List<Future<CompletedPart>> parts = new ArrayList<>();
@@ -62,7 +67,8 @@ final class S3Output extends StorageOutput {
     S3Output(S3Storage storage, String key) {
         this.storage = storage;
         this.key = key;
-        this.partSize = (int) Math.min(Integer.MAX_VALUE - 16, storage.config().partSize());
+        this.basePartSize = storage.config().partSize();
+        this.partSize = partSizeFor(1);
         this.slots = new Semaphore(storage.config().partsInFlight());
         this.buffer = new byte[Math.min(FIRST_BUFFER, partSize)];
     }
@@ -188,13 +194,19 @@ final class S3Output extends StorageOutput {
         }
     }
 
+    /** Part size for part {@code n} (1-based): doubles every 2,000 parts, capped at S3's 5 GiB. */
+    int partSizeFor(int n) {
+        long size = basePartSize << Math.min(20, (n - 1) / S3StorageConfig.PARTS_PER_SIZE);
+        return (int) Math.min(Math.min(size, S3StorageConfig.MAX_PART_SIZE), Integer.MAX_VALUE - 16);
+    }
+
     private void sendPart() throws IOException {
         if (uploadId == null) {
             startUpload();
         }
         if (parts.size() >= S3StorageConfig.MAX_PARTS) {
-            throw new StorageException("the object " + storage.location(key) + " outgrew S3's 10,000 parts of "
-                    + partSize + " bytes", "raise the repository's S3 part size (memory use is parts in flight x part size)");
+            throw new StorageException("the object " + storage.location(key) + " outgrew S3's 10,000 parts ("
+                    + size + " bytes)", "raise the repository's S3 part size (memory use is parts in flight x part size)");
         }
         acquireSlot();
         byte[] data = buffer;
@@ -202,6 +214,7 @@ final class S3Output extends StorageOutput {
         int partNumber = parts.size() + 1;
         buffer = null;
         filled = 0;
+        partSize = partSizeFor(partNumber + 1);
         parts.add(storage.uploads().submit(() -> {
             try {
                 // hashed here, not by the writer: the caller's thread only copies bytes

@@ -61,17 +61,36 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3Storage implements Storage {
     private final S3StorageConfig config;
     private final S3Client client;
+    /** Set only when TLS verification is off: the SDK does not close a client it was handed. */
+    private final software.amazon.awssdk.http.SdkHttpClient unverifiedHttp;
     private final String basePrefix;
     private final ExecutorService uploads;
 
     S3Storage(S3StorageConfig config) {
         this.config = config;
         this.basePrefix = config.prefix().isEmpty() ? "" : config.prefix() + "/";
-        this.client = buildClient(config);
+        this.unverifiedHttp = config.verifyTls() ? null : unverifiedHttpClient(config);
+        this.client = buildClient(config, unverifiedHttp);
         this.uploads = Executors.newCachedThreadPool(daemonThreads("pgnest-s3-upload"));
     }
 
-    private static S3Client buildClient(S3StorageConfig config) {
+    private static Apache5HttpClient.Builder http(S3StorageConfig config) {
+        return Apache5HttpClient.builder()
+                .maxConnections(Math.max(50, config.partsInFlight() * 2 + 16))
+                .connectionTimeout(Duration.ofSeconds(10))
+                .socketTimeout(Duration.ofSeconds(120));
+    }
+
+    private static software.amazon.awssdk.http.SdkHttpClient unverifiedHttpClient(S3StorageConfig config) {
+        org.slf4j.LoggerFactory.getLogger(S3Storage.class).warn(
+                "TLS certificate verification is OFF for {} (s3.verify-tls=false): anyone on the path can read and change "
+                        + "backups in transit; use it only for a test store with a self-signed certificate", config.describe());
+        return http(config).buildWithDefaults(software.amazon.awssdk.utils.AttributeMap.builder()
+                .put(software.amazon.awssdk.http.SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE)
+                .build());
+    }
+
+    private static S3Client buildClient(S3StorageConfig config, software.amazon.awssdk.http.SdkHttpClient unverifiedHttp) {
         RetryStrategy retries = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(config.maxAttempts())
                 .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(100), Duration.ofSeconds(20)))
@@ -81,11 +100,13 @@ public final class S3Storage implements Storage {
                 // each request is already bounded by maxAttempts
                 .circuitBreakerEnabled(false)
                 .build();
-        S3ClientBuilder builder = S3Client.builder()
-                .httpClientBuilder(Apache5HttpClient.builder()
-                        .maxConnections(Math.max(50, config.partsInFlight() * 2 + 16))
-                        .connectionTimeout(Duration.ofSeconds(10))
-                        .socketTimeout(Duration.ofSeconds(120)))
+        S3ClientBuilder builder = S3Client.builder();
+        if (unverifiedHttp == null) {
+            builder.httpClientBuilder(http(config));
+        } else {
+            builder.httpClient(unverifiedHttp);
+        }
+        builder
                 .forcePathStyle(config.pathStyle())
                 // S3-compatible servers often reject the SDK's default trailing CRC checksums;
                 // integrity comes from Content-MD5 per part and our own SHA-256 per object
@@ -174,6 +195,8 @@ public final class S3Storage implements Storage {
             if (e.statusCode() == 404) {
                 return Optional.empty();
             }
+            throw translate("stat", key, e);
+        } catch (SdkException e) {
             throw translate("stat", key, e);
         }
     }
@@ -290,11 +313,15 @@ public final class S3Storage implements Storage {
     public void close() {
         uploads.shutdownNow();
         client.close();
+        if (unverifiedHttp != null) {
+            unverifiedHttp.close();
+        }
     }
 
     S3StorageConfig config() {
         return config;
     }
+
 
     S3Client client() {
         return client;
@@ -362,16 +389,21 @@ public final class S3Storage implements Storage {
 
         @Override
         public int read() throws IOException {
-            int b = in.read();
-            eof |= b < 0;
-            return b;
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            eof |= n < 0;
-            return n;
+            try {
+                int n = in.read(b, off, len);
+                eof |= n < 0;
+                return n;
+            } catch (SdkException e) {
+                // keep SDK types inside this package: a broken download is an I/O error
+                throw new IOException("download interrupted: " + e.getMessage(), e);
+            }
         }
 
         @Override

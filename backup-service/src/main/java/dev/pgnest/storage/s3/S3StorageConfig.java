@@ -25,10 +25,11 @@ import java.util.Locale;
  *                        {@code aws:kms}
  * @param sseKmsKeyId     KMS key for {@code aws:kms}; null: the bucket's default key
  * @param storageClass    e.g. {@code STANDARD_IA}; null: the bucket default
- * @param partSize        multipart part size in bytes (5 MiB…5 GiB); objects smaller than one
- *                        part are a single PUT. An object has at most 10,000 parts.
+ * @param partSize        multipart part size in bytes (5 MiB…5 GiB, default 8 MiB); objects
+ *                        smaller than one part are a single PUT. S3 allows 10,000 parts, so a
+ *                        writer doubles its part size every 2,000 parts (8 MiB: ~480 GiB).
  * @param partsInFlight   parts uploaded concurrently per object; a writer's memory is
- *                        {@code (partsInFlight + 1) * partSize}
+ *                        {@code (partsInFlight + 1) * partSize} for its first 2,000 parts
  * @param maxAttempts     attempts per request (first try included) on throttling, 5xx and
  *                        network errors, with exponential backoff and jitter
  */
@@ -45,16 +46,19 @@ public record S3StorageConfig(
         String storageClass,
         long partSize,
         int partsInFlight,
-        int maxAttempts) implements StorageConfig {
+        int maxAttempts,
+        boolean verifyTls) implements StorageConfig {
 
     public static final long MIB = 1024L * 1024;
-    public static final long DEFAULT_PART_SIZE = 16 * MIB;
+    public static final long DEFAULT_PART_SIZE = 8 * MIB;
     public static final int DEFAULT_PARTS_IN_FLIGHT = 4;
     public static final int DEFAULT_MAX_ATTEMPTS = 6;
     /** S3's limits: every part but the last at least 5 MiB, at most 5 GiB, at most 10,000 parts. */
     static final long MIN_PART_SIZE = 5 * MIB;
     static final long MAX_PART_SIZE = 5 * 1024 * MIB;
     static final int MAX_PARTS = 10_000;
+    /** A writer doubles its part size after this many parts, so unknown lengths fit in 10,000 parts. */
+    static final int PARTS_PER_SIZE = 2_000;
 
     public S3StorageConfig {
         if (bucket == null || bucket.isBlank()) {
@@ -87,7 +91,7 @@ public record S3StorageConfig(
         }
         if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
             throw config("S3 part size " + partSize + " bytes is outside S3's limits (5 MiB to 5 GiB)",
-                    "set a part size between 5 MiB and 5 GiB (default 16 MiB)");
+                    "set a part size between 5 MiB and 5 GiB (default 8 MiB)");
         }
         if (partsInFlight < 1 || partsInFlight > 64) {
             throw config("S3 parts in flight " + partsInFlight + " is outside 1..64",
@@ -120,9 +124,13 @@ public record S3StorageConfig(
                 + (endpoint == null ? "" : " at " + endpoint);
     }
 
-    /** The largest object this configuration can store (10,000 parts). */
+    /** The largest object this configuration can store (10,000 parts of growing size). */
     public long maxObjectSize() {
-        return partSize * MAX_PARTS;
+        long total = 0;
+        for (int i = 0; i < MAX_PARTS / PARTS_PER_SIZE; i++) {
+            total += Math.min(partSize << i, MAX_PART_SIZE) * PARTS_PER_SIZE;
+        }
+        return total;
     }
 
     @Override
@@ -171,6 +179,7 @@ public record S3StorageConfig(
         private long partSize = DEFAULT_PART_SIZE;
         private int partsInFlight = DEFAULT_PARTS_IN_FLIGHT;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private boolean verifyTls = true;
 
         private Builder(String bucket) {
             this.bucket = bucket;
@@ -228,9 +237,15 @@ public record S3StorageConfig(
             return this;
         }
 
+        /** Whether the endpoint's TLS certificate and host name are checked (default: yes). */
+        public Builder verifyTls(boolean verifyTls) {
+            this.verifyTls = verifyTls;
+            return this;
+        }
+
         public S3StorageConfig build() {
             return new S3StorageConfig(bucket, prefix, endpoint, region, pathStyle, accessKeyId,
-                    secretAccessKey, sse, sseKmsKeyId, storageClass, partSize, partsInFlight, maxAttempts);
+                    secretAccessKey, sse, sseKmsKeyId, storageClass, partSize, partsInFlight, maxAttempts, verifyTls);
         }
     }
 }

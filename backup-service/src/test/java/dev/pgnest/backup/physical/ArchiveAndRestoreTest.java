@@ -201,6 +201,30 @@ class ArchiveAndRestoreTest {
         restoreByHand(PhysicalBackup.Method.PG_BASEBACKUP);
     }
 
+    @Test
+    @Order(8)
+    void walExpiryKeepsEverythingFromTheOldestBackupOn() {
+        List<BackupManifest> backups = repository.catalog().backups(TARGET).stream().map(e -> e.manifest()).toList();
+        String oldestStart = backups.get(0).physical().startWal();
+        long before = archive.contents().segments().stream().filter(s -> s.number() < WalSegment.parse(oldestStart, SEGMENT).number()).count();
+        assertThat(before).isPositive();
+
+        dev.pgnest.wal.WalRetention.Outcome dry = dev.pgnest.wal.WalRetention.expire(repository, archive, true);
+        assertThat(dry.keepFrom()).contains(oldestStart);
+        assertThat(dry.removed()).isGreaterThanOrEqualTo((int) before);
+        assertThat(archive.contents().segments()).anyMatch(s -> s.number() < WalSegment.parse(oldestStart, SEGMENT).number());
+
+        dev.pgnest.wal.WalRetention.Outcome real = dev.pgnest.wal.WalRetention.expire(repository, archive, false);
+        assertThat(real.removed()).isEqualTo(dry.removed());
+        WalArchive.Contents after = archive.contents();
+        assertThat(after.segments().stream().mapToLong(WalSegment::number).min().orElseThrow())
+                .isEqualTo(WalSegment.parse(oldestStart, SEGMENT).number());
+        var report = dev.pgnest.wal.WalCheck.run(archive, backups.stream()
+                .map(m -> new dev.pgnest.wal.WalCheck.BackupRef(m.id(), m.physical().startWal(), m.physical().stopWal())).toList());
+        assertThat(report.healthy()).isTrue();
+        assertThat(report.backups()).allMatch(dev.pgnest.wal.WalCheck.BackupWindow::restorable);
+    }
+
     private void restoreByHand(PhysicalBackup.Method method) throws Exception {
         // archiving through the service's endpoint here (the direct path is the first test's)
         try (var service = dev.pgnest.wal.push.WalPushService.start(archive, dev.pgnest.wal.WalSpool.at(tmp.resolve("spool")), 0, 4)) {

@@ -99,6 +99,18 @@ class S3StorageTest extends StorageContractTest {
     }
 
     @Test
+    void partsGrowSoThatUnknownLengthsFitInTenThousandParts() {
+        S3Output out = (S3Output) storage.create(root + "sizes");
+        assertThat(out.partSizeFor(1)).isEqualTo(5 * S3StorageConfig.MIB);
+        assertThat(out.partSizeFor(2000)).isEqualTo(5 * S3StorageConfig.MIB);
+        assertThat(out.partSizeFor(2001)).isEqualTo(10 * S3StorageConfig.MIB);
+        assertThat(out.partSizeFor(10_000)).isEqualTo(80 * S3StorageConfig.MIB);
+        out.close();
+        // 2,000 parts each of 8, 16, 32, 64 and 128 MiB
+        assertThat(S3StorageConfig.builder("b").build().maxObjectSize()).isEqualTo(2000L * 248 * S3StorageConfig.MIB);
+    }
+
+    @Test
     void invalidConfigurationNamesTheProblemAndFix() {
         assertThatThrownBy(() -> config("b").partSize(1024).build())
                 .isInstanceOf(PgnestException.class)

@@ -6,7 +6,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "backup", mixinStandardHelpOptions = true,
         description = "Backups of the selected target in the selected repository.",
-        subcommands = {BackupLogicalCommand.class, BackupListCommand.class, BackupShowCommand.class,
+        subcommands = {BackupLogicalCommand.class, BackupPhysicalCommand.class, BackupListCommand.class, BackupShowCommand.class,
                 BackupVerifyCommand.class, BackupExpireCommand.class})
 public final class BackupCommand implements Runnable {
     @Spec

@@ -2,6 +2,7 @@ package dev.pgnest.cli.demo;
 
 import dev.pgnest.backup.logical.LogicalBackup;
 import dev.pgnest.backup.logical.LogicalBackupOptions;
+import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
@@ -13,6 +14,7 @@ import dev.pgnest.migrate.MigrationSettings;
 import dev.pgnest.migrate.Migrations;
 import dev.pgnest.migrate.PreMigrationHook;
 import dev.pgnest.repository.BackupManifest;
+import dev.pgnest.repository.Compression;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.seed.BabyNest;
 import dev.pgnest.seed.SeedReport;
@@ -22,6 +24,9 @@ import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.s3.S3StorageConfig;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalSpool;
+import dev.pgnest.wal.push.WalPushService;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -88,65 +93,26 @@ final class Demo {
             server.createBucket(BUCKET);
             return new Result<>(server, "S3Proxy on " + server.endpoint() + ", objects under " + relative(s3Dir));
         });
-        try (s3;
-             PostgresCluster pg = step("PostgreSQL cluster", () -> {
-                 PostgresCluster cluster = PostgresCluster.builder().setting("wal_level", "replica").start();
-                 return new Result<>(cluster, "PostgreSQL " + cluster.queryForString("SHOW server_version")
-                         + " on " + cluster.host() + ":" + cluster.port() + " (ephemeral)");
-             });
-             Storage storage = storage(s3).open()) {
-            pg.createDatabase(DATABASE);
-            DatabaseConnection db = DatabaseConnection.parse(pg.jdbcUrl(DATABASE), pg.user(), pg.password());
-            Migrations migrations = new Migrations(new MigrationSettings(
-                    new DatabaseTarget(TARGET, db.jdbcUrl(), db.user(), db.password(), Environment.STANDARD),
-                    List.of(BabyNest.MIGRATIONS_LOCATION), null, null));
-
-            step("BabyNest migrations", () -> {
-                DeployReport r = migrations.deploy(new DeployOptions(false, false, PreMigrationHook.NONE));
-                return new Result<>(r, r.applied().size() + " applied, schema at version " + r.versionAfter());
-            });
-            Map<String, TableChecksums.TableChecksum> original = step("seed data", () -> {
-                try (Connection c = migrations.connect()) {
-                    SeedReport r = new Seeder(scale).load(c);
-                    return new Result<>(TableChecksums.computeData(c), String.format(Locale.ROOT, "%,d rows in %d tables (scale %s)",
-                            r.totalRows(), r.tables().size(), scale));
-                }
-            });
+        try (s3; Storage storage = storage(s3).open(); Storage walStorage = storage(s3).open()) {
             Repository repository = step("backup repository", () -> {
                 Repository.init(storage);
                 return new Result<>(Repository.open(storage), storage.location("").replaceFirst("/$", ""));
             });
-            step("logical backup", () -> {
-                BackupManifest m = LogicalBackup.run(repository, db, LogicalBackupOptions.defaults(TARGET)
-                        .withPgBinDir(pg.binDir()), (dumped, stored, elapsed, size) -> { });
-                return new Result<>(m, "backup " + m.id() + ", " + size(m.storedSize()) + " stored (pg_dump, zstd, SHA-256 "
-                        + m.objects().get(0).sha256().substring(0, 12) + "…)");
-            });
-            notYet("WAL archiving", "pgnest wal push as archive_command is not in this build yet");
-            notYet("physical backup", "pgnest backup --physical is not in this build yet");
-
-            Instant before = step("the accident", () -> {
-                try (Connection c = migrations.connect(); Statement s = c.createStatement()) {
-                    Instant last;
-                    try (ResultSet rs = s.executeQuery("SELECT clock_timestamp()")) {
-                        rs.next();
-                        last = rs.getTimestamp(1).toInstant();
-                    }
-                    int gone = s.executeUpdate("DELETE FROM " + VICTIM);
-                    return new Result<>(last, String.format(Locale.ROOT, "DELETE FROM %s without a WHERE: %,d rows gone at %s",
-                            VICTIM, gone, Instant.now()));
-                }
-            });
-            notYet("point-in-time restore", "restore to " + before + " (just before the accident) is not in this build yet");
-            step("damage check", () -> {
-                try (Connection c = migrations.connect()) {
-                    Map<String, TableChecksums.TableChecksum> now = TableChecksums.computeData(c);
-                    long differ = original.keySet().stream().filter(t -> !original.get(t).equals(now.get(t))).count();
-                    return new Result<>(differ, differ + " table(s) differ from before the accident ("
-                            + VICTIM + ": " + now.get(VICTIM_KEY).rows() + " rows, was " + original.get(VICTIM_KEY).rows() + ")");
-                }
-            });
-            notYet("verification", "the restored tables' checksums are compared once the restore step is real");
+            WalArchive archive = new WalArchive(walStorage, TARGET, Compression.ZSTD, 3);
+            Path spool = dir.resolve("spool");
+            Path archiveCommand = writeArchiveCommand(spool);
+            try (WalPushService push = step("WAL push endpoint", () -> {
+                     WalPushService service = WalPushService.start(archive, WalSpool.at(spool), 0, 2);
+                     return new Result<>(service, "127.0.0.1:" + service.port() + ", the fast path of archive_command");
+                 });
+                 PostgresCluster pg = step("PostgreSQL cluster", () -> {
+                     PostgresCluster cluster = PostgresCluster.builder().setting("wal_level", "replica")
+                             .setting("archive_mode", "on").setting("archive_command", archiveCommand + " wal push %p").start();
+                     return new Result<>(cluster, "PostgreSQL " + cluster.queryForString("SHOW server_version")
+                             + " on " + cluster.host() + ":" + cluster.port() + " (ephemeral), archive_command = pgnest wal push");
+                 })) {
+                verified = scenario(pg, repository, archive, push);
+            }
         } catch (DemoFailure e) {
             // reported as a FAILED step already
         }
@@ -156,6 +122,107 @@ final class Demo {
                 : "Not proven yet: the restore steps above are still to come in this build.");
         out.flush();
         return new Report(List.copyOf(steps), verified, took);
+    }
+
+    private boolean scenario(PostgresCluster pg, Repository repository, WalArchive archive, WalPushService push) {
+        pg.createDatabase(DATABASE);
+        DatabaseConnection db = DatabaseConnection.parse(pg.jdbcUrl(DATABASE), pg.user(), pg.password());
+        Migrations migrations = new Migrations(new MigrationSettings(
+                new DatabaseTarget(TARGET, db.jdbcUrl(), db.user(), db.password(), Environment.STANDARD),
+                List.of(BabyNest.MIGRATIONS_LOCATION), null, null));
+
+        step("BabyNest migrations", () -> {
+            DeployReport r = migrations.deploy(new DeployOptions(false, false, PreMigrationHook.NONE));
+            return new Result<>(r, r.applied().size() + " applied, schema at version " + r.versionAfter());
+        });
+        Map<String, TableChecksums.TableChecksum> original = step("seed data", () -> {
+            try (Connection c = migrations.connect()) {
+                SeedReport r = new Seeder(scale).load(c);
+                return new Result<>(TableChecksums.computeData(c), String.format(Locale.ROOT, "%,d rows in %d tables (scale %s)",
+                        r.totalRows(), r.tables().size(), scale));
+            }
+        });
+        step("logical backup", () -> {
+            BackupManifest m = LogicalBackup.run(repository, db, LogicalBackupOptions.defaults(TARGET)
+                    .withPgBinDir(pg.binDir()), (dumped, stored, elapsed, size) -> { });
+            return new Result<>(m, "backup " + m.id() + ", " + size(m.storedSize()) + " stored (pg_dump, zstd, SHA-256 "
+                    + m.objects().get(0).sha256().substring(0, 12) + "…)");
+        });
+        step("physical backup", () -> {
+            PhysicalBackup.Result r = new PhysicalBackup(db, repository, TARGET, archive, PhysicalBackup.Options.defaults()
+                    .withDataDirectory(pg.dataDir()).withParallelism(2).withWalTimeout(Duration.ofSeconds(60))).run();
+            return new Result<>(r, "base backup " + r.manifest().id() + ", " + r.files() + " files, "
+                    + size(r.storedBytes()) + " stored, committed once its WAL was archived");
+        });
+
+        Instant before = step("the accident", () -> {
+            try (Connection c = migrations.connect(); Statement s = c.createStatement()) {
+                Instant last;
+                try (ResultSet rs = s.executeQuery("SELECT clock_timestamp()")) {
+                    rs.next();
+                    last = rs.getTimestamp(1).toInstant();
+                }
+                int gone = s.executeUpdate("DELETE FROM " + VICTIM);
+                return new Result<>(last, String.format(Locale.ROOT, "DELETE FROM %s without a WHERE: %,d rows gone at %s",
+                        VICTIM, gone, Instant.now()));
+            }
+        });
+        step("WAL archiving", () -> {
+            // close the segment holding the accident, so the archive reaches past it
+            pg.queryForString("SELECT pg_walfile_name(pg_switch_wal())");
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            String last = pg.queryForString("SELECT last_archived_wal FROM pg_stat_archiver");
+            String wanted = pg.queryForString("SELECT pg_walfile_name(pg_current_wal_lsn() - 1)");
+            while ((last == null || last.compareTo(wanted) < 0) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                last = pg.queryForString("SELECT last_archived_wal FROM pg_stat_archiver");
+            }
+            if (last == null || last.compareTo(wanted) < 0) {
+                throw new PgnestException(ErrorKind.STORAGE, "WAL " + wanted + " was not archived within 30 s",
+                        "see the PostgreSQL log: " + pg.logFile());
+            }
+            return new Result<>(last, push.acknowledged() + " WAL files pushed through the endpoint into the repository, last "
+                    + last);
+        });
+        notYet("point-in-time restore", "restore to " + before + " (just before the accident) is not in this build yet");
+        step("damage check", () -> {
+            try (Connection c = migrations.connect()) {
+                Map<String, TableChecksums.TableChecksum> now = TableChecksums.computeData(c);
+                long differ = original.keySet().stream().filter(t -> !original.get(t).equals(now.get(t))).count();
+                return new Result<>(differ, differ + " table(s) differ from before the accident ("
+                        + VICTIM + ": " + now.get(VICTIM_KEY).rows() + " rows, was " + original.get(VICTIM_KEY).rows() + ")");
+            }
+        });
+        notYet("verification", "the restored tables' checksums are compared once the restore step is real");
+        return false;
+    }
+
+    /**
+     * archive_command of the demo cluster: the pgnest launcher's WAL fast path (shipped in the
+     * jar), talking to the demo's push endpoint; no JVM per segment.
+     */
+    private Path writeArchiveCommand(Path spool) {
+        try {
+            Files.createDirectories(dir);
+            Path fastPath = dir.resolve("wal-fast-path.sh");
+            try (var in = Demo.class.getResourceAsStream("/dev/pgnest/cli/sh/wal-fast-path.sh")) {
+                if (in == null) {
+                    throw new IllegalStateException("wal-fast-path.sh is missing from the pgnest jar");
+                }
+                Files.copy(in, fastPath, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            Path command = dir.resolve("pgnest-wal");
+            Files.writeString(command, "#!/usr/bin/env bash\n"
+                    + "# archive_command of `pgnest demo`: the launcher's WAL fast path to the demo's push endpoint\n"
+                    + "export PGNEST_WAL_SPOOL_DIR='" + spool + "'\n"
+                    + ". '" + fastPath + "'\n"
+                    + "echo \"pgnest demo: the WAL push endpoint did not take ${3:-?}; PostgreSQL retries\" >&2\n"
+                    + "exit 1\n");
+            Files.setPosixFilePermissions(command, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            return command;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the demo's archive_command into " + dir, e);
+        }
     }
 
     private static S3StorageConfig storage(S3Server s3) {

@@ -51,7 +51,8 @@ public final class MigrateDeployCommand implements Callable<Integer> {
             return ExitCode.OK.status();
         }
         DeployReport report = new Migrations(MigrationOptions.settings(spec))
-                .deploy(DeployOptions.defaults().withDryRun(dryRun).withAllowUnsafe(allowUnsafe));
+                .deploy(DeployOptions.defaults().withDryRun(dryRun).withAllowUnsafe(allowUnsafe)
+                        .withHook(SnapshotHooks.forTarget(PgnestCommand.of(spec).config())));
         if (output.json()) {
             OutputOptions.printJson(out, Views.DeployView.of(report));
         } else {

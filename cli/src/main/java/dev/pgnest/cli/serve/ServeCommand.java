@@ -1,7 +1,9 @@
 package dev.pgnest.cli.serve;
 
 import dev.pgnest.backup.logical.LogicalBackupOptions;
+import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.backup.expire.RetentionSettings;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestConfig;
@@ -19,6 +21,9 @@ import dev.pgnest.serve.http.HealthCheck;
 import dev.pgnest.serve.metrics.ArchiverWalLagProbe;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageConfig;
+import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalSpool;
+import dev.pgnest.wal.push.WalPushService;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -64,13 +69,19 @@ public final class ServeCommand implements Runnable {
                 + (service.port() > 0 ? ": http://" + config.global().require(Settings.SERVE_LISTEN).replaceFirst(":\\d+$", "")
                 + ":" + service.port() + "/" : "") + " (SIGTERM stops it)");
         out.flush();
-        Thread hook = new Thread(service::close, "pgnest-serve-shutdown");
+        dev.pgnest.cli.wal.WalPushEndpoint walPush = dev.pgnest.cli.wal.WalPushEndpoint.start(config);
+        Thread hook = new Thread(() -> {
+            service.close();
+            walPush.close(); // after the jobs: a physical backup waits for its WAL to be pushed
+        }, "pgnest-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             service.awaitTermination();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             service.close();
+        } finally {
+            walPush.close();
         }
     }
 
@@ -86,6 +97,12 @@ public final class ServeCommand implements Runnable {
                         values.get(Settings.DB_PASSWORD).orElse(null)))));
         ZoneId zone = zone(global.require(Settings.SERVE_TIMEZONE));
 
+        config.targets().forEach((name, values) -> {
+            if (values.get(Settings.SCHEDULE_EXPIRE).isPresent() && RetentionSettings.policy(values).isEmpty()) {
+                throw new PgnestException(ErrorKind.CONFIG, "schedule.expire of target " + name + " is set but it has no retention rule",
+                        "set retention.keep-last, retention.max-age or retention.keep-daily/weekly/monthly for target " + name);
+            }
+        });
         RepositoryJobs jobs = new RepositoryJobs(storage);
         var repository = config.repository();
         BackupService.Builder b = BackupService.builder(jobStore(config))
@@ -95,7 +112,12 @@ public final class ServeCommand implements Runnable {
                         .withCompression(RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
                         .withPgBinDir(pgBinDir)))
                 .job(JobKind.VERIFY, jobs.verify(pgBinDir))
-                // physical backups, expiry (no retention settings yet) and drills are wired when they land
+                .job(JobKind.PHYSICAL, dev.pgnest.backup.physical.PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
+                        t -> dev.pgnest.backup.physical.PhysicalBackup.Options.defaults().withCompression(
+                                RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
+                                .withBinaries(dev.pgnest.config.PgBinaries.in(pgBinDir))))
+                .job(JobKind.EXPIRE, jobs.expire(t -> RetentionSettings.policy(config.targets().get(t)), zone))
+                // restore drills (restore-tool) are wired when they land
                 .status(jobs.status())
                 .listen(listen(global.require(Settings.SERVE_LISTEN)))
                 .shutdownTimeout(global.require(Settings.SERVE_SHUTDOWN_TIMEOUT))

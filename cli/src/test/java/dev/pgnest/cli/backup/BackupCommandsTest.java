@@ -228,7 +228,8 @@ class BackupCommandsTest {
                 + "pass an id from pgnest backup list, latest, or --all\n");
         CliRun age = pgnest(env, "backup", "expire", "--max-age", "a while");
         assertThat(age.exitCode()).isEqualTo(2);
-        assertThat(age.err()).contains("--max-age 'a while' is not an age");
+        assertThat(age.err()).isEqualTo("error: invalid retention.max-age from flag --max-age: 'a while' is not a duration: "
+                + "expected duration (30s, 15m, 2h, 7d, 8w)\n");
         CliRun noRule = pgnest(env, "backup", "expire");
         assertThat(noRule.exitCode()).isEqualTo(2);
         assertThat(noRule.err()).contains("no retention rule is set");

@@ -36,10 +36,14 @@ class ServeCommandTest {
 
     @Test
     void aScheduleThisPgnestCannotRunIsRefusedAtStart() {
-        CliRun r = CliRun.run(env("PGNEST_SCHEDULE_PHYSICAL", "0 3 * * *"), dir, "serve");
+        CliRun r = CliRun.run(env("PGNEST_SCHEDULE_DRILL", "0 3 * * *"), dir, "serve");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err().strip()).isEqualTo("error: schedule.physical of target default is set, but this pgnest cannot run "
-                + "a physical backup yet: remove schedule.physical from target default");
+        assertThat(r.err().strip()).isEqualTo("error: schedule.drill of target default is set, but this pgnest cannot run "
+                + "a restore drill yet: remove schedule.drill from target default");
+        CliRun expire = CliRun.run(env("PGNEST_SCHEDULE_EXPIRE", "0 4 * * *"), dir, "serve");
+        assertThat(expire.exitCode()).isEqualTo(2);
+        assertThat(expire.err().strip()).isEqualTo("error: schedule.expire of target default is set but it has no retention rule: "
+                + "set retention.keep-last, retention.max-age or retention.keep-daily/weekly/monthly for target default");
     }
 
     @Test

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Logical backup benchmark (issue 4): in one run, on one cluster loaded with `pgnest seed
+# --scale N`, time
+#   1. pg_dump -Fc -Z0 --no-sync -f /dev/null  (the baseline: dumping alone, nothing stored;
+#                                                --no-sync, as pg_dump 15 cannot fsync /dev/null)
+#   2. pgnest backup logical                    (dump + zstd + SHA-256 + upload to the
+#                                                in-process S3 server)
+# and print the ratio (target <= 1.15) and pgnest's peak RSS (target <= 256 MiB).
+#
+# Usage: bench/logical-backup.sh [SCALE] [ROUNDS]     (defaults: 0.5, 3; best round counts)
+# Needs: a built tree (./mvnw works offline), PostgreSQL 15 binaries, GNU time.
+set -euo pipefail
+SCALE="${1:-0.5}"
+ROUNDS="${2:-3}"
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/pgnest-bench-XXXXXX")"
+servers_pid=""
+cleanup() {
+  if [ -n "$servers_pid" ]; then
+    exec 3>&- || true               # closing its stdin stops the servers cleanly
+    wait "$servers_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building pgnest and the bench helpers..." >&2
+# pgnest runs from its classes and dependency jars (what the shaded cli/target/pgnest.jar holds)
+./mvnw -q -o -B -DskipTests -pl cli -am compile dependency:build-classpath \
+  -Dmdep.includeScope=runtime -Dmdep.outputFile="$work/cli-cp.txt" >&2
+./mvnw -q -o -B -DskipTests -pl backup-service -am test-compile dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >&2
+cp="backup-service/target/test-classes:backup-service/target/classes:$(cat "$work/cp.txt")"
+cli_cp="$root/cli/target/classes:$root/config/target/classes:$root/migration-core/target/classes"
+cli_cp="$cli_cp:$root/seed/target/classes:$root/backup-service/target/classes:$root/restore-tool/target/classes"
+cli_cp="$cli_cp:$(cat "$work/cli-cp.txt")"
+cat > "$work/logback.xml" <<'XML'
+<configuration>
+  <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
+    <target>System.err</target>
+    <encoder><pattern>%msg%n</pattern></encoder>
+  </appender>
+  <root level="WARN"><appender-ref ref="STDERR"/></root>
+</configuration>
+XML
+
+echo "starting PostgreSQL and the in-process S3 server..." >&2
+mkfifo "$work/stdin"
+java -cp "$cp" dev.pgnest.bench.BenchServers "$work/env.sh" < "$work/stdin" > "$work/servers.log" 2>&1 &
+servers_pid=$!
+exec 3> "$work/stdin"
+for _ in $(seq 1 600); do
+  [ -f "$work/env.sh" ] && break
+  kill -0 "$servers_pid" 2>/dev/null || { cat "$work/servers.log" >&2; exit 1; }
+  sleep 0.1
+done
+# shellcheck disable=SC1091
+source "$work/env.sh"
+
+# a 128 MiB heap holds the (parts in flight + 1) x 8 MiB part buffers with room; C2 stays on:
+# C1-only (TieredStopAtLevel=1) starts faster but hashes SHA-256 ten times slower
+export PGNEST_JAVA_OPTS="${PGNEST_JAVA_OPTS:--Xmx128m -XX:+UseSerialGC}"
+pgnest() { java $PGNEST_JAVA_OPTS -Dlogback.configurationFile="$work/logback.xml" -cp "$cli_cp" dev.pgnest.cli.Pgnest "$@"; }
+
+echo "seeding scale $SCALE..." >&2
+pgnest seed --scale "$SCALE" >&2
+pgnest repo init >&2
+db_size=$("$PG_BIN_DIR/psql" -XAtc "select pg_size_pretty(pg_database_size(current_database()))")
+
+best_dump=""; best_pgnest=""; peak_rss=0; stored=""
+for round in $(seq 1 "$ROUNDS"); do
+  /usr/bin/time -f "%e %M" -o "$work/t1" "$PG_BIN_DIR/pg_dump" -Fc -Z0 --no-sync -f /dev/null
+  read -r dump_s _ < "$work/t1"
+  /usr/bin/time -f "%e %M" -o "$work/t2" \
+    java $PGNEST_JAVA_OPTS -Dlogback.configurationFile="$work/logback.xml" -cp "$cli_cp" dev.pgnest.cli.Pgnest \
+    backup logical --output json > "$work/manifest.json"
+  read -r pgnest_s rss_kb < "$work/t2"
+  stored=$(python3 -c "import json,sys; m=json.load(open('$work/manifest.json')); o=m['objects'][0]; print(o['rawSize'], o['size'])")
+  inner=$(python3 -c "import json,datetime as d; m=json.load(open('$work/manifest.json')); p=lambda s: d.datetime.fromisoformat(s.replace('Z','+00:00')); print(round((p(m['endTime'])-p(m['startTime'])).total_seconds(),2))")
+  echo "round $round: pg_dump ${dump_s}s, pgnest backup logical ${pgnest_s}s (of which the backup itself ${inner}s," \
+    "the rest JVM start, config, connections), peak RSS $((rss_kb / 1024)) MiB" >&2
+  if [ -z "${best_inner:-}" ] || python3 -c "import sys; sys.exit(0 if $inner < $best_inner else 1)"; then best_inner=$inner; fi
+  if [ -z "$best_dump" ] || python3 -c "import sys; sys.exit(0 if $dump_s < $best_dump else 1)"; then best_dump=$dump_s; fi
+  if [ -z "$best_pgnest" ] || python3 -c "import sys; sys.exit(0 if $pgnest_s < $best_pgnest else 1)"; then best_pgnest=$pgnest_s; fi
+  [ "$rss_kb" -gt "$peak_rss" ] && peak_rss=$rss_kb
+done
+read -r raw_bytes stored_bytes <<< "$stored"
+
+python3 - "$SCALE" "$db_size" "$best_dump" "$best_pgnest" "$peak_rss" "$raw_bytes" "$stored_bytes" "$best_inner" <<'PY'
+import sys
+scale, db, dump, pgnest, rss_kb, raw, stored, inner = sys.argv[1:]
+dump, pgnest, rss, inner = float(dump), float(pgnest), int(rss_kb) / 1024, float(inner)
+ratio = pgnest / dump if dump > 0 else float("inf")
+print(f"scale {scale} (database {db}), best of the rounds:")
+print(f"  pg_dump -Fc -Z0 --no-sync -f /dev/null {dump:5.2f} s")
+print(f"  pgnest backup logical (S3)     {pgnest:7.2f} s   dump {int(raw)/2**20:.1f} MiB -> stored {int(stored)/2**20:.1f} MiB (zstd)")
+print(f"  of which the backup itself     {inner:7.2f} s   (manifest start to end: dump, compress, hash, upload)")
+print(f"  ratio                          {ratio:7.2f}   (target <= 1.15) {'OK' if ratio <= 1.15 else 'MISSED'}")
+print(f"  ratio without JVM start        {inner / dump if dump > 0 else 0:7.2f}")
+print(f"  pgnest peak RSS                {rss:7.0f} MiB (target <= 256) {'OK' if rss <= 256 else 'MISSED'}")
+PY

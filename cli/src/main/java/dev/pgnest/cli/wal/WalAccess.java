@@ -1,0 +1,71 @@
+package dev.pgnest.cli.wal;
+
+import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.config.PgnestConfig;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RepositorySettings;
+import dev.pgnest.storage.Storage;
+import dev.pgnest.wal.WalArchive;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * What a WAL or physical backup command needs from the configuration: the repository (format
+ * checked), the selected target's WAL archive with the repository's compression, and the
+ * target's connection.
+ */
+public final class WalAccess implements AutoCloseable {
+    private final PgnestConfig config;
+    private final Storage storage;
+    private final Repository repository;
+    private final WalArchive archive;
+
+    private WalAccess(PgnestConfig config, Storage storage) {
+        this.config = config;
+        this.storage = storage;
+        try {
+            this.repository = Repository.open(storage);
+            var repo = config.repository();
+            this.archive = new WalArchive(storage, target(config), RepositorySettings.compression(repo),
+                    RepositorySettings.compressionLevel(repo));
+        } catch (RuntimeException e) {
+            storage.close();
+            throw e;
+        }
+    }
+
+    public static WalAccess open(CommandSpec spec) {
+        PgnestConfig config = PgnestCommand.of(spec).config();
+        return new WalAccess(config, RepositorySettings.storage(config.repository()).open());
+    }
+
+    private static String target(PgnestConfig config) {
+        config.target(); // surfaces an ambiguous or unknown selection
+        return config.selectedTargetName().orElse("default");
+    }
+
+    public PgnestConfig config() {
+        return config;
+    }
+
+    public Repository repository() {
+        return repository;
+    }
+
+    public WalArchive archive() {
+        return archive;
+    }
+
+    public String target() {
+        return archive.target();
+    }
+
+    public DatabaseConnection connection() {
+        return config.connection();
+    }
+
+    @Override
+    public void close() {
+        storage.close();
+    }
+}

@@ -1,0 +1,19 @@
+package dev.pgnest.cli.wal;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "wal", mixinStandardHelpOptions = true,
+        description = "Continuous WAL archiving: archive_command, restore_command, streaming and coverage checks.",
+        subcommands = {WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class, WalServeCommand.class,
+                WalStreamCommand.class, WalCheckCommand.class, WalExpireCommand.class})
+public final class WalCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

@@ -1,0 +1,89 @@
+package dev.pgnest.cli.wal;
+
+import dev.pgnest.config.ExitCode;
+import dev.pgnest.wal.WalSpool;
+import dev.pgnest.wal.fetch.WalFetcher;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "fetch", description = {
+        "Restore one WAL file: restore_command = 'pgnest wal fetch %f %p'. Downloads, decompresses and checks",
+        "it; exits 1 when the archive does not have it (how recovery finds the end of the archive). Starts a",
+        "background prefetcher that downloads the next segments in parallel into the spool directory, from",
+        "where the launcher moves them into place without starting a JVM."})
+public final class WalFetchCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "The WAL file name, as PostgreSQL passes it in %f.")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it, as PostgreSQL passes it in %p.")
+    Path destination;
+
+    @Option(names = "--prefetch", paramLabel = "N", defaultValue = "${env:PGNEST_WAL_PREFETCH:-8}",
+            description = "Segments to download ahead (0: none; env PGNEST_WAL_PREFETCH; default ${DEFAULT-VALUE}).")
+    int prefetch;
+
+    @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:PGNEST_WAL_SPOOL_DIR}",
+            description = "Local spool directory (env PGNEST_WAL_SPOOL_DIR; default /tmp/pgnest-spool-<uid>).")
+    Path spoolDir;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (WalAccess access = WalAccess.open(spec)) {
+            WalFetcher fetcher = new WalFetcher(access.archive(), WalSpool.at(spoolDir), prefetch, 4, Duration.ofSeconds(30));
+            fetcher.fetch(name, destination, this::launchPrefetcher);
+        }
+        return ExitCode.OK.status();
+    }
+
+    /**
+     * Runs this same pgnest (JVM options, jar, global options) as {@code wal prefetch --after},
+     * detached: recovery waits for restore_command to exit, the prefetcher keeps going.
+     */
+    private void launchPrefetcher(String after) throws IOException {
+        ProcessHandle.Info info = ProcessHandle.current().info();
+        List<String> original = spec.root().commandLine().getParseResult().originalArgs();
+        if (info.command().isEmpty() || info.arguments().isEmpty()) {
+            return; // cannot see our own command line here: fetch one file at a time
+        }
+        List<String> all = List.of(info.arguments().get());
+        int walAt = indexOf(original, "wal", "fetch");
+        if (walAt < 0 || all.size() < original.size()) {
+            return;
+        }
+        List<String> command = new ArrayList<>();
+        command.add(info.command().get());
+        command.addAll(all.subList(0, all.size() - original.size()));
+        command.addAll(original.subList(0, walAt));
+        command.addAll(List.of("wal", "prefetch", "--after", after));
+        if (spoolDir != null) {
+            command.addAll(List.of("--spool-dir", spoolDir.toString()));
+        }
+        new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
+    private static int indexOf(List<String> args, String a, String b) {
+        for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals(a) && args.get(i + 1).equals(b)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,288 @@
+package dev.pgnest.cli.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.FaultyProxy;
+import dev.pgnest.testing.FaultyProxy.Fault;
+import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.S3Server;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Randomized crash (kill -9) and fault (S3 errors, throttling, resets, truncation) trials over
+ * the logical backup, WAL push and WAL fetch paths, asserting after each what pgnest promises:
+ * no backup without a manifest is listed, every listed backup verifies, every WAL segment
+ * acknowledged to PostgreSQL is in the repository byte for byte, a fetch never returns wrong
+ * bytes, and the next run succeeds. A few trials per path in the default run;
+ * {@code ./mvnw verify -Preliability} runs 50 per path ({@code -Dpgnest.reliability.trials=N}).
+ * Each path prints: trials, faults injected, backups completed, failed cleanly, data lost.
+ */
+class CrashAndFaultTrialsTest {
+    private static final int TRIALS = Integer.getInteger("pgnest.reliability.trials", 3);
+    private static final long SEED = Long.getLong("pgnest.reliability.seed", System.nanoTime());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static PostgresCluster pg;
+    private static S3Server s3;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void start() {
+        pg = PostgresCluster.builder()
+                .setting("wal_level", "replica")
+                .setting("archive_mode", "off")
+                .start();
+        s3 = S3Server.start();
+        s3.createBucket("trials");
+        pg.createDatabase("app");
+        // about a second of pg_dump, so that kills land before, during and after the upload
+        pg.execute("app", "create table items (id int primary key, name text, body text); "
+                + "insert into items select g, 'item ' || g, repeat(md5(g::text), 6) from generate_series(1, 120000) g;");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (s3 != null) {
+            s3.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    private static Map<String, String> s3Env(String prefix, String endpoint) {
+        Map<String, String> env = new HashMap<>();
+        env.put("DATABASE_URL", "postgresql://" + pg.user() + "@" + pg.host() + ":" + pg.port() + "/app");
+        env.put("PGNEST_DB_PASSWORD", pg.password());
+        env.put("PGNEST_S3_BUCKET", "trials");
+        env.put("PGNEST_S3_PREFIX", prefix);
+        env.put("PGNEST_S3_ENDPOINT", endpoint);
+        env.put("PGNEST_S3_ACCESS_KEY_ID", s3.accessKeyId());
+        env.put("PGNEST_S3_SECRET_ACCESS_KEY", s3.secretAccessKey());
+        env.put("PGNEST_S3_MAX_ATTEMPTS", "3");
+        env.put("PGNEST_PG_BIN_DIR", pg.binDir().toString());
+        return env;
+    }
+
+    private static List<String> javaCommand(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.pgnest.cli.Pgnest"));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static int manifests(String prefix) {
+        return (int) s3.client().listObjectsV2Paginator(b -> b.bucket("trials").prefix(prefix + "/"))
+                .contents().stream().filter(o -> o.key().endsWith("/manifest.json")).count();
+    }
+
+    private static void report(String path, int trials, long faults, int completed, int failedCleanly, int lost) {
+        report(path, trials, faults, "backups completed", completed, "failed cleanly", failedCleanly, lost);
+    }
+
+    private static void report(String path, int trials, long faults, String completedLabel, int completed,
+                               String failedLabel, int failed, int lost) {
+        System.out.printf("reliability %-24s trials=%d faults injected=%d %s=%d %s=%d data lost=%d (seed %d)%n",
+                path, trials, faults, completedLabel, completed, failedLabel, failed, lost, SEED);
+    }
+
+    /** Whatever survived the trials: everything listed verifies, nothing unlisted lingers, the next backup works. */
+    private static int checkRepository(Map<String, String> env, String prefix) throws Exception {
+        CliRun check = CliRun.run(env, tmp, "repo", "check");
+        assertThat(check.exitCode()).as("repo check: %s %s", check.out(), check.err()).isIn(0, 3);
+        assertThat(s3.client().listMultipartUploads(b -> b.bucket("trials").prefix(prefix + "/")).uploads())
+                .as("no orphan multipart upload after repo check").isEmpty();
+        JsonNode list = JSON.readTree(CliRun.run(env, tmp, "backup", "list", "--output", "json").out());
+        JsonNode backups = list.isArray() ? list : list.path("backups");
+        assertThat(backups.size()).as("only backups with a manifest are listed").isEqualTo(manifests(prefix));
+        int lost = 0;
+        for (JsonNode b : backups) {
+            CliRun verify = CliRun.run(env, tmp, "backup", "verify", b.get("id").asText());
+            if (verify.exitCode() != 0) {
+                lost++;
+            }
+        }
+        return lost;
+    }
+
+    @Test
+    void logicalBackupKilledAtRandomPointsNeverLeavesABrokenBackupListed() throws Exception {
+        String prefix = "crash-logical";
+        Map<String, String> env = s3Env(prefix, s3.endpoint().toString());
+        assertThat(CliRun.run(env, tmp, "repo", "init").exitCode()).isZero();
+        Random random = new Random(SEED);
+        int completed = 0;
+        int killed = 0;
+        for (int trial = 0; trial < TRIALS; trial++) {
+            int before = manifests(prefix);
+            ProcessBuilder pb = new ProcessBuilder(javaCommand("backup", "logical")).directory(tmp.toFile())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            boolean exited = p.waitFor(200 + random.nextInt(4000), TimeUnit.MILLISECONDS);
+            if (!exited) {
+                p.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+                p.waitFor();
+                killed++;
+            }
+            if (manifests(prefix) > before) {
+                completed++;
+            }
+        }
+        int lost = checkRepository(env, prefix);
+        CliRun next = CliRun.run(env, tmp, "backup", "logical");
+        assertThat(next.exitCode()).as("the next backup succeeds: %s", next.err()).isZero();
+        report("logical-backup/kill-9", TRIALS, killed, completed, TRIALS - completed, lost);
+        assertThat(lost).isZero();
+    }
+
+    @Test
+    void logicalBackupThroughAFaultyStoreCompletesCorrectlyOrFailsCleanly() throws Exception {
+        String prefix = "faults-logical";
+        Random random = new Random(SEED + 1);
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), SEED, java.time.Duration.ofMillis(50))) {
+            Map<String, String> env = s3Env(prefix, proxy.endpoint().toString());
+            assertThat(CliRun.run(env, tmp, "repo", "init").exitCode()).isZero();
+            int completed = 0;
+            for (int trial = 0; trial < TRIALS; trial++) {
+                double rate = 0.02 + random.nextDouble() * 0.15;
+                proxy.heal().rate(Fault.SERVER_ERROR, rate / 4).rate(Fault.SLOW_DOWN, rate / 4)
+                        .rate(Fault.RESET_MID_BODY, rate / 4).rate(Fault.TRUNCATED_BODY, rate / 8).rate(Fault.LATENCY, rate / 8);
+                int before = manifests(prefix);
+                CliRun r = CliRun.run(env, tmp, "backup", "logical");
+                if (r.exitCode() == 0) {
+                    completed++;
+                    assertThat(manifests(prefix)).isEqualTo(before + 1);
+                } else {
+                    assertThat(r.exitCode()).isEqualTo(1);
+                    assertThat(r.err().strip()).as("one clear error line").startsWith("error: ").doesNotContain("\n");
+                    assertThat(manifests(prefix)).as("no manifest for a failed backup").isEqualTo(before);
+                }
+            }
+            long faults = proxy.injectedTotal();
+            proxy.heal();
+            int lost = checkRepository(env, prefix);
+            report("logical-backup/s3-faults", TRIALS, faults, completed, TRIALS - completed, lost);
+            assertThat(faults).as("faults were injected").isPositive();
+            assertThat(lost).isZero();
+        }
+    }
+
+    @Test
+    void walPushKilledAndFaultedNeverLosesAnAcknowledgedSegment() throws Exception {
+        String prefix = "wal";
+        Path spool = tmp.resolve("spool");
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), SEED + 2, java.time.Duration.ofMillis(50))) {
+            Map<String, String> env = s3Env(prefix, proxy.endpoint().toString());
+            env.put("DATABASE_URL", "postgresql://" + pg.user() + "@" + pg.host() + ":" + pg.port() + "/postgres");
+            env.put("PGNEST_WAL_SPOOL_DIR", spool.toString());
+            assertThat(CliRun.run(env, tmp, "repo", "init").exitCode()).isZero();
+            StringBuilder archiveCommand = new StringBuilder("env");
+            env.forEach((k, v) -> archiveCommand.append(' ').append(k).append("='").append(v).append('\''));
+            for (String part : javaCommand("wal", "push", "%p")) {
+                archiveCommand.append(' ').append(part.equals("%p") ? "\"$1\"" : "'" + part + "'");
+            }
+            Path script = tmp.resolve("archive.sh");
+            Files.writeString(script, "#!/bin/sh\nexec " + archiveCommand + "\n");
+            script.toFile().setExecutable(true);
+            pg.execute("ALTER SYSTEM SET archive_mode = 'on'");
+            pg.execute("ALTER SYSTEM SET wal_keep_size = '2GB'");
+            pg.execute("ALTER SYSTEM SET archive_command = '" + script.toString().replace("'", "''") + " %p'");
+            pg.restart();
+
+            Random random = new Random(SEED + 3);
+            AtomicBoolean chaos = new AtomicBoolean(true);
+            AtomicInteger kills = new AtomicInteger();
+            Thread killer = new Thread(() -> {
+                while (chaos.get()) {
+                    try {
+                        Thread.sleep(100 + random.nextInt(600));
+                        Process pgrep = new ProcessBuilder("pgrep", "-f", "dev.pgnest.cli.Pgnest wal push").start();
+                        String pids = new String(pgrep.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                        pgrep.waitFor();
+                        if (!pids.isEmpty() && random.nextBoolean()) {
+                            new ProcessBuilder("kill", "-9", pids.split("\\s+")[0]).start().waitFor();
+                            kills.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            });
+            killer.start();
+            proxy.rate(Fault.SERVER_ERROR, 0.03).rate(Fault.SLOW_DOWN, 0.03).rate(Fault.RESET_MID_BODY, 0.02);
+            try {
+                for (int i = 0; i < TRIALS; i++) {
+                    pg.execute("app", "update items set name = name || '.' where id % 50 = " + (i % 50));
+                    pg.execute("select pg_switch_wal()");
+                }
+            } finally {
+                chaos.set(false);
+                killer.join();
+            }
+            proxy.heal();
+            pg.execute("select pg_switch_wal()");
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (!"0".equals(pg.queryForString("select count(*) from pg_ls_archive_statusdir() where name like '%.ready'"))) {
+                assertThat(System.currentTimeMillis()).as("the archiver catches up once the chaos stops; server log: %s", pg.logTail())
+                        .isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            long faults = proxy.injectedTotal() + kills.get();
+
+            // every acknowledged segment is in the repository, byte for byte, also fetched through faults
+            List<String> done = pg.queryForRows("postgres",
+                    "select replace(name, '.done', '') from pg_ls_archive_statusdir() where name like '%.done' "
+                            + "and name not like '%.history%' and name not like '%.backup%' order by 1")
+                    .stream().map(r -> r.get(0)).toList();
+            assertThat(done).hasSizeGreaterThanOrEqualTo(TRIALS);
+            proxy.rate(Fault.SERVER_ERROR, 0.05).rate(Fault.RESET_MID_BODY, 0.05).rate(Fault.TRUNCATED_BODY, 0.05);
+            int lost = 0;
+            int fetchFailures = 0;
+            for (String segment : done) {
+                byte[] original = Files.readAllBytes(pg.dataDir().resolve("pg_wal").resolve(segment));
+                Path fetched = tmp.resolve("fetched-" + segment);
+                boolean ok = false;
+                for (int attempt = 0; attempt < 10 && !ok; attempt++) {
+                    CliRun fetch = CliRun.run(env, tmp, "wal", "fetch", segment, fetched.toString());
+                    if (fetch.exitCode() == 0) {
+                        assertThat(Files.readAllBytes(fetched)).as("a successful fetch returns exactly the segment").isEqualTo(original);
+                        ok = true;
+                    } else {
+                        fetchFailures++;
+                    }
+                    Files.deleteIfExists(fetched);
+                }
+                if (!ok) {
+                    lost++;
+                }
+            }
+            faults += proxy.injectedTotal();
+            proxy.heal();
+            pg.execute("ALTER SYSTEM SET archive_mode = 'off'");
+            pg.execute("ALTER SYSTEM RESET archive_command");
+            pg.restart();
+            report("wal-push+fetch/kill+faults", TRIALS, faults, "segments acknowledged", done.size(),
+                    "fetches failed cleanly", fetchFailures, lost);
+            assertThat(lost).isZero();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.pgnest.cli.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.S3Server;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs pgnest as a separate process through a backup cycle with debug logging while watching
+ * every process's command line, and finds neither the database password nor the S3 secret
+ * key anywhere: not in pgnest's output or logs, not in the arguments of pgnest or of the
+ * pg_dump / pg_restore it starts.
+ */
+class SecretsTest {
+    private static PostgresCluster pg;
+    private static S3Server s3;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        pg = PostgresCluster.builder().start();
+        s3 = S3Server.start();
+        s3.createBucket("backups");
+        pg.createDatabase("app");
+        // Big enough that pg_dump runs long enough for the process watcher to see it.
+        pg.execute("app", "create table items (id int primary key, name text, body text); "
+                + "insert into items select g, 'item ' || g, repeat(md5(g::text), 8) from generate_series(1, 150000) g;");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (s3 != null) {
+            s3.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @Test
+    void neitherPasswordNorSecretKeyAppearsInOutputLogsOrProcessArguments() throws Exception {
+        Map<String, String> env = Map.of(
+                "DATABASE_URL", "postgresql://" + pg.user() + "@" + pg.host() + ":" + pg.port() + "/app",
+                "PGNEST_DB_PASSWORD", pg.password(),
+                "PGNEST_S3_BUCKET", "backups",
+                "PGNEST_S3_ENDPOINT", s3.endpoint().toString(),
+                "PGNEST_S3_ACCESS_KEY_ID", s3.accessKeyId(),
+                "PGNEST_S3_SECRET_ACCESS_KEY", s3.secretAccessKey(),
+                "PGNEST_PG_BIN_DIR", pg.binDir().toString(),
+                "PGNEST_LOG_LEVEL", "debug");
+
+        Set<String> commandLines = ConcurrentHashMap.newKeySet();
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                try {
+                    Process ps = new ProcessBuilder("ps", "-eo", "args", "--no-headers").redirectErrorStream(true).start();
+                    for (String line : new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                        commandLines.add(line);
+                    }
+                    ps.waitFor();
+                } catch (IOException e) {
+                    return;
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        watcher.start();
+        StringBuilder output = new StringBuilder();
+        try {
+            for (String[] args : List.of(
+                    new String[] {"repo", "init"},
+                    new String[] {"backup", "logical", "--debug"},
+                    new String[] {"backup", "verify", "--all", "--deep", "--debug"},
+                    new String[] {"backup", "list", "--output", "json"},
+                    new String[] {"config", "show"},
+                    new String[] {"config", "show", "--output", "json"})) {
+                output.append(runPgnest(env, args));
+            }
+        } finally {
+            watching.set(false);
+            watcher.join();
+        }
+
+        assertThat(output).as("the cycle really ran").contains("backup ").contains("verified");
+        assertThat(commandLines).as("the watcher saw the child processes")
+                .anyMatch(l -> l.contains("pg_dump")).anyMatch(l -> l.contains("dev.pgnest.cli.Pgnest"));
+        assertThat(output.toString()).doesNotContain(pg.password()).doesNotContain(s3.secretAccessKey());
+        assertThat(commandLines).noneMatch(l -> l.contains(pg.password())).noneMatch(l -> l.contains(s3.secretAccessKey()));
+    }
+
+    private String runPgnest(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.pgnest.cli.Pgnest"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("pgnest %s: %s", String.join(" ", args), out).isZero();
+        return out;
+    }
+}
