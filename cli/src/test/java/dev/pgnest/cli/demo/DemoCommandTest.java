@@ -14,7 +14,7 @@ class DemoCommandTest {
     Path dir;
 
     @Test
-    void theDemoRunsEveryStepThereIsAndSaysWhichAreNotInThisBuildYet() throws Exception {
+    void theDemoEndsInAPointInTimeRestoreProvenByChecksums() throws Exception {
         Path demoDir = dir.resolve(".pgnest-demo");
         CliRun r = CliRun.run(Map.of(), dir, "demo", "--dir", demoDir.toString(), "--scale", "0.01");
         assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
@@ -24,7 +24,10 @@ class DemoCommandTest {
                 .containsPattern("ok +logical backup +backup \\d{8}-\\d{6}L, ")
                 .containsPattern("ok +physical backup +base backup \\d{8}-\\d{6}P, \\d+ files, .* committed once its WAL was archived")
                 .containsPattern("ok +WAL archiving +\\d+ WAL files pushed through the endpoint into the repository")
-                .containsPattern("not yet +point-in-time restore")
+                .containsPattern("ok +point-in-time restore +base backup \\d{8}-\\d{6}P \\+ \\d+ WAL segment\\(s\\), recovered to ")
+                .containsPattern("ok +verification +all 10 tables equal their checksums from before the accident \\(feeding_logs: \\d+ rows back\\)")
+                .contains("The data is back, proven by checksums.")
+                .doesNotContain("not yet")
                 .containsPattern("ok +the accident +DELETE FROM feeding_logs without a WHERE: [0-9,]+ rows gone")
                 .containsPattern("ok +damage check +1 table\\(s\\) differ from before the accident \\(feeding_logs: 0 rows, was \\d+\\)")
                 .doesNotContain("FAILED");
