@@ -27,13 +27,25 @@ final class RestoreContext implements AutoCloseable {
     private Storage storage;
     private Repository repository;
 
-    private RestoreContext(PgnestConfig config) {
+    private RestoreContext(PgnestConfig config, String target) {
         this.config = config;
-        this.target = config.selectedTargetName().orElse("default");
+        this.target = target;
     }
 
     static RestoreContext of(CommandSpec spec) {
-        return new RestoreContext(PgnestCommand.of(spec).config());
+        PgnestConfig config = PgnestCommand.of(spec).config();
+        return new RestoreContext(config, config.selectedTargetName().orElse("default"));
+    }
+
+    /** For a named target of pgnest.yml (the service's jobs). */
+    static RestoreContext forTarget(PgnestConfig config, String target) {
+        return new RestoreContext(config, target);
+    }
+
+    /** The target's settings (drill.*, restore.data-dir…). */
+    dev.pgnest.config.SettingValues targetSettings() {
+        return config.selectedTargetName().filter(target::equals).isPresent() || !config.targets().containsKey(target)
+                ? config.target() : config.targets().get(target);
     }
 
     Repository repository() {
@@ -45,7 +57,12 @@ final class RestoreContext implements AutoCloseable {
     }
 
     DatabaseConnection connection() {
-        return config.connection();
+        if (config.selectedTargetName().filter(target::equals).isPresent()) {
+            return config.connection();
+        }
+        dev.pgnest.config.SettingValues t = targetSettings();
+        return DatabaseConnection.parse(t.require(Settings.DATABASE_URL), t.get(Settings.DB_USER).orElse(null),
+                t.get(Settings.DB_PASSWORD).orElse(null));
     }
 
     PgBinaries binaries() {
@@ -53,7 +70,7 @@ final class RestoreContext implements AutoCloseable {
     }
 
     boolean protectedTarget() {
-        return config.target().get(Settings.PROTECTED).orElse(false);
+        return targetSettings().get(Settings.PROTECTED).orElse(false);
     }
 
     ServerAccount account() {

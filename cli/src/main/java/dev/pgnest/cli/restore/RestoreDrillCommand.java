@@ -63,27 +63,7 @@ final class RestoreDrillCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (RestoreContext context = RestoreContext.of(spec)) {
-            String where = mode != null ? mode : context.config.target().get(Settings.DRILL_MODE).orElse("cluster");
-            List<String> sql = new ArrayList<>(context.config.target().get(Settings.DRILL_CHECKS).orElse(List.of()));
-            sql.addAll(checks);
-            RestoreDrill.Where place = switch (where.toLowerCase(Locale.ROOT)) {
-                case "cluster" -> RestoreDrill.Where.SCRATCH_CLUSTER;
-                case "database" -> RestoreDrill.Where.SCRATCH_DATABASE;
-                default -> throw new dev.pgnest.config.PgnestException(dev.pgnest.config.ErrorKind.USAGE,
-                        "--mode " + where + " is not a drill mode", "use cluster or database");
-            };
-            BackupKind backupKind = kind != null ? kind(kind)
-                    : context.repository().catalog().latest(context.target, null).map(e -> e.manifest().kind()).orElse(BackupKind.LOGICAL);
-            RestoreDrill.Physical physical = backupKind == BackupKind.PHYSICAL
-                    ? new RestoreDrill.Physical(context.restoreCommand(), databaseName(context), context.parallelism(),
-                            context.config.global().get(Settings.RESTORE_TIMEOUT).orElse(java.time.Duration.ofHours(12)))
-                    : null;
-            RestoreDrill.Result result = RestoreDrill.run(context.repository(),
-                    place == RestoreDrill.Where.SCRATCH_DATABASE ? context.connection() : null,
-                    new RestoreDrill.Options(context.target, backupKind, place, context.scratchDir(),
-                            place == RestoreDrill.Where.SCRATCH_CLUSTER || physical != null ? context.account() : null,
-                            context.binaries(), sql, null, context.stagingDir(), physical),
-                    RestoreContext.toolVersion());
+            RestoreDrill.Result result = run(context, mode, kind, checks);
             IncidentReport report = result.report();
             Path saved = context.save(report);
             if (output.json()) {
@@ -101,5 +81,30 @@ final class RestoreDrillCommand implements Callable<Integer> {
             }
             return result.passed() ? ExitCode.OK.status() : ExitCode.FAILURE.status();
         }
+    }
+
+    /** One drill of {@code context}'s target, as configured (drill.mode, drill.checks) plus the extras given. */
+    static RestoreDrill.Result run(RestoreContext context, String mode, String kind, List<String> extraChecks) {
+        String where = mode != null ? mode : context.targetSettings().get(Settings.DRILL_MODE).orElse("cluster");
+        List<String> sql = new ArrayList<>(context.targetSettings().get(Settings.DRILL_CHECKS).orElse(List.of()));
+        sql.addAll(extraChecks);
+        RestoreDrill.Where place = switch (where.toLowerCase(Locale.ROOT)) {
+            case "cluster" -> RestoreDrill.Where.SCRATCH_CLUSTER;
+            case "database" -> RestoreDrill.Where.SCRATCH_DATABASE;
+            default -> throw new dev.pgnest.config.PgnestException(dev.pgnest.config.ErrorKind.USAGE,
+                    "--mode " + where + " is not a drill mode", "use cluster or database");
+        };
+        BackupKind backupKind = kind != null ? kind(kind)
+                : context.repository().catalog().latest(context.target, null).map(e -> e.manifest().kind()).orElse(BackupKind.LOGICAL);
+        RestoreDrill.Physical physical = backupKind == BackupKind.PHYSICAL
+                ? new RestoreDrill.Physical(context.restoreCommand(), databaseName(context), context.parallelism(),
+                        context.config.global().get(Settings.RESTORE_TIMEOUT).orElse(java.time.Duration.ofHours(12)))
+                : null;
+        return RestoreDrill.run(context.repository(),
+                place == RestoreDrill.Where.SCRATCH_DATABASE ? context.connection() : null,
+                new RestoreDrill.Options(context.target, backupKind, place, context.scratchDir(),
+                        place == RestoreDrill.Where.SCRATCH_CLUSTER || physical != null ? context.account() : null,
+                        context.binaries(), sql, null, context.stagingDir(), physical),
+                RestoreContext.toolVersion());
     }
 }

@@ -117,7 +117,7 @@ public final class ServeCommand implements Runnable {
                                 RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
                                 .withBinaries(dev.pgnest.config.PgBinaries.in(pgBinDir))))
                 .job(JobKind.EXPIRE, jobs.expire(t -> RetentionSettings.policy(config.targets().get(t)), zone))
-                // restore drills (restore-tool) are wired when they land
+                .job(JobKind.DRILL, dev.pgnest.cli.restore.DrillJob.of(config))
                 .status(jobs.status())
                 .listen(listen(global.require(Settings.SERVE_LISTEN)))
                 .shutdownTimeout(global.require(Settings.SERVE_SHUTDOWN_TIMEOUT))

@@ -101,6 +101,18 @@ class RestoreCommandsTest {
     }
 
     @Test
+    void theServiceRunsTheSameDrillAsAJob() throws Exception {
+        Map<String, String> env = env();
+        env.put("PGNEST_DRILL_MODE", "database");
+        env.put("PGNEST_DRILL_CHECKS", "select count(*) = 300 from items");
+        dev.pgnest.config.PgnestConfig config = new dev.pgnest.config.ConfigLoader(null, env, Map.of(), tmp).load();
+        dev.pgnest.serve.JobResult result = DrillJob.of(config).run(new dev.pgnest.serve.JobContext("default",
+                dev.pgnest.serve.JobKind.DRILL, java.time.Instant.now(), false, "test"));
+        assertThat(result.summary()).startsWith("drill drill-").endsWith(" passed, backup " + backup.id());
+        assertThat(result.backupId()).isEqualTo(backup.id());
+    }
+
+    @Test
     void aCorruptDumpFailsWithExitOneNamingTheObject() throws Exception {
         pg.createDatabase("small");
         pg.execute("small", "create table t (id int); insert into t select generate_series(1, 100)");

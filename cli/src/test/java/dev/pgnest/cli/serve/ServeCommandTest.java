@@ -35,11 +35,7 @@ class ServeCommandTest {
     }
 
     @Test
-    void aScheduleThisPgnestCannotRunIsRefusedAtStart() {
-        CliRun r = CliRun.run(env("PGNEST_SCHEDULE_DRILL", "0 3 * * *"), dir, "serve");
-        assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err().strip()).isEqualTo("error: schedule.drill of target default is set, but this pgnest cannot run "
-                + "a restore drill yet: remove schedule.drill from target default");
+    void anExpireScheduleWithoutRetentionRulesIsRefusedAtStart() {
         CliRun expire = CliRun.run(env("PGNEST_SCHEDULE_EXPIRE", "0 4 * * *"), dir, "serve");
         assertThat(expire.exitCode()).isEqualTo(2);
         assertThat(expire.err().strip()).isEqualTo("error: schedule.expire of target default is set but it has no retention rule: "

@@ -256,7 +256,9 @@ public final class LocalServer implements AutoCloseable {
         String out = result.output();
         if (out.contains("could not connect") || out.contains("starting up") || out.contains("not yet accepting")
                 || out.contains("shutting down") || out.contains("No such file or directory")
-                || out.contains("Connection refused") || out.contains("consistent recovery state has not been yet reached")) {
+                || out.contains("Connection refused") || out.contains("consistent recovery state has not been yet reached")
+                || out.contains("in recovery mode") || out.contains("closed the connection unexpectedly")
+                || out.contains("terminating connection")) {
             return Optional.empty();
         }
         throw new PgnestException(ErrorKind.DATABASE, "query on the restored server (port " + options.port() + ") failed: "

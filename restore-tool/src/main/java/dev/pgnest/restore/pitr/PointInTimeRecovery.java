@@ -128,8 +128,18 @@ public final class PointInTimeRecovery {
             }
             // connecting before the server says it accepts connections only fills its log with FATALs
             accepting = accepting || (running && server.log().contains("ready to accept"));
-            Optional<String> row = running && accepting ? server.tryQuery(
-                    "select pg_is_in_recovery(), case when pg_is_in_recovery() then pg_is_wal_replay_paused() else false end") : Optional.empty();
+            Optional<String> row;
+            try {
+                row = running && accepting ? server.tryQuery(
+                        "select pg_is_in_recovery(), case when pg_is_in_recovery() then pg_is_wal_replay_paused() else false end")
+                        : Optional.empty();
+            } catch (PgnestException e) {
+                // a server going down answers oddly on its way: its log says why, on the next round
+                if (server.isRunning() && !exitedBeforePidFile(server)) {
+                    throw e;
+                }
+                row = Optional.empty();
+            }
             if (row.isPresent()) {
                 if (consistent == null) {
                     consistent = Instant.now();
