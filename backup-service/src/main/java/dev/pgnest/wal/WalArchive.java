@@ -99,9 +99,11 @@ public final class WalArchive {
             checkSegment(file, name, kind);
         }
         String key = RepositoryLayout.walKey(target, name, compression);
-        Optional<String> existing = findExisting(name);
-        if (existing.isPresent()) {
-            return confirmSame(file, name, existing.get());
+        // a HEAD of the one key this push writes: cheaper than listing every compression's
+        // variant of the name, which would only matter for a push repeated across a change of
+        // the repository's compression (and the cluster check above still guards that)
+        if (storage.stat(key).isPresent()) {
+            return confirmSame(file, name, key);
         }
         long raw;
         long stored;
