@@ -240,7 +240,8 @@ class CrashAndFaultTrialsTest {
             }
             proxy.heal();
             pg.execute("select pg_switch_wal()");
-            long deadline = System.currentTimeMillis() + 60_000;
+            // a direct push starts a JVM (about a second here), and killed pushes are retried
+            long deadline = System.currentTimeMillis() + 60_000 + 4_000L * TRIALS;
             while (!"0".equals(pg.queryForString("select count(*) from pg_ls_archive_statusdir() where name like '%.ready'"))) {
                 assertThat(System.currentTimeMillis()).as("the archiver catches up once the chaos stops; server log: %s", pg.logTail())
                         .isLessThan(deadline);
