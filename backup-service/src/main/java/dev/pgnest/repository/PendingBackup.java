@@ -166,6 +166,7 @@ public final class PendingBackup implements AutoCloseable {
         if (committed) {
             return;
         }
+        repository.retire(target, id);
         try {
             removeLeftovers(repository.storage(), target, id);
         } catch (RuntimeException e) {

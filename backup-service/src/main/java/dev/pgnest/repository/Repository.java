@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A pgnest repository on a {@link Storage}: the format check, the catalog of backups, writing
@@ -28,9 +30,16 @@ public final class Repository {
     private final Clock clock;
     private final Duration heartbeatInterval;
     private final Duration staleAfter;
+    /**
+     * Ids of backups whose leftovers this process removed ({@code target/id}): never handed out
+     * again, so that a log line or report naming an id always means the same backup, even when
+     * a killed backup is cleaned up and retried within the same second.
+     */
+    private final Set<String> retiredIds;
 
     private Repository(Storage storage, RepositoryFormat format, Clock clock, Duration heartbeatInterval,
-                       Duration staleAfter) {
+                       Duration staleAfter, Set<String> retiredIds) {
+        this.retiredIds = retiredIds;
         this.storage = storage;
         this.format = format;
         this.clock = clock;
@@ -51,7 +60,8 @@ public final class Repository {
         if (format.format() != RepositoryFormat.CURRENT) {
             throw unknownFormat(storage, format);
         }
-        return new Repository(storage, format, Clock.systemUTC(), DEFAULT_HEARTBEAT, DEFAULT_STALE_AFTER);
+        return new Repository(storage, format, Clock.systemUTC(), DEFAULT_HEARTBEAT, DEFAULT_STALE_AFTER,
+                ConcurrentHashMap.newKeySet());
     }
 
     /**
@@ -84,7 +94,7 @@ public final class Repository {
         if (heartbeatInterval.multipliedBy(3).compareTo(staleAfter) > 0) {
             throw new IllegalArgumentException("staleAfter must be at least 3 heartbeats");
         }
-        return new Repository(storage, format, clock, heartbeatInterval, staleAfter);
+        return new Repository(storage, format, clock, heartbeatInterval, staleAfter, retiredIds);
     }
 
     public Storage storage() {
@@ -112,11 +122,17 @@ public final class Repository {
         RepositoryLayout.checkTarget(target);
         Instant start = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         String id = BackupId.of(start, kind);
-        while (!storage.list(RepositoryLayout.backupPrefix(target, id)).isEmpty()) {
+        while (retiredIds.contains(target + "/" + id)
+                || !storage.list(RepositoryLayout.backupPrefix(target, id)).isEmpty()) {
             start = start.plusSeconds(1);
             id = BackupId.of(start, kind);
         }
         return new PendingBackup(this, target, id, kind, clock.instant());
+    }
+
+    /** Records that the leftovers of {@code id} were removed, so that the id is not reused. */
+    void retire(String target, String id) {
+        retiredIds.add(target + "/" + id);
     }
 
     Clock clock() {

@@ -191,6 +191,7 @@ public final class RepositoryCheck {
             reason = "no manifest and no in-progress marker; last written " + newest;
         }
         if (!dryRun) {
+            repository.retire(target, id);
             PendingBackup.removeLeftovers(storage, target, id);
         }
         findings.add(new Finding(FindingKind.INCOMPLETE_BACKUP, target, id, location,
