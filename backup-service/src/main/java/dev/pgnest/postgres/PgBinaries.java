@@ -39,6 +39,19 @@ public final class PgBinaries {
         return r.stdout().lines().findFirst().orElse("").strip();
     }
 
+    /**
+     * The major version in a {@code --version} line ({@code pg_dump (PostgreSQL) 15.18 (Debian ...)}),
+     * in server_version_num form: 150000 for 15.x, 90600 for 9.6.x; -1 when there is none.
+     */
+    public static int majorVersionNum(String versionLine) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?").matcher(versionLine);
+        if (!m.find()) {
+            return -1;
+        }
+        int major = Integer.parseInt(m.group(1));
+        return major >= 10 ? major * 10000 : major * 10000 + (m.group(2) == null ? 0 : Integer.parseInt(m.group(2)) * 100);
+    }
+
     /** Output of a short-lived program. */
     public record Result(int exitCode, String stdout, String stderr) {
     }

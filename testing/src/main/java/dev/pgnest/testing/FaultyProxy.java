@@ -59,6 +59,7 @@ public final class FaultyProxy implements AutoCloseable {
     private final Random random;
     private final Duration latency;
     private volatile Predicate<String> eligible = requestLine -> true;
+    private final java.util.Queue<Fault> forced = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "faulty-proxy");
         t.setDaemon(true);
@@ -99,6 +100,15 @@ public final class FaultyProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The next eligible requests get these faults, one each, before the rates apply again: so
+     * that a short run is sure to meet every kind at least once.
+     */
+    public FaultyProxy next(Fault... faults) {
+        forced.addAll(List.of(faults));
+        return this;
+    }
+
     /** Injects faults only into requests whose request line (e.g. {@code PUT /b/k?partNumber=2 HTTP/1.1}) matches. */
     public FaultyProxy onlyWhen(Predicate<String> requestLine) {
         this.eligible = requestLine;
@@ -107,6 +117,7 @@ public final class FaultyProxy implements AutoCloseable {
 
     /** Stops injecting; traffic passes through untouched. */
     public FaultyProxy heal() {
+        forced.clear();
         rates.replaceAll((f, r) -> 0.0);
         return this;
     }
@@ -237,6 +248,11 @@ public final class FaultyProxy implements AutoCloseable {
     private Fault choose(String requestLine) {
         if (!eligible.test(requestLine)) {
             return null;
+        }
+        Fault next = forced.poll();
+        if (next != null) {
+            injected.get(next).incrementAndGet();
+            return next;
         }
         double roll;
         synchronized (random) {

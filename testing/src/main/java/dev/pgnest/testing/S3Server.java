@@ -53,6 +53,9 @@ public final class S3Server implements AutoCloseable {
     private final List<S3Client> clients = new ArrayList<>();
     private S3Client client;
     private boolean closed;
+    private S3Proxy tlsProxy;
+    private Path tlsDir;
+    private URI tlsEndpoint;
 
     private S3Server(S3Proxy proxy, BlobStore blobStore, Path baseDir, Path deleteOnClose,
                      String accessKeyId, String secretAccessKey, URI endpoint) {
@@ -175,6 +178,52 @@ public final class S3Server implements AutoCloseable {
         return java.util.Optional.ofNullable(baseDir);
     }
 
+    /**
+     * The same store over HTTPS, with a freshly generated self-signed certificate (for
+     * 127.0.0.1) that no trust store knows: started on first call, stopped with the server.
+     */
+    public synchronized URI tlsEndpoint() {
+        if (tlsEndpoint != null) {
+            return tlsEndpoint;
+        }
+        try {
+            tlsDir = Files.createTempDirectory("pgnest-s3-tls-");
+            Path keystore = tlsDir.resolve("s3.p12");
+            String password = randomToken(20);
+            Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                    "-genkeypair", "-alias", "s3", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + HOST,
+                    "-ext", "SAN=IP:" + HOST + ",DNS:localhost", "-validity", "2", "-storetype", "PKCS12",
+                    "-keystore", keystore.toString(), "-storepass", password, "-keypass", password)
+                    .redirectErrorStream(true).start();
+            String out = new String(keytool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (keytool.waitFor() != 0) {
+                throw new IllegalStateException("keytool failed: " + out);
+            }
+            tlsProxy = S3Proxy.builder()
+                    .blobStore(blobStore)
+                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKeyId, secretAccessKey)
+                    .ignoreUnknownHeaders(true)
+                    .secureEndpoint(URI.create("https://" + HOST + ":0"))
+                    .keyStore(keystore.toString(), password)
+                    .build();
+            tlsProxy.start();
+            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+            while (!"STARTED".equals(tlsProxy.getState())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("S3Proxy (TLS) did not start within " + START_TIMEOUT);
+                }
+                Thread.sleep(10);
+            }
+            tlsEndpoint = URI.create("https://" + HOST + ":" + tlsProxy.getSecurePort());
+            return tlsEndpoint;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw e instanceof RuntimeException re ? re : new IllegalStateException("S3Proxy (TLS) failed to start: " + e, e);
+        }
+    }
+
     /** A shared client (path-style, static credentials), closed with the server. */
     public synchronized S3Client client() {
         if (closed) {
@@ -221,6 +270,8 @@ public final class S3Server implements AutoCloseable {
         }
         clients.clear();
         RuntimeException failure = new IllegalStateException("S3Proxy at " + endpoint + " did not stop cleanly");
+        stopQuietly(tlsProxy, null, failure);
+        Cleanup.deleteRecursively(tlsDir);
         stopQuietly(proxy, blobStore, failure);
         List<String> left = Cleanup.deleteRecursively(deleteOnClose);
         if (!left.isEmpty()) {

@@ -73,6 +73,18 @@ class FaultyProxyTest {
     }
 
     @Test
+    void nextFaultsHitTheNextRequestsInOrderThenTheRatesApply() {
+        proxy.next(Fault.SLOW_DOWN, Fault.SERVER_ERROR);
+        assertThatThrownBy(() -> client.headObject(b -> b.bucket("faults").key("blob")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(503));
+        assertThatThrownBy(() -> client.headObject(b -> b.bucket("faults").key("blob")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(500));
+        assertThat(client.getObjectAsBytes(b -> b.bucket("faults").key("blob")).asByteArray()).isEqualTo(payload);
+        assertThat(proxy.injected(Fault.SLOW_DOWN)).isEqualTo(1);
+        assertThat(proxy.injected(Fault.SERVER_ERROR)).isEqualTo(1);
+    }
+
+    @Test
     void slowDownIsA503ThrottlingError() {
         proxy.rate(Fault.SLOW_DOWN, 1.0);
         assertThatThrownBy(() -> client.getObjectAsBytes(b -> b.bucket("faults").key("blob")))

@@ -70,6 +70,7 @@ public final class LogicalBackup {
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             Optional<String> snapshot = exportSnapshot(c);
             ServerInfo server = Databases.serverInfo(c);
+            requireNotOlder(pgDump, pgDumpVersion, server);
             String schemaVersion = Databases.schemaVersion(c, options.flywayTable()).orElse(null);
             try {
                 return dump(repository, db, options, progress, pgDump, pgDumpVersion, snapshot, server, schemaVersion);
@@ -79,6 +80,20 @@ public final class LogicalBackup {
         } catch (SQLException e) {
             throw new PgnestException(ErrorKind.DATABASE, "cannot read backup facts from " + db + ": " + e.getMessage(),
                     "check that the user may connect and read the database");
+        }
+    }
+
+    /** pg_dump refuses a newer server only after connecting; say it first, with the fix. */
+    private static void requireNotOlder(Path pgDump, String pgDumpVersion, ServerInfo server) {
+        int dumpMajor = PgBinaries.majorVersionNum(pgDumpVersion);
+        int serverMajor = server.versionNum() >= 100000 ? server.versionNum() / 10000 * 10000 : server.versionNum() / 100 * 100;
+        if (dumpMajor > 0 && dumpMajor < serverMajor) {
+            String major = serverMajor >= 100000 ? Integer.toString(serverMajor / 10000)
+                    : serverMajor / 10000 + "." + serverMajor / 100 % 100;
+            throw new PgnestException(ErrorKind.CONFIG, pgDump + " (" + pgDumpVersion.replaceFirst("^pg_dump \\(PostgreSQL\\) ", "")
+                    + ") is older than the server (PostgreSQL " + server.version() + ") and cannot dump it",
+                    "install the PostgreSQL " + major + " client (e.g. apt-get install postgresql-client-" + major
+                            + ") and set pg.bin-dir (PGNEST_PG_BIN_DIR) to its bin directory");
         }
     }
 

@@ -37,6 +37,15 @@ import java.util.concurrent.Future;
  * This is the one reader of what {@link PhysicalBackup} writes.
  */
 public final class PhysicalRestore {
+    /**
+     * A file in a data directory whose restore has not finished (written first, removed by the
+     * restore command once recovery is done): a rerun may empty such a directory, and nothing
+     * else pgnest finds in a data directory is ever deleted.
+     */
+    public static final String INCOMPLETE_MARKER = "pgnest.restore-incomplete";
+    /** pg_control is written under this name and renamed last, so a half-restored directory cannot start. */
+    private static final String PG_CONTROL = "global/pg_control";
+    private static final String PG_CONTROL_PARTIAL = PG_CONTROL + ".pgnest-partial";
 
     /** What was restored. */
     public record Result(int files, long bytes, List<PhysicalFiles.TablespaceEntry> tablespaces) {
@@ -126,6 +135,15 @@ public final class PhysicalRestore {
         if (!files.tablespaces().isEmpty()) {
             rewriteTablespaceMap(dataDirectory, tablespaces);
         }
+        try {
+            if (Files.exists(dataDirectory.resolve(PG_CONTROL_PARTIAL))) {
+                Files.move(dataDirectory.resolve(PG_CONTROL_PARTIAL), dataDirectory.resolve(PG_CONTROL),
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot put pg_control in place in " + dataDirectory + ": " + e.getMessage(),
+                    "check permissions and free space, then restore again", e);
+        }
         return new Result(files.files().size(), files.totalBytes(), files.tablespaces());
     }
 
@@ -142,9 +160,15 @@ public final class PhysicalRestore {
                     throw damaged(objectName, "files overlap at " + f.path());
                 }
                 in.skipNBytes(f.offset() - position);
-                Path target = dataDirectory.resolve(f.path());
+                Path target = dataDirectory.resolve(f.path().equals(PG_CONTROL) ? PG_CONTROL_PARTIAL : f.path());
                 MessageDigest sha = PhysicalBackup.sha256();
-                try (OutputStream out = Files.newOutputStream(target)) {
+                OutputStream out = null;
+                try {
+                    try {
+                        out = Files.newOutputStream(target);
+                    } catch (IOException e) {
+                        throw cannotWrite(target, e);
+                    }
                     long left = f.size();
                     while (left > 0) {
                         int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
@@ -152,9 +176,11 @@ public final class PhysicalRestore {
                             throw damaged(objectName, f.path() + " is cut short");
                         }
                         sha.update(buffer, 0, n);
-                        out.write(buffer, 0, n);
+                        write(out, buffer, n, target);
                         left -= n;
                     }
+                } finally {
+                    close(out, target);
                 }
                 if (!HexFormat.of().formatHex(sha.digest()).equals(f.sha256())) {
                     throw damaged(objectName, f.path() + " does not match its SHA-256");
@@ -167,6 +193,30 @@ public final class PhysicalRestore {
         } catch (IOException e) {
             throw damaged(objectName, e.getMessage());
         }
+    }
+
+    // a full or read-only disk is the destination's problem, not a damaged backup: say so
+    private static void write(OutputStream out, byte[] buffer, int n, Path target) {
+        try {
+            out.write(buffer, 0, n);
+        } catch (IOException e) {
+            throw cannotWrite(target, e);
+        }
+    }
+
+    private static void close(OutputStream out, Path target) {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                throw cannotWrite(target, e);
+            }
+        }
+    }
+
+    private static PgnestException cannotWrite(Path target, IOException e) {
+        return new PgnestException(ErrorKind.TOOL, "cannot write " + target + ": " + e.getMessage(),
+                "free space on that file system or restore into another directory, then run the restore again", e);
     }
 
     /** Opens an object, decompressed; at its end the stored bytes' SHA-256 is compared with the manifest. */
@@ -218,7 +268,8 @@ public final class PhysicalRestore {
     private static void prepareEmpty(Path dir) {
         try {
             if (Files.exists(dir)) {
-                try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+                try (DirectoryStream<Path> s = Files.newDirectoryStream(dir,
+                        p -> !p.getFileName().toString().equals(INCOMPLETE_MARKER))) {
                     if (s.iterator().hasNext()) {
                         throw new PgnestException(ErrorKind.USAGE, dir + " is not empty",
                                 "restore into an empty or new directory; pgnest never overwrites a data directory");

@@ -172,7 +172,7 @@ final class S3Output extends StorageOutput {
                     b.storageClass(config.storageClass());
                 }
             }, body(data, length));
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw storage.translate("write", key, e);
         }
     }
@@ -189,7 +189,7 @@ final class S3Output extends StorageOutput {
                     b.storageClass(config.storageClass());
                 }
             }).uploadId();
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw storage.translate("start the upload of", key, e);
         }
     }
@@ -271,7 +271,7 @@ final class S3Output extends StorageOutput {
                 return;
             }
             throw storage.translate("complete the upload of", key, e);
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw storage.translate("complete the upload of", key, e);
         }
     }
@@ -329,7 +329,8 @@ final class S3Output extends StorageOutput {
     }
 
     private StorageException partFailure(Throwable t) {
-        if (t instanceof SdkException e) {
+        if (t instanceof SdkException || t instanceof java.io.UncheckedIOException) {
+            RuntimeException e = (RuntimeException) t;
             return storage.translate("upload a part of", key, e);
         }
         return asStorageException("upload a part of", t);
@@ -339,8 +340,8 @@ final class S3Output extends StorageOutput {
         if (t instanceof StorageException se) {
             return se;
         }
-        if (t instanceof SdkException e) {
-            return storage.translate(action, key, e);
+        if (t instanceof SdkException || t instanceof java.io.UncheckedIOException) {
+            return storage.translate(action, key, (RuntimeException) t);
         }
         return new StorageException("cannot " + action + " " + storage.location(key) + ": "
                 + StorageException.describe(t), "retry; if it persists, report a bug", t);

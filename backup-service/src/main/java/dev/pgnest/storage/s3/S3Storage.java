@@ -165,7 +165,7 @@ public final class S3Storage implements Storage {
                 return InputStream.nullInputStream();
             }
             throw translate("read", key, e);
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("read", key, e);
         }
     }
@@ -181,7 +181,7 @@ public final class S3Storage implements Storage {
                 return Optional.empty();
             }
             throw translate("stat", key, e);
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("stat", key, e);
         }
     }
@@ -196,7 +196,7 @@ public final class S3Storage implements Storage {
                 return Optional.empty();
             }
             throw translate("stat", key, e);
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("stat", key, e);
         }
     }
@@ -210,7 +210,7 @@ public final class S3Storage implements Storage {
                     .prefix(basePrefix + prefix)).contents()) {
                 result.add(new ObjectInfo(relativeKey(o.key()), o.size(), o.lastModified()));
             }
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("list", prefix, e);
         }
         result.sort((a, b) -> a.key().compareTo(b.key()));
@@ -226,7 +226,7 @@ public final class S3Storage implements Storage {
                     .prefix(basePrefix + prefix).delimiter("/")).commonPrefixes()) {
                 result.add(relativeKey(p.prefix()));
             }
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("list", prefix, e);
         }
         result.sort(String::compareTo);
@@ -238,7 +238,7 @@ public final class S3Storage implements Storage {
         ObjectKeys.check(key);
         try {
             client.deleteObject(b -> b.bucket(config.bucket()).key(fullKey(key)));
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("delete", key, e);
         }
     }
@@ -261,7 +261,7 @@ public final class S3Storage implements Storage {
                             + location(relativeKey(first.key())) + ": " + first.code() + " " + first.message(),
                             "check the S3 credentials allow s3:DeleteObject, then retry");
                 }
-            } catch (SdkException e) {
+            } catch (SdkException | java.io.UncheckedIOException e) {
                 throw translate("delete", all.get(from), e);
             }
         }
@@ -278,7 +278,7 @@ public final class S3Storage implements Storage {
                     result.add(new IncompleteWrite(relativeKey(u.key()), u.uploadId(), u.initiated()));
                 }
             }
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("list uploads of", prefix, e);
         }
         result.sort((a, b) -> a.key().equals(b.key()) ? a.started().compareTo(b.started()) : a.key().compareTo(b.key()));
@@ -299,7 +299,7 @@ public final class S3Storage implements Storage {
                 return; // already gone: aborted or completed
             }
             throw translate("abort the upload of", key, e);
-        } catch (SdkException e) {
+        } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("abort the upload of", key, e);
         }
     }
@@ -344,7 +344,11 @@ public final class S3Storage implements Storage {
     }
 
     /** One line naming the object and the likely fix; SDK messages never contain the secret. */
-    StorageException translate(String action, String key, SdkException e) {
+    StorageException translate(String action, String key, RuntimeException e) {
+        if (e instanceof java.io.UncheckedIOException u) {
+            // the SDK lets some I/O failures out unwrapped (FunctionalUtils.invokeSafely)
+            return StorageException.io(action, location(key), u.getCause());
+        }
         String where = location(key);
         if (e instanceof S3Exception s3) {
             String code = errorCode(s3);
@@ -365,8 +369,28 @@ public final class S3Storage implements Storage {
                     + s3.statusCode() + " " + code + " after " + config.maxAttempts() + " attempts",
                     "retry later; if it persists, check the S3 service and raise the S3 max attempts", e);
         }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException
+                    || t instanceof java.security.cert.CertPathBuilderException) {
+                return new StorageException("cannot " + action + " " + where + ": the TLS certificate of "
+                        + (config.endpoint() == null ? "the S3 endpoint" : config.endpoint())
+                        + " is not trusted or does not match (" + rootMessage(t) + ")",
+                        "add the certificate's CA to Java's trust store (JAVA_TOOL_OPTIONS=-Djavax.net.ssl.trustStore=FILE); "
+                                + "only for a test store, set s3.verify-tls: false", e);
+            }
+        }
         return new StorageException("cannot " + action + " " + where + ": " + e.getMessage(),
                 "check the S3 endpoint, the network and the credentials, then retry", e);
+    }
+
+    /** The innermost message, without the exception class names Java puts in front of it. */
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return m.replaceAll("[a-z]+(\\.[a-zA-Z0-9_$]+)+(Exception|Error): ", "");
     }
 
     private static ThreadFactory daemonThreads(String name) {
@@ -400,7 +424,7 @@ public final class S3Storage implements Storage {
                 int n = in.read(b, off, len);
                 eof |= n < 0;
                 return n;
-            } catch (SdkException e) {
+            } catch (SdkException | java.io.UncheckedIOException e) {
                 // keep SDK types inside this package: a broken download is an I/O error
                 throw new IOException("download interrupted: " + e.getMessage(), e);
             }

@@ -254,6 +254,8 @@ class ArchiveAndRestoreTest {
         assertThat(restored.files()).isEqualTo(result.files());
         assertThat(dataDir.resolve("backup_label")).content().contains("START WAL LOCATION: " + manifest.physical().startLsn());
         assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+        assertThat(dataDir.resolve("global/pg_control")).isRegularFile();
+        assertThat(dataDir.resolve("global/pg_control.pgnest-partial")).doesNotExist();
         try (var walFiles = Files.walk(dataDir.resolve("pg_wal"))) {
             assertThat(walFiles.filter(Files::isRegularFile)).isEmpty();
         }

@@ -148,6 +148,15 @@ final class PitrArguments {
         }
     }
 
+    /** The run directory goes when nothing in it is left to read (a kept server's socket or log stays). */
+    static void removeRunDirIfEmpty(PitrRestore.Request request) {
+        try {
+            Files.deleteIfExists(request.server().runDir());
+        } catch (IOException e) {
+            // not empty, or already gone: either way nothing to do
+        }
+    }
+
     /** Refuses a port that something already listens on, before anything is downloaded. */
     static void requireFreePort(int port) {
         try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {

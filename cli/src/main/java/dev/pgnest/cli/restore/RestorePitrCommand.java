@@ -43,6 +43,8 @@ final class RestorePitrCommand implements Callable<Integer> {
                 result = PitrRestore.run(context.repository(), request, recorder);
             } catch (PgnestException e) {
                 throw context.failed(recorder, e);
+            } finally {
+                PitrArguments.removeRunDirIfEmpty(request);
             }
             IncidentReport report = recorder.succeed();
             Path saved = context.save(report);

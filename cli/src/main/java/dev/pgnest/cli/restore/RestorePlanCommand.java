@@ -70,7 +70,12 @@ final class RestorePlanCommand implements Runnable {
         public Integer call() {
             try (RestoreContext context = RestoreContext.of(spec)) {
                 PitrRestore.Request request = arguments.request(context);
-                RestorePlan plan = PitrRestore.plan(context.repository(), request);
+                RestorePlan plan;
+                try {
+                    plan = PitrRestore.plan(context.repository(), request);
+                } finally {
+                    PitrArguments.removeRunDirIfEmpty(request);
+                }
                 print(spec.commandLine().getOut(), output, plan);
                 return plan.warnings().stream().anyMatch(w -> w.startsWith("the restore would stop"))
                         ? ExitCode.ATTENTION.status() : ExitCode.OK.status();

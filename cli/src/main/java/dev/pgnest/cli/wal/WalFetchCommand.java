@@ -44,6 +44,16 @@ public final class WalFetchCommand implements Callable<Integer> {
         try (WalAccess access = WalAccess.open(spec)) {
             WalFetcher fetcher = new WalFetcher(access.archive(), WalSpool.at(spoolDir), prefetch, 4, Duration.ofSeconds(30));
             fetcher.fetch(name, destination, this::launchPrefetcher);
+        } catch (dev.pgnest.wal.WalNotFoundException e) {
+            throw e; // exit 1: the archive ends here, recovery may end
+        } catch (dev.pgnest.config.PgnestException e) {
+            if (e.kind() == dev.pgnest.config.ErrorKind.USAGE || e.kind() == dev.pgnest.config.ErrorKind.CONFIG) {
+                throw e;
+            }
+            spec.commandLine().getErr().println("error: " + e.getMessage()
+                    + " (exit 126: PostgreSQL stops recovery here instead of ending it early)");
+            spec.commandLine().getErr().flush();
+            return ExitCode.ABORT_RECOVERY.status();
         }
         return ExitCode.OK.status();
     }

@@ -122,6 +122,46 @@ class BadInputTest {
     }
 
     @Test
+    void pgDumpOlderThanTheServer() throws IOException {
+        Map<String, String> env = workingEnv();
+        // Debian 12 ships no older client than the server's: a pg_dump that reports 13 stands in
+        Path bin = Files.createDirectories(dir.resolve("old-client"));
+        Path pgDump = bin.resolve("pg_dump");
+        Files.writeString(pgDump, "#!/bin/sh\nif [ \"$1\" = \"--version\" ]; then echo 'pg_dump (PostgreSQL) 13.16'; exit 0; fi\n"
+                + "exec " + pg.binDir().resolve("pg_dump") + " \"$@\"\n");
+        pgDump.toFile().setExecutable(true);
+        env.put("PGNEST_PG_BIN_DIR", bin.toString());
+        CliRun r = fails(env, 2, "backup", "logical");
+        assertThat(r.err()).contains("(13.16) is older than the server (PostgreSQL " + pg.majorVersion())
+                .contains("postgresql-client-" + pg.majorVersion()).contains("PGNEST_PG_BIN_DIR");
+    }
+
+    @Test
+    void diskFullWhileStagingALogicalRestore() throws Exception {
+        Map<String, String> env = workingEnv();
+        // a 64 KiB file system of its own (tmpfs in a user + mount namespace) for the staging directory
+        Path stage = Files.createDirectories(dir.resolve("stage"));
+        env.put("PGNEST_RESTORE_STAGING_DIR", stage.toString());
+        List<String> command = new java.util.ArrayList<>(List.of("unshare", "-Urm", "sh", "-c",
+                "mount -t tmpfs -o size=64k tmpfs '" + stage + "' && exec \"$@\"", "sh"));
+        command.addAll(Trials.javaCommand("restore", "logical", "--backup", "latest", "--into", "restored_copy"));
+        List<String> before = repositoryObjects(env);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor()).as("exit code; stderr: %s", err).isEqualTo(2);
+        assertThat(err).as("one error line").startsWith("error: ").doesNotContain("\n")
+                .contains("of staging space, " + stage + " has ").contains("set restore.staging-dir to a larger file system")
+                .doesNotContain(pg.password()).doesNotContain(s3.secretAccessKey());
+        assertThat(out).doesNotContain(pg.password());
+        assertThat(pg.queryForString("select count(*) from pg_database where datname = 'restored_copy'"))
+                .as("no database created").isEqualTo("0");
+        assertThat(repositoryObjects(env)).as("nothing deleted or added").isEqualTo(before);
+    }
+
+    @Test
     void unreachableS3Endpoint() throws IOException {
         Map<String, String> env = workingEnv();
         List<String> objects = repositoryObjects(env);
@@ -148,6 +188,30 @@ class BadInputTest {
         assertThat(r.err().strip()).startsWith("error: ").doesNotContain("\n").doesNotContain("wrong-secret-key")
                 .contains("denied access").contains("check the S3 access key, secret and region");
         assertThat(repositoryObjects(env)).isEqualTo(objects);
+    }
+
+    @Test
+    void s3WithAnUntrustedCertificateIsRefusedUnlessVerificationIsExplicitlyOff() {
+        Map<String, String> env = workingEnv();
+        env.put("PGNEST_S3_ENDPOINT", s3.tlsEndpoint().toString());
+        CliRun refused = fails(env, 1, "backup", "list");
+        assertThat(refused.err()).contains(s3.tlsEndpoint().getHost()).containsIgnoringCase("certificate");
+
+        ch.qos.logback.classic.Logger s3Log = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(dev.pgnest.storage.s3.S3Storage.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> warnings = new ch.qos.logback.core.read.ListAppender<>();
+        warnings.start();
+        s3Log.addAppender(warnings);
+        try {
+            env.put("PGNEST_S3_VERIFY_TLS", "false");
+            CliRun list = CliRun.run(env, dir, "backup", "list", "--output", "json");
+            assertThat(list.exitCode()).as(list.err()).isZero();
+            assertThat(list.out()).as("the backup, read over TLS").contains("\"kind\"");
+            assertThat(warnings.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .anySatisfy(m -> assertThat(m).contains("TLS certificate verification is OFF"));
+        } finally {
+            s3Log.detachAppender(warnings);
+        }
     }
 
     @Test

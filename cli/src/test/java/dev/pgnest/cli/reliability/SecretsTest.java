@@ -6,6 +6,7 @@ import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,7 @@ class SecretsTest {
                 "PGNEST_S3_ACCESS_KEY_ID", s3.accessKeyId(),
                 "PGNEST_S3_SECRET_ACCESS_KEY", s3.secretAccessKey(),
                 "PGNEST_PG_BIN_DIR", pg.binDir().toString(),
+                "PGNEST_RESTORE_REPORT_DIR", dir.resolve("reports").toString(),
                 "PGNEST_LOG_LEVEL", "debug");
 
         Set<String> commandLines = ConcurrentHashMap.newKeySet();
@@ -90,6 +92,7 @@ class SecretsTest {
                     new String[] {"backup", "logical", "--debug"},
                     new String[] {"backup", "verify", "--all", "--deep", "--debug"},
                     new String[] {"backup", "list", "--output", "json"},
+                    new String[] {"restore", "logical", "--backup", "latest", "--into", "app_restored", "--debug"},
                     new String[] {"config", "show"},
                     new String[] {"config", "show", "--output", "json"})) {
                 output.append(runPgnest(env, args));
@@ -100,9 +103,20 @@ class SecretsTest {
         }
 
         assertThat(output).as("the cycle really ran").contains("backup ").contains("verified");
+        assertThat(pg.queryForString("app_restored", "select count(*) from items")).as("the restore really ran").isEqualTo("150000");
         assertThat(commandLines).as("the watcher saw the child processes")
-                .anyMatch(l -> l.contains("pg_dump")).anyMatch(l -> l.contains("dev.pgnest.cli.Pgnest"));
+                .anyMatch(l -> l.contains("pg_dump")).anyMatch(l -> l.contains("pg_restore"))
+                .anyMatch(l -> l.contains("dev.pgnest.cli.Pgnest"));
         assertThat(output.toString()).doesNotContain(pg.password()).doesNotContain(s3.secretAccessKey());
+        // the restore's incident report (JSON + Markdown) is written for others to read
+        try (var reports = Files.list(dir.resolve("reports"))) {
+            List<Path> files = reports.toList();
+            assertThat(files).as("incident reports").hasSizeGreaterThanOrEqualTo(2);
+            for (Path report : files) {
+                assertThat(Files.readString(report)).as(report.toString())
+                        .doesNotContain(pg.password()).doesNotContain(s3.secretAccessKey());
+            }
+        }
         assertThat(commandLines).noneMatch(l -> l.contains(pg.password())).noneMatch(l -> l.contains(s3.secretAccessKey()));
     }
 

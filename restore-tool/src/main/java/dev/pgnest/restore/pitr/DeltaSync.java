@@ -41,6 +41,8 @@ final class DeltaSync {
         int removed = 0;
         try {
             Set<Path> wanted = new HashSet<>();
+            // the restore command's own "unfinished" mark stays until recovery is done
+            wanted.add(Path.of(dev.pgnest.backup.physical.PhysicalRestore.INCOMPLETE_MARKER));
             List<Path> restoredPaths;
             try (Stream<Path> s = Files.walk(restored)) {
                 restoredPaths = s.filter(p -> !p.equals(restored)).toList();

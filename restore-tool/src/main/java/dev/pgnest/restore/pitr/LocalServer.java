@@ -150,7 +150,7 @@ public final class LocalServer implements AutoCloseable {
     public static void requireNotRunning(Path dataDir) {
         readPid(dataDir).filter(LocalServer::isAlive).ifPresent(pid -> {
             throw new PgnestException(ErrorKind.USAGE, "PostgreSQL (pid " + pid + ") is running on " + dataDir,
-                    "stop it first; pgnest never restores into or starts a data directory in use");
+                    "stop it first (pg_ctl stop -D " + dataDir + " -m fast); pgnest never restores into or starts a data directory in use");
         });
     }
 

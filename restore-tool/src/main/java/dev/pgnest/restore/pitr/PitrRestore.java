@@ -146,6 +146,14 @@ public final class PitrRestore {
 
         Path restoreInto = request.delta() ? DeltaSync.workDirFor(request.dataDir()) : request.dataDir();
         boolean createdByUs = !Files.exists(request.dataDir());
+        if (request.delta()) {
+            DeltaSync.deleteTree(restoreInto, false); // a killed delta restore's work directory
+        }
+        // from its first change until recovery is done the directory is marked as ours and
+        // unfinished: a rerun after a crash may empty it, nobody mistakes it for a restored cluster
+        if (!request.delta()) {
+            markIncomplete(request.dataDir());
+        }
         PhysicalRestore.Result files;
         try {
             files = report.phase("restore files", () -> new PhysicalRestore(repository, backup)
@@ -159,6 +167,7 @@ public final class PitrRestore {
         }
         report.check("SHA-256 of every object and file of backup " + backup.id(), true, null, files.files() + " files");
         if (request.delta()) {
+            markIncomplete(request.dataDir());
             DeltaSync.Result synced = report.phase("delta", () -> DeltaSync.apply(restoreInto, request.dataDir()),
                     r -> r.rewritten() + " files rewritten, " + r.unchanged() + " unchanged, " + r.removed() + " removed");
             LOG.info("delta: {} files rewritten, {} unchanged, {} removed", synced.rewritten(), synced.unchanged(), synced.removed());
@@ -175,6 +184,7 @@ public final class PitrRestore {
         }
         // the read-ahead is gone: leave the plain restore_command for whoever starts this directory next
         RecoveryFiles.rewriteSettings(request.dataDir(), settings);
+        markComplete(request.dataDir());
         RecoveryOutcome outcome = recovered.outcome();
         report.phase("recovery startup", outcome.startup(), "until the restored files were consistent")
                 .phase("recovery replay", outcome.replay(), outcome.walReplayed().count() + " WAL segments")
@@ -454,9 +464,34 @@ public final class PitrRestore {
             }
             return;
         }
+        if (Files.isRegularFile(dir.resolve(PhysicalRestore.INCOMPLETE_MARKER))) {
+            LOG.warn("{} holds an unfinished restore (pgnest was stopped before recovery finished): emptying it and starting over", dir);
+            DeltaSync.deleteTree(dir, true);
+            return;
+        }
         if (Files.exists(dir) && !isEmptyAfter(dir)) {
             throw new PgnestException(ErrorKind.USAGE, "data directory " + dir + " is not empty",
                     "restore into an empty or new directory, or add --delta to rewrite only the files that differ");
+        }
+    }
+
+    private static void markIncomplete(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            Files.writeString(dataDir.resolve(PhysicalRestore.INCOMPLETE_MARKER),
+                    "pgnest restore started " + java.time.Instant.now() + "; not finished while this file exists\n");
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot write to " + dataDir + ": " + e.getMessage(),
+                    "check the directory's permissions and free space", e);
+        }
+    }
+
+    private static void markComplete(Path dataDir) {
+        try {
+            Files.deleteIfExists(dataDir.resolve(PhysicalRestore.INCOMPLETE_MARKER));
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot remove " + dataDir.resolve(PhysicalRestore.INCOMPLETE_MARKER)
+                    + ": " + e.getMessage(), "the restore itself finished; remove the file by hand", e);
         }
     }
 

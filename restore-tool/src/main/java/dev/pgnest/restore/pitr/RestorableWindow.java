@@ -83,6 +83,8 @@ public record RestorableWindow(long segmentSize, List<BackupSpan> backups, List<
             Optional<WalSegment> reachable;
             try {
                 reachable = archive.reachableFrom(contents, start);
+            } catch (dev.pgnest.storage.StorageException e) {
+                throw e; // the repository did not answer: that says nothing about the backup
             } catch (RuntimeException e) {
                 unusable.add(m.id() + ": " + e.getMessage());
                 continue;

@@ -1,0 +1,360 @@
+package dev.pgnest.cli.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgnest.backup.physical.PhysicalRestore;
+import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.FaultyProxy;
+import dev.pgnest.testing.FaultyProxy.Fault;
+import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.S3Server;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Randomized crash (kill -9) and S3 fault trials over the physical backup and the restore
+ * (PITR) paths. Physical: no backup without a manifest is listed, every listed backup
+ * verifies, the next backup works. Restore: a restore either finishes with exactly the
+ * source's data or leaves its directory marked unfinished (never a startable half-restored
+ * cluster), and running the same command again restores exactly the source's data.
+ * {@code ./mvnw verify -Preliability} runs 50 trials per path.
+ */
+@TestMethodOrder(OrderAnnotation.class)
+class PhysicalCrashAndFaultTrialsTest {
+    private static final String BUCKET = "physical-trials";
+    private static final String PREFIX = "repo";
+    private static final String CHECKSUM = "select count(*) || ':' || md5(string_agg(t::text, '|' order by id)) from items t";
+    private static PostgresCluster pg;
+    private static S3Server s3;
+    private static Path dir;
+    private static Map<String, String> env;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // the restored servers (as root: in a user namespace) read this directory
+        dir = Files.createTempDirectory(Path.of("/tmp"), "pgnest-physical-trials-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        s3 = S3Server.start();
+        s3.createBucket(BUCKET);
+        env = new HashMap<>();
+        pg = PostgresCluster.builder().setting("wal_level", "replica").setting("archive_mode", "on")
+                .setting("archive_command", launcher() + " wal push %p").start();
+        env = Trials.s3Env(pg, "postgres", s3, BUCKET, PREFIX, s3.endpoint().toString());
+        env.put("PGNEST_DATA_DIR", pg.dataDir().toString());
+        env.put("PGNEST_BACKUP_WAL_TIMEOUT", "120");
+        env.put("PGNEST_RESTORE_OS_USER", "user-namespace");
+        env.put("PGNEST_RESTORE_TIMEOUT", "3m");
+        env.put("PGNEST_RESTORE_REPORT_DIR", dir.resolve("reports").toString());
+        // archive_command runs pgnest as the cluster's user: give it the repository through the script
+        Files.writeString(dir.resolve("pgnest-env"), envFile(env));
+        assertThat(CliRun.run(env, dir, "repo", "init").exitCode()).isZero();
+        env.put("PGNEST_RESTORE_LAUNCHER", launcher().toString());
+        // a few seconds of backup, so that kills land before, during and after the uploads
+        pg.execute("create table items (id int primary key, name text, body text); "
+                + "insert into items select g, 'item ' || g, repeat(md5(g::text), 4) from generate_series(1, 150000) g;");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (pg != null) {
+            pg.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+        if (dir != null) {
+            deleteTree(dir);
+        }
+    }
+
+    /** A pgnest launcher script (the role of the installed {@code pgnest}): the test's classes in a JVM. */
+    private static Path launcher() throws IOException {
+        Path script = dir.resolve("pgnest");
+        StringBuilder sb = new StringBuilder("#!/bin/sh\nset -a\n. '" + dir.resolve("pgnest-env") + "'\nset +a\nexec");
+        for (String part : Trials.javaCommand()) {
+            sb.append(" '").append(part).append('\'');
+        }
+        Files.writeString(script, sb.append(" \"$@\"\n").toString());
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
+    }
+
+    private static String envFile(Map<String, String> values) {
+        StringBuilder sb = new StringBuilder();
+        values.forEach((k, v) -> sb.append(k).append("='").append(v.replace("'", "'\\''")).append("'\n"));
+        return sb.toString();
+    }
+
+    private static int manifests() {
+        return Trials.manifests(s3, BUCKET, PREFIX);
+    }
+
+    private static Process child(Map<String, String> environment, String... args) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(Trials.javaCommand(args)).directory(dir.toFile())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(environment);
+        return pb.start();
+    }
+
+    /** Runs it, killing it (SIGKILL: no shutdown hook, no cleanup) after a random time; true when killed. */
+    private static boolean runAndMaybeKill(Process p, long millis) throws InterruptedException {
+        if (p.waitFor(millis, TimeUnit.MILLISECONDS)) {
+            return false;
+        }
+        p.destroyForcibly();
+        p.waitFor();
+        return true;
+    }
+
+    @Test
+    @Order(1)
+    void physicalBackupKilledAtRandomPointsNeverLeavesABrokenBackupListed() throws Exception {
+        Random random = new Random(Trials.SEED + 10);
+        int completed = 0;
+        int killed = 0;
+        for (int trial = 0; trial < Trials.COUNT; trial++) {
+            int before = manifests();
+            if (runAndMaybeKill(child(env, "backup", "physical"), 300 + random.nextInt(5000))) {
+                killed++;
+            }
+            if (manifests() > before) {
+                completed++;
+            }
+        }
+        int lost = Trials.checkRepository(s3, BUCKET, PREFIX, env, dir);
+        CliRun next = CliRun.run(env, dir, "backup", "physical");
+        assertThat(next.exitCode()).as("the next backup succeeds: %s", next.err()).isZero();
+        Trials.report("physical-backup/kill-9", killed, "backups completed", completed, "failed cleanly",
+                Trials.COUNT - completed, lost);
+        assertThat(lost).isZero();
+    }
+
+    @Test
+    @Order(2)
+    void physicalBackupThroughAFaultyStoreCompletesCorrectlyOrFailsCleanly() throws Exception {
+        Random random = new Random(Trials.SEED + 11);
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), Trials.SEED + 12, Duration.ofMillis(50))) {
+            Map<String, String> faulty = new HashMap<>(env);
+            faulty.put("PGNEST_S3_ENDPOINT", proxy.endpoint().toString());
+            int completed = 0;
+            for (int trial = 0; trial < Trials.COUNT; trial++) {
+                faults(proxy, random, trial);
+                int before = manifests();
+                CliRun r = CliRun.run(faulty, dir, "backup", "physical");
+                if (r.exitCode() == 0) {
+                    completed++;
+                    assertThat(manifests()).isEqualTo(before + 1);
+                } else {
+                    assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+                    assertThat(r.err().strip()).as("one clear error line").startsWith("error: ").doesNotContain("\n")
+                            .doesNotStartWith("error: unexpected");
+                    System.out.println("trial " + trial + " failed cleanly: " + r.err().strip());
+                    assertThat(manifests()).as("no manifest for a failed backup").isEqualTo(before);
+                }
+            }
+            long injected = proxy.injectedTotal();
+            proxy.heal();
+            int lost = Trials.checkRepository(s3, BUCKET, PREFIX, env, dir);
+            Trials.report("physical-backup/s3-faults", injected, "backups completed", completed, "failed cleanly",
+                    Trials.COUNT - completed, lost);
+            assertThat(injected).as("faults were injected").isPositive();
+            assertThat(lost).isZero();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void restoreKilledAtRandomPointsLeavesNoStartableHalfAndTheRerunRestoresExactly() throws Exception {
+        String expected = newestArchivedState();
+        Random random = new Random(Trials.SEED + 13);
+        int killed = 0;
+        int finishedBeforeKill = 0;
+        int lost = 0;
+        for (int trial = 0; trial < Trials.COUNT; trial++) {
+            Path dataDir = dir.resolve("restore-kill-" + trial);
+            String[] restore = {"restore", "pitr", "--latest", "--no-archive", "--data-dir", dataDir.toString(), "--port", "" + freePort()};
+            if (runAndMaybeKill(child(env, restore), 500 + random.nextInt(7000))) {
+                killed++;
+                // the killed restore's server may still be recovering: stop it, as its error message tells
+                stopServer(dataDir);
+            }
+            boolean marked = Files.exists(dataDir.resolve(PhysicalRestore.INCOMPLETE_MARKER));
+            if (Files.isRegularFile(dataDir.resolve("PG_VERSION")) && !marked) {
+                // unmarked: the restore had finished, and must hold the data
+                finishedBeforeKill++;
+                lost += checksumOf(dataDir).equals(expected) ? 0 : 1;
+            } else {
+                CliRun again = CliRun.run(env, dir, restore);
+                assertThat(again.exitCode()).as("the same command again: %s %s", again.out(), again.err()).isZero();
+                lost += checksumOf(dataDir).equals(expected) ? 0 : 1;
+            }
+            assertThat(dataDir.resolve(PhysicalRestore.INCOMPLETE_MARKER)).doesNotExist();
+            deleteTree(dataDir);
+        }
+        lost += Trials.checkRepository(s3, BUCKET, PREFIX, env, dir);
+        Trials.report("restore/kill-9", killed, "restores finished", Trials.COUNT, "finished before the kill",
+                finishedBeforeKill, lost);
+        assertThat(lost).isZero();
+    }
+
+    @Test
+    @Order(4)
+    void restoreThroughAFaultyStoreRestoresExactlyOrFailsCleanly() throws Exception {
+        String expected = newestArchivedState();
+        Random random = new Random(Trials.SEED + 14);
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), Trials.SEED + 15, Duration.ofMillis(50))) {
+            Map<String, String> faulty = new HashMap<>(env);
+            faulty.put("PGNEST_S3_ENDPOINT", proxy.endpoint().toString());
+            Files.writeString(dir.resolve("pgnest-env"), envFile(faulty)); // restore_command's fetches go through it too
+            int restored = 0;
+            int lost = 0;
+            try {
+                for (int trial = 0; trial < Trials.COUNT; trial++) {
+                    Path dataDir = dir.resolve("restore-faults-" + trial);
+                    faults(proxy, random, trial);
+                    CliRun r = CliRun.run(faulty, dir, "restore", "pitr", "--latest", "--no-archive", "--data-dir", dataDir.toString(),
+                            "--port", "" + freePort());
+                    assertThat(serverPid(dataDir)).as("no server left running on %s", dataDir).isEmpty();
+                    if (r.exitCode() == 0) {
+                        restored++;
+                        proxy.heal();
+                        lost += checksumOf(dataDir).equals(expected) ? 0 : 1;
+                    } else {
+                        assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+                        assertThat(r.err().strip()).as("one clear error line").startsWith("error: ").doesNotContain("\n")
+                                .doesNotStartWith("error: unexpected");
+                        System.out.println("trial " + trial + " failed cleanly: " + r.err().strip());
+                        assertThat(!Files.exists(dataDir.resolve("PG_VERSION"))
+                                || Files.exists(dataDir.resolve(PhysicalRestore.INCOMPLETE_MARKER)))
+                                .as("a failed restore leaves nothing that looks restored: %s", r.err()).isTrue();
+                    }
+                    deleteTree(dataDir);
+                }
+            } finally {
+                Files.writeString(dir.resolve("pgnest-env"), envFile(env));
+            }
+            long injected = proxy.injectedTotal();
+            Trials.report("restore/s3-faults", injected, "restores finished", restored, "failed cleanly",
+                    Trials.COUNT - restored, lost);
+            assertThat(injected).as("faults were injected").isPositive();
+            assertThat(lost).isZero();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aDiskThatFillsUpDuringARestoreFailsCleanlyNamingTheFile() throws Exception {
+        newestArchivedState();
+        // a 4 MiB file system of its own (tmpfs in a user + mount namespace), far less than the backup
+        Path mount = Files.createDirectories(dir.resolve("small-disk"));
+        Path dataDir = mount.resolve("data");
+        Path listing = dir.resolve("left-on-small-disk.txt");
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("unshare", "-Urm", "sh", "-c",
+                "mount -t tmpfs -o size=4m tmpfs '" + mount + "' || exit 99; \"$@\"; rc=$?; ls -A '" + mount + "' > '" + listing + "' 2>&1; exit $rc", "sh"));
+        command.addAll(Trials.javaCommand("restore", "pitr", "--latest", "--no-archive", "--data-dir", dataDir.toString(),
+                "--port", "" + freePort()));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor()).as("exit code; stderr: %s", err).isEqualTo(1);
+        assertThat(err).as("one error line").startsWith("error: cannot write " + dataDir + "/").doesNotContain("\n")
+                .contains("No space left on device")
+                .contains("free space on that file system or restore into another directory, then run the restore again")
+                .doesNotContain(pg.password()).doesNotContain(s3.secretAccessKey());
+        // the half-written directory pgnest created is removed again: the disk is as it was, empty
+        assertThat(Files.readString(listing).strip()).isEmpty();
+    }
+
+    private static void faults(FaultyProxy proxy, Random random, int trial) {
+        double rate = 0.02 + random.nextDouble() * 0.12;
+        proxy.heal().rate(Fault.SERVER_ERROR, rate / 4).rate(Fault.SLOW_DOWN, rate / 4)
+                .rate(Fault.RESET_MID_BODY, rate / 4).rate(Fault.TRUNCATED_BODY, rate / 8).rate(Fault.LATENCY, rate / 8);
+        if (trial == 0) {
+            proxy.next(Fault.values()); // every kind at least once, also in a short run
+        }
+    }
+
+    /**
+     * Changes after the newest backup, archived: what a restore to the latest point must give
+     * back. (The restores run with --no-archive: a restored copy that archived into the same
+     * target would start timelines that the next --latest restore follows.)
+     */
+    private static String newestArchivedState() throws Exception {
+        if (manifests() == 0) {
+            assertThat(CliRun.run(env, dir, "backup", "physical").exitCode()).isZero();
+        }
+        pg.execute("update items set name = name || '+' where id % 97 = " + new Random(Trials.SEED).nextInt(97));
+        String expected = pg.queryForString(CHECKSUM);
+        String last = pg.queryForString("select pg_walfile_name(pg_switch_wal())");
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!pg.queryForString("select coalesce(last_archived_wal, '') from pg_stat_archiver").equals(last)) {
+            assertThat(System.nanoTime()).as("segment %s archived; %s", last, pg.logTail()).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        return expected;
+    }
+
+    private static String checksumOf(Path dataDir) {
+        try (PostgresCluster restored = PostgresCluster.startExisting(dataDir, pg.password())) {
+            return restored.queryForString(CHECKSUM);
+        }
+    }
+
+    private static Optional<Long> serverPid(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return Optional.empty();
+        }
+        long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+    }
+
+    private static void stopServer(Path dataDir) throws Exception {
+        Optional<Long> pid = serverPid(dataDir);
+        if (pid.isEmpty()) {
+            return;
+        }
+        new ProcessBuilder("kill", "-QUIT", pid.get().toString()).start().waitFor(); // immediate shutdown
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (ProcessHandle.of(pid.get()).map(ProcessHandle::isAlive).orElse(false)) {
+            assertThat(System.nanoTime()).as("server %s stops", pid.get()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.pgnest.cli.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.S3Server;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the randomized trials share: how many, the seed, pgnest as a child JVM (so that it can
+ * be killed), the S3 repository's environment, the after-the-chaos repository check and the
+ * per-path summary line that {@code -Preliability} prints.
+ */
+final class Trials {
+    static final int COUNT = Integer.getInteger("pgnest.reliability.trials", 3);
+    static final long SEED = Long.getLong("pgnest.reliability.seed", System.nanoTime());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Trials() {
+    }
+
+    static Map<String, String> s3Env(PostgresCluster pg, String database, S3Server s3, String bucket, String prefix,
+                                     String endpoint) {
+        Map<String, String> env = new HashMap<>();
+        env.put("DATABASE_URL", "postgresql://" + pg.user() + "@" + pg.host() + ":" + pg.port() + "/" + database);
+        env.put("PGNEST_DB_PASSWORD", pg.password());
+        env.put("PGNEST_S3_BUCKET", bucket);
+        env.put("PGNEST_S3_PREFIX", prefix);
+        env.put("PGNEST_S3_ENDPOINT", endpoint);
+        env.put("PGNEST_S3_ACCESS_KEY_ID", s3.accessKeyId());
+        env.put("PGNEST_S3_SECRET_ACCESS_KEY", s3.secretAccessKey());
+        env.put("PGNEST_S3_MAX_ATTEMPTS", "3");
+        env.put("PGNEST_PG_BIN_DIR", pg.binDir().toString());
+        return env;
+    }
+
+    /** pgnest in a child JVM, started the cheap way (C1 only, serial GC), on the test's class path. */
+    static List<String> javaCommand(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.pgnest.cli.Pgnest"));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    static int manifests(S3Server s3, String bucket, String prefix) {
+        return (int) s3.client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + "/"))
+                .contents().stream().filter(o -> o.key().endsWith("/manifest.json")).count();
+    }
+
+    /**
+     * Whatever survived the trials: {@code repo check} passes and leaves no orphan upload, only
+     * backups with a manifest are listed, and each of them verifies. Returns how many did not.
+     */
+    static int checkRepository(S3Server s3, String bucket, String prefix, Map<String, String> env, Path workDir)
+            throws Exception {
+        CliRun check = CliRun.run(env, workDir, "repo", "check");
+        assertThat(check.exitCode()).as("repo check: %s %s", check.out(), check.err()).isIn(0, 3);
+        assertThat(s3.client().listMultipartUploads(b -> b.bucket(bucket).prefix(prefix + "/")).uploads())
+                .as("no orphan multipart upload after repo check").isEmpty();
+        JsonNode list = JSON.readTree(CliRun.run(env, workDir, "backup", "list", "--output", "json").out());
+        JsonNode backups = list.isArray() ? list : list.path("backups");
+        assertThat(backups.size()).as("only backups with a manifest are listed").isEqualTo(manifests(s3, bucket, prefix));
+        int lost = 0;
+        for (JsonNode b : backups) {
+            CliRun verify = CliRun.run(env, workDir, "backup", "verify", b.get("id").asText());
+            if (verify.exitCode() != 0) {
+                lost++;
+            }
+        }
+        return lost;
+    }
+
+    static void report(String path, long faults, String completedLabel, int completed, String failedLabel, int failed,
+                       int lost) {
+        System.out.printf("reliability %-24s trials=%d faults injected=%d %s=%d %s=%d data lost=%d (seed %d)%n",
+                path, COUNT, faults, completedLabel, completed, failedLabel, failed, lost, SEED);
+    }
+}
