@@ -2,6 +2,7 @@ package dev.pgnest.wal;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +13,10 @@ import java.nio.file.attribute.PosixFilePermissions;
  * service publishes its push endpoint here ({@value #PUSH_ENDPOINT}), and {@code wal fetch}
  * prefetches segments into {@value #FETCH_DIR}/. The launcher script's fast paths look here
  * without starting a JVM, so the default must be computable in a shell:
- * {@code /tmp/pgnest-spool-$EUID}, or {@code $PGNEST_WAL_SPOOL_DIR}.
+ * {@code ${PGNEST_WAL_SPOOL_DIR:-/tmp/pgnest-spool-$EUID}} (the environment variable of
+ * {@link Settings#WAL_SPOOL_DIR}, which callers resolve and pass to {@link #at}).
  */
 public final class WalSpool {
-    public static final String ENV = "PGNEST_WAL_SPOOL_DIR";
     public static final String PUSH_ENDPOINT = "push-endpoint";
     public static final String FETCH_DIR = "fetch";
 
@@ -25,16 +26,12 @@ public final class WalSpool {
         this.root = root;
     }
 
-    /** The configured directory, or the default for this OS user. */
+    /** The configured directory (wal.spool-dir), or when null the default for this OS user. */
     public static WalSpool at(Path configured) {
         return new WalSpool(configured != null ? configured : defaultDirectory());
     }
 
-    public static Path defaultDirectory() {
-        String env = System.getenv(ENV);
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
+    private static Path defaultDirectory() {
         Object uid;
         try {
             uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
@@ -65,7 +62,8 @@ public final class WalSpool {
             return this;
         } catch (IOException e) {
             throw new PgnestException(ErrorKind.CONFIG, "cannot use the spool directory " + root + ": " + e.getMessage(),
-                    "set wal.spool-dir (" + ENV + ") to a local directory the server's OS user owns");
+                    "set " + Settings.WAL_SPOOL_DIR.key() + " (" + Settings.WAL_SPOOL_DIR.env()
+                            + ") to a local directory the server's OS user owns");
         }
     }
 }

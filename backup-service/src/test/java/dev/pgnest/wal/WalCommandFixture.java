@@ -1,6 +1,8 @@
 package dev.pgnest.wal;
 
+import dev.pgnest.config.ConfigLoader;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.Settings;
 import dev.pgnest.repository.Compression;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.storage.Storage;
@@ -42,7 +44,9 @@ public final class WalCommandFixture {
         try (Storage storage = storage(p).open()) {
             Repository.open(storage);
             WalArchive archive = new WalArchive(storage, p.getProperty("target"), Compression.parse(p.getProperty("compression", "zstd")), 3);
-            WalFetcher fetcher = new WalFetcher(archive, WalSpool.at(null), Integer.parseInt(p.getProperty("prefetch", "0")), 4,
+            // the spool as the CLI resolves it: wal.spool-dir, here from the launcher's PGNEST_WAL_SPOOL_DIR
+            Path spool = ConfigLoader.fromEnvironment().global().get(Settings.WAL_SPOOL_DIR).orElse(null);
+            WalFetcher fetcher = new WalFetcher(archive, WalSpool.at(spool), Integer.parseInt(p.getProperty("prefetch", "0")), 4,
                     Duration.ofSeconds(Long.parseLong(p.getProperty("prefetch.idle-seconds", "5"))));
             switch (args[0]) {
                 case "push" -> archive.push(Path.of(args[1]));

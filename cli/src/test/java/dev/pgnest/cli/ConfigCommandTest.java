@@ -79,6 +79,38 @@ class ConfigCommandTest {
     }
 
     @Test
+    void showListsTheWalAndPhysicalBackupSettingsWithTheirSources() throws Exception {
+        Files.writeString(dir.resolve("pgnest.yml"), """
+                wal:
+                  spool-dir: /srv/pgnest/spool
+                targets:
+                  prod:
+                    backup:
+                      physical:
+                        data-dir: /mnt/prod
+                """);
+        CliRun r = CliRun.run(Map.of("PGNEST_WAL_PREFETCH", "2", "PGNEST_BACKUP_WAL_TIMEOUT", "120"), dir, "config", "show");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out())
+                .containsPattern("wal\\.spool-dir\\s+/srv/pgnest/spool\\s+\\(file .*pgnest\\.yml\\)")
+                .containsPattern("wal\\.prefetch\\s+2\\s+\\(env PGNEST_WAL_PREFETCH\\)")
+                .containsPattern("wal\\.push-port\\s+0\\s+\\(default\\)")
+                .containsPattern("backup\\.physical\\.parallelism\\s+-\\s+\\(unset\\)")
+                .containsPattern("wal\\.stream-slot\\s+pgnest\\s+\\(default\\)")
+                .containsPattern("backup\\.physical\\.data-dir\\s+/mnt/prod\\s+\\(file .*pgnest\\.yml\\)")
+                .containsPattern("backup\\.physical\\.wal-timeout\\s+2m\\s+\\(env PGNEST_BACKUP_WAL_TIMEOUT\\)");
+    }
+
+    @Test
+    void badWalSettingInTheEnvironmentIsOneLineAndExitsTwo() {
+        CliRun r = CliRun.run(Map.of("PGNEST_WAL_PUSH_PARALLELISM", "many"), dir, "config", "show");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: invalid wal.push-parallelism from environment variable PGNEST_WAL_PUSH_PARALLELISM: "
+                + "'many' is not a whole number: expected integer 1..64" + System.lineSeparator());
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
     void badValueInConfigFileExitsTwo() throws Exception {
         Files.writeString(dir.resolve("pgnest.yml"), "log:\n  level: loud\n");
         CliRun r = CliRun.run(Map.of(), dir, "config", "show");

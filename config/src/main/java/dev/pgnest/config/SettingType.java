@@ -33,6 +33,8 @@ public sealed interface SettingType<T> {
     SettingType<List<String>> LIST = new StringList();
     SettingType<String> DATABASE_URL = new DatabaseUrlText();
     SettingType<Long> SIZE = new ByteSize();
+    /** A duration for settings that took plain seconds before they took units: 90 is 90s. */
+    SettingType<Duration> DURATION_OR_SECONDS = new SpanOrSeconds();
 
     static SettingType<Integer> intRange(int min, int max) {
         return new Int(min, max);
@@ -40,6 +42,16 @@ public sealed interface SettingType<T> {
 
     static SettingType<String> oneOf(String... choices) {
         return new Choice(List.of(choices));
+    }
+
+    /**
+     * Text that must match {@code regex} entirely, e.g. a PostgreSQL name with its own rules.
+     *
+     * @param what what a matching value is, for messages: "a replication slot name"
+     * @param rule the rule in words, for messages and the README reference
+     */
+    static SettingType<String> matching(String regex, String what, String rule) {
+        return new Matching(java.util.regex.Pattern.compile(regex), what, rule);
     }
 
     record Text() implements SettingType<String> {
@@ -135,6 +147,35 @@ public sealed interface SettingType<T> {
             if (s % 3600 == 0) return s / 3600 + "h";
             if (s % 60 == 0) return s / 60 + "m";
             return s + "s";
+        }
+    }
+
+    record SpanOrSeconds() implements SettingType<Duration> {
+        public Duration parse(String raw) {
+            String s = raw.trim();
+            return s.matches("\\d{1,9}") ? Duration.ofSeconds(Long.parseLong(s)) : DURATION.parse(raw);
+        }
+
+        public String describe() {
+            return "duration (90s, 15m, 2h; a bare number is seconds)";
+        }
+
+        public String display(Duration value) {
+            return DURATION.display(value);
+        }
+    }
+
+    record Matching(java.util.regex.Pattern pattern, String what, String rule) implements SettingType<String> {
+        public String parse(String raw) {
+            String v = raw.trim();
+            if (!pattern.matcher(v).matches()) {
+                throw new IllegalArgumentException("'" + raw + "' is not " + what);
+            }
+            return v;
+        }
+
+        public String describe() {
+            return rule;
         }
     }
 

@@ -186,6 +186,56 @@ public final class Settings {
             .defaultValue(3)
             .describe("Compression level (zstd 1-19, gzip 1-9).");
 
+    // ---- WAL archiving and physical backups ----------------------------------------------
+    // No root flags: wal and backup physical commands take --spool-dir, --parallel, --data-dir… themselves,
+    // and those names mean different settings in different commands.
+
+    public static final Setting<Path> WAL_SPOOL_DIR = Setting.define(GLOBAL, "wal.spool-dir", SettingType.PATH)
+            .flag(null).defaultText("/tmp/pgnest-spool-<uid>")
+            .describe("Local spool directory of the processes around one server: the wal push endpoint is published here "
+                    + "and wal fetch prefetches into it (--spool-dir overrides). The launcher's no-JVM fast paths read only "
+                    + "PGNEST_WAL_SPOOL_DIR: set it in archive_command's environment, not just in pgnest.yml "
+                    + "(restore pitr passes it to restore_command itself).");
+
+    public static final Setting<Integer> WAL_PUSH_PORT = Setting.define(GLOBAL, "wal.push-port", SettingType.intRange(0, 65535))
+            .flag(null).defaultValue(0)
+            .describe("Loopback port of the wal push endpoint of wal serve and pgnest serve; 0: any free one "
+                    + "(wal serve --port overrides).");
+
+    public static final Setting<Integer> WAL_PUSH_PARALLELISM = Setting.define(GLOBAL, "wal.push-parallelism", SettingType.intRange(1, 64))
+            .flag(null).defaultValue(4)
+            .describe("Concurrent uploads of the wal push endpoint (wal serve --parallel overrides).");
+
+    public static final Setting<Integer> WAL_PREFETCH = Setting.define(GLOBAL, "wal.prefetch", SettingType.intRange(0, 256))
+            .flag(null).defaultValue(8)
+            .describe("WAL segments wal fetch downloads ahead of recovery into the spool directory; 0: none (--prefetch overrides).");
+
+    public static final Setting<String> WAL_STREAM_SLOT = Setting.define(TARGET, "wal.stream-slot",
+                    SettingType.matching("[a-z0-9_]{1,63}", "a replication slot name", "lowercase letters, digits and _ (at most 63)"))
+            .flag(null).defaultValue("pgnest")
+            .describe("Physical replication slot wal stream uses on the target's server, created when missing (--slot overrides).");
+
+    public static final Setting<String> BACKUP_METHOD = Setting.define(TARGET, "backup.physical.method",
+                    SettingType.oneOf("auto", "files", "pg_basebackup"))
+            .env("PGNEST_BACKUP_METHOD").flag(null).defaultValue("auto")
+            .describe("How a physical backup reads the target's files: files (its data directory, readable from here, in "
+                    + "parallel), pg_basebackup (its tar stream; the server may be remote) or auto (files when readable) "
+                    + "(backup physical --method overrides).");
+
+    public static final Setting<Path> BACKUP_DATA_DIR = Setting.define(TARGET, "backup.physical.data-dir", SettingType.PATH)
+            .env("PGNEST_DATA_DIR").flag(null).defaultText("the server's data_directory")
+            .describe("The target's data directory as seen from pgnest's host, when it is mounted elsewhere "
+                    + "(backup physical --data-dir overrides).");
+
+    public static final Setting<Integer> BACKUP_PARALLELISM = Setting.define(GLOBAL, "backup.physical.parallelism", SettingType.intRange(0, 256))
+            .env("PGNEST_BACKUP_PARALLELISM").flag(null).defaultText("the number of CPUs")
+            .describe("Files a physical backup reads and compresses at once; 0: the number of CPUs (backup physical --parallel overrides).");
+
+    public static final Setting<Duration> BACKUP_WAL_TIMEOUT = Setting.define(TARGET, "backup.physical.wal-timeout", SettingType.DURATION_OR_SECONDS)
+            .env("PGNEST_BACKUP_WAL_TIMEOUT").flag(null).defaultValue(Duration.ofSeconds(60))
+            .describe("How long a physical backup waits for its last WAL segment to reach the archive before it fails "
+                    + "(backup physical --wal-timeout overrides).");
+
     // ---- restore ------------------------------------------------------------------------
     // No root flags: the restore commands take --data-dir, --port, --jobs… themselves.
 
@@ -302,6 +352,8 @@ public final class Settings {
             S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS,
             S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
             ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
+            WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PREFETCH, WAL_STREAM_SLOT,
+            BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,

@@ -1,12 +1,11 @@
 package dev.pgnest.cli.backup;
 
 import dev.pgnest.backup.physical.PhysicalBackup;
+import dev.pgnest.backup.physical.PhysicalBackupSettings;
 import dev.pgnest.cli.OutputOptions;
 import dev.pgnest.cli.wal.WalAccess;
 import dev.pgnest.config.ExitCode;
-import dev.pgnest.config.PgBinaries;
 import dev.pgnest.repository.BackupManifest;
-import dev.pgnest.repository.RepositorySettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,21 +27,21 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--method", paramLabel = "auto|files|pg_basebackup", defaultValue = "${env:PGNEST_BACKUP_METHOD:-auto}",
-            description = "How to read the files (env PGNEST_BACKUP_METHOD; default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", paramLabel = "auto|files|pg_basebackup",
+            description = "How to read the files (default: backup.physical.method, auto).")
     String method;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:PGNEST_DATA_DIR}",
-            description = "The server's data directory as seen from here (env PGNEST_DATA_DIR; default: the server's data_directory).")
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "The server's data directory as seen from here (default: backup.physical.data-dir, else the server's data_directory).")
     Path dataDir;
 
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "${env:PGNEST_BACKUP_PARALLELISM:-0}",
-            description = "Files read and compressed at once (env PGNEST_BACKUP_PARALLELISM; default: the number of CPUs).")
-    int parallel;
+    @Option(names = "--parallel", paramLabel = "N",
+            description = "Files read and compressed at once (default: backup.physical.parallelism, else the number of CPUs).")
+    Integer parallel;
 
-    @Option(names = "--wal-timeout", paramLabel = "SECONDS", defaultValue = "${env:PGNEST_BACKUP_WAL_TIMEOUT:-60}",
-            description = "How long to wait for the backup's last WAL segment to reach the archive (default ${DEFAULT-VALUE}).")
-    int walTimeout;
+    @Option(names = "--wal-timeout", paramLabel = "SECONDS",
+            description = "How long to wait for the backup's last WAL segment to reach the archive (default: backup.physical.wal-timeout, 60).")
+    Integer walTimeout;
 
     @Option(names = "--spread-checkpoint", description = "Start with a spread checkpoint (gentler, may take checkpoint_timeout) instead of an immediate one.")
     boolean spread;
@@ -54,14 +53,15 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
     public Integer call() {
         PhysicalBackup.Result r;
         try (WalAccess access = WalAccess.open(spec)) {
-            var repo = access.config().repository();
-            PhysicalBackup.Options defaults = PhysicalBackup.Options.defaults();
+            var config = access.config();
+            PhysicalBackup.Options s = PhysicalBackupSettings.options(config.global(), config.target(), config.repository());
             PhysicalBackup.Options options = new PhysicalBackup.Options(
-                    method(), dataDir,
-                    parallel > 0 ? parallel : defaults.parallelism(),
-                    RepositorySettings.compression(repo), RepositorySettings.compressionLevel(repo), !spread,
-                    Duration.ofSeconds(walTimeout), defaults.bundleFileLimit(), defaults.bundleSize(),
-                    PgBinaries.of(access.config()));
+                    method != null ? method() : s.method(),
+                    dataDir != null ? dataDir : s.dataDirectory(),
+                    parallel != null ? PhysicalBackupSettings.parallelism(parallel) : s.parallelism(),
+                    s.compression(), s.level(), !spread,
+                    walTimeout != null ? Duration.ofSeconds(walTimeout) : s.walTimeout(),
+                    s.bundleFileLimit(), s.bundleSize(), s.binaries());
             r = new PhysicalBackup(access.connection(), access.repository(), access.target(), access.archive(), options).run();
         }
         BackupManifest m = r.manifest();
@@ -86,7 +86,7 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
 
     private PhysicalBackup.Method method() {
         try {
-            return PhysicalBackup.Method.valueOf(method.strip().toUpperCase(java.util.Locale.ROOT));
+            return PhysicalBackupSettings.method(method);
         } catch (IllegalArgumentException e) {
             throw new dev.pgnest.config.PgnestException(dev.pgnest.config.ErrorKind.USAGE,
                     "unknown backup method '" + method + "'", "use auto, files or pg_basebackup");

@@ -98,7 +98,8 @@ final class RestoreContext implements AutoCloseable {
      * repository, fetching one WAL file. They go in environment variables, not flags, so the
      * command stays {@code <launcher> wal fetch %f %p}, which the launcher's fast path serves
      * without a JVM. The server inherits pgnest's environment (PGNEST_* secrets included); a
-     * configuration file must be readable by restore.os-user.
+     * configuration file must be readable by restore.os-user. wal.spool-dir goes in the
+     * environment too: the fast path reads no configuration file.
      */
     String restoreCommand() {
         StringBuilder c = new StringBuilder();
@@ -107,6 +108,8 @@ final class RestoreContext implements AutoCloseable {
         c.append(Settings.TARGET_NAME.env()).append('=').append(shellQuote(target)).append(' ');
         config.selectedRepositoryName().ifPresent(r -> c.append(Settings.REPOSITORY_NAME.env()).append('=')
                 .append(shellQuote(r)).append(' '));
+        config.global().get(Settings.WAL_SPOOL_DIR).ifPresent(d -> c.append(Settings.WAL_SPOOL_DIR.env()).append('=')
+                .append(shellQuote(d.toAbsolutePath().toString())).append(' '));
         return c.append(launcher()).append(" wal fetch %f %p").toString();
     }
 

@@ -113,9 +113,7 @@ public final class ServeCommand implements Runnable {
                         .withPgBinDir(pgBinDir)))
                 .job(JobKind.VERIFY, jobs.verify(pgBinDir))
                 .job(JobKind.PHYSICAL, dev.pgnest.backup.physical.PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
-                        t -> dev.pgnest.backup.physical.PhysicalBackup.Options.defaults().withCompression(
-                                RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
-                                .withBinaries(dev.pgnest.config.PgBinaries.in(pgBinDir))))
+                        t -> dev.pgnest.backup.physical.PhysicalBackupSettings.options(global, config.targets().get(t), repository)))
                 .job(JobKind.EXPIRE, jobs.expire(t -> RetentionSettings.policy(config.targets().get(t)), zone))
                 .job(JobKind.DRILL, dev.pgnest.cli.restore.DrillJob.of(config))
                 .status(jobs.status())

@@ -3,10 +3,16 @@ package dev.pgnest.cli.wal;
 import dev.pgnest.cli.PgnestCommand;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.PgnestConfig;
+import dev.pgnest.config.Settings;
+import dev.pgnest.config.ValueSource;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalSpool;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -15,6 +21,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * target's connection.
  */
 public final class WalAccess implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WalAccess.class);
+
     private final PgnestConfig config;
     private final Storage storage;
     private final Repository repository;
@@ -62,6 +70,30 @@ public final class WalAccess implements AutoCloseable {
 
     public DatabaseConnection connection() {
         return config.connection();
+    }
+
+    /** The spool directory: a command's --spool-dir, else wal.spool-dir, else the OS user's default. */
+    public WalSpool spool(Path override) {
+        return spool(config, override);
+    }
+
+    static WalSpool spool(PgnestConfig config, Path override) {
+        return WalSpool.at(override != null ? override : config.global().get(Settings.WAL_SPOOL_DIR).orElse(null));
+    }
+
+    /**
+     * The launcher's fast path reads no pgnest.yml and no flags: it finds the push endpoint in
+     * $PGNEST_WAL_SPOOL_DIR or the default. Say so when the endpoint is published elsewhere, or
+     * every archive_command silently starts a JVM.
+     */
+    static void warnWhenLauncherLooksElsewhere(PgnestConfig config, WalSpool spool) {
+        var entry = config.global().entry(Settings.WAL_SPOOL_DIR);
+        WalSpool launcherView = WalSpool.at(entry.source().kind() == ValueSource.Kind.ENV ? entry.value() : null);
+        if (!launcherView.root().equals(spool.root())) {
+            LOG.warn("wal push endpoint published in {}, but the launcher's fast path looks in {} (${} or the default): "
+                            + "set {}={} for archive_command too, or each WAL file starts a JVM", spool.root(),
+                    launcherView.root(), Settings.WAL_SPOOL_DIR.env(), Settings.WAL_SPOOL_DIR.env(), spool.root());
+        }
     }
 
     @Override

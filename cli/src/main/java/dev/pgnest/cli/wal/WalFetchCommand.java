@@ -1,7 +1,7 @@
 package dev.pgnest.cli.wal;
 
 import dev.pgnest.config.ExitCode;
-import dev.pgnest.wal.WalSpool;
+import dev.pgnest.config.Settings;
 import dev.pgnest.wal.fetch.WalFetcher;
 import java.io.File;
 import java.io.IOException;
@@ -28,12 +28,10 @@ public final class WalFetchCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it, as PostgreSQL passes it in %p.")
     Path destination;
 
-    @Option(names = "--prefetch", paramLabel = "N", defaultValue = "${env:PGNEST_WAL_PREFETCH:-8}",
-            description = "Segments to download ahead (0: none; env PGNEST_WAL_PREFETCH; default ${DEFAULT-VALUE}).")
-    int prefetch;
+    @Option(names = "--prefetch", paramLabel = "N", description = "Segments to download ahead (0: none; default: wal.prefetch, 8).")
+    Integer prefetch;
 
-    @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:PGNEST_WAL_SPOOL_DIR}",
-            description = "Local spool directory (env PGNEST_WAL_SPOOL_DIR; default /tmp/pgnest-spool-<uid>).")
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Local spool directory (default: wal.spool-dir, /tmp/pgnest-spool-<uid>).")
     Path spoolDir;
 
     @Spec
@@ -42,7 +40,8 @@ public final class WalFetchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (WalAccess access = WalAccess.open(spec)) {
-            WalFetcher fetcher = new WalFetcher(access.archive(), WalSpool.at(spoolDir), prefetch, 4, Duration.ofSeconds(30));
+            int depth = prefetch != null ? prefetch : access.config().global().require(Settings.WAL_PREFETCH);
+            WalFetcher fetcher = new WalFetcher(access.archive(), access.spool(spoolDir), depth, 4, Duration.ofSeconds(30));
             fetcher.fetch(name, destination, this::launchPrefetcher);
         } catch (dev.pgnest.wal.WalNotFoundException e) {
             throw e; // exit 1: the archive ends here, recovery may end
@@ -82,6 +81,9 @@ public final class WalFetchCommand implements Callable<Integer> {
         command.addAll(List.of("wal", "prefetch", "--after", after));
         if (spoolDir != null) {
             command.addAll(List.of("--spool-dir", spoolDir.toString()));
+        }
+        if (prefetch != null) {
+            command.addAll(List.of("--prefetch", prefetch.toString()));
         }
         new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -1,7 +1,7 @@
 package dev.pgnest.cli.wal;
 
 import dev.pgnest.config.ExitCode;
-import dev.pgnest.wal.WalSpool;
+import dev.pgnest.config.Settings;
 import dev.pgnest.wal.fetch.WalFetcher;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,12 +17,10 @@ public final class WalPrefetchCommand implements Callable<Integer> {
     @Option(names = "--after", required = true, paramLabel = "NAME", description = "The segment recovery just fetched.")
     String after;
 
-    @Option(names = "--prefetch", paramLabel = "N", defaultValue = "${env:PGNEST_WAL_PREFETCH:-8}",
-            description = "Segments to keep downloaded ahead.")
-    int prefetch;
+    @Option(names = "--prefetch", paramLabel = "N", description = "Segments to keep downloaded ahead (default: wal.prefetch).")
+    Integer prefetch;
 
-    @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:PGNEST_WAL_SPOOL_DIR}",
-            description = "Local spool directory.")
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Local spool directory (default: wal.spool-dir).")
     Path spoolDir;
 
     @Spec
@@ -31,7 +29,8 @@ public final class WalPrefetchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (WalAccess access = WalAccess.open(spec)) {
-            new WalFetcher(access.archive(), WalSpool.at(spoolDir), prefetch, 4, Duration.ofSeconds(30)).prefetch(after);
+            int depth = prefetch != null ? prefetch : access.config().global().require(Settings.WAL_PREFETCH);
+            new WalFetcher(access.archive(), access.spool(spoolDir), depth, 4, Duration.ofSeconds(30)).prefetch(after);
         }
         return ExitCode.OK.status();
     }

@@ -1,6 +1,7 @@
 package dev.pgnest.cli.wal;
 
 import dev.pgnest.config.PgnestConfig;
+import dev.pgnest.config.Settings;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.storage.Storage;
@@ -26,7 +27,7 @@ public final class WalPushEndpoint implements AutoCloseable {
         this.service = service;
     }
 
-    /** Starts the endpoint (environment: PGNEST_WAL_PUSH_PORT, PGNEST_WAL_PUSH_PARALLELISM, PGNEST_WAL_SPOOL_DIR). */
+    /** Starts the endpoint (settings wal.push-port, wal.push-parallelism, wal.spool-dir). */
     public static WalPushEndpoint start(PgnestConfig config) {
         Storage storage = null;
         try {
@@ -36,9 +37,12 @@ public final class WalPushEndpoint implements AutoCloseable {
             String target = config.selectedTargetName().orElse("default");
             WalArchive archive = new WalArchive(storage, target, RepositorySettings.compression(repo),
                     RepositorySettings.compressionLevel(repo));
-            int port = Integer.parseInt(System.getenv().getOrDefault("PGNEST_WAL_PUSH_PORT", "0"));
-            int parallel = Integer.parseInt(System.getenv().getOrDefault("PGNEST_WAL_PUSH_PARALLELISM", "4"));
-            return new WalPushEndpoint(storage, WalPushService.start(archive, WalSpool.at(null), port, parallel));
+            var global = config.global();
+            WalSpool spool = WalAccess.spool(config, null);
+            WalPushService service = WalPushService.start(archive, spool, global.require(Settings.WAL_PUSH_PORT),
+                    global.require(Settings.WAL_PUSH_PARALLELISM));
+            WalAccess.warnWhenLauncherLooksElsewhere(config, spool);
+            return new WalPushEndpoint(storage, service);
         } catch (RuntimeException e) {
             LOG.warn("wal push endpoint not started ({}); archive_command uses the direct path", e.getMessage());
             if (storage != null) {

@@ -1,7 +1,7 @@
 package dev.pgnest.cli.wal;
 
 import dev.pgnest.config.ExitCode;
-import dev.pgnest.wal.WalSpool;
+import dev.pgnest.config.Settings;
 import dev.pgnest.wal.push.WalPushService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -18,16 +18,13 @@ import picocli.CommandLine.Spec;
         "finds it through the spool directory; while it is not running, wal push works directly (slower).",
         "Runs until stopped (SIGTERM or Ctrl-C); uploads in flight finish first."})
 public final class WalServeCommand implements Callable<Integer> {
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:PGNEST_WAL_PUSH_PORT:-0}",
-            description = "Loopback port (0: any free one; env PGNEST_WAL_PUSH_PORT; default ${DEFAULT-VALUE}).")
-    int port;
+    @Option(names = "--port", paramLabel = "PORT", description = "Loopback port (0: any free one; default: wal.push-port, 0).")
+    Integer port;
 
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "${env:PGNEST_WAL_PUSH_PARALLELISM:-4}",
-            description = "Concurrent uploads (env PGNEST_WAL_PUSH_PARALLELISM; default ${DEFAULT-VALUE}).")
-    int parallel;
+    @Option(names = "--parallel", paramLabel = "N", description = "Concurrent uploads (default: wal.push-parallelism, 4).")
+    Integer parallel;
 
-    @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:PGNEST_WAL_SPOOL_DIR}",
-            description = "Local spool directory (env PGNEST_WAL_SPOOL_DIR; default /tmp/pgnest-spool-<uid>).")
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Local spool directory (default: wal.spool-dir, /tmp/pgnest-spool-<uid>).")
     Path spoolDir;
 
     @Spec
@@ -50,10 +47,11 @@ public final class WalServeCommand implements Callable<Integer> {
         }, "pgnest-wal-serve-stop");
         try {
             try (WalAccess access = WalAccess.open(spec);
-                 WalPushService service = WalPushService.start(access.archive(), WalSpool.at(spoolDir), port, parallel)) {
+                 WalPushService service = WalPushService.start(access.archive(), access.spool(spoolDir), port(access), parallel(access))) {
+                WalAccess.warnWhenLauncherLooksElsewhere(access.config(), access.spool(spoolDir));
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("serving wal push for target " + access.target() + " on 127.0.0.1:" + service.port()
-                        + " (" + parallel + " parallel uploads)");
+                        + " (" + parallel(access) + " parallel uploads)");
                 out.flush();
                 Runtime.getRuntime().addShutdownHook(hook);
                 stop.await();
@@ -65,6 +63,14 @@ public final class WalServeCommand implements Callable<Integer> {
             removeHook(hook);
         }
         return ExitCode.OK.status();
+    }
+
+    private int port(WalAccess access) {
+        return port != null ? port : access.config().global().require(Settings.WAL_PUSH_PORT);
+    }
+
+    private int parallel(WalAccess access) {
+        return parallel != null ? parallel : access.config().global().require(Settings.WAL_PUSH_PARALLELISM);
     }
 
     /** Drops a shutdown hook once the command ended by itself (in-process runs must not collect them). */

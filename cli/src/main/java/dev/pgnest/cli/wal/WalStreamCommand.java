@@ -1,7 +1,7 @@
 package dev.pgnest.cli.wal;
 
 import dev.pgnest.config.ExitCode;
-import dev.pgnest.wal.WalSpool;
+import dev.pgnest.config.Settings;
 import dev.pgnest.wal.stream.WalStreamer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,15 +18,15 @@ import picocli.CommandLine.Spec;
         "WAL on the server until it is stored, so restarts of either side lose nothing. Runs until stopped.",
         "The user needs the REPLICATION attribute; the server needs max_wal_senders > 0."})
 public final class WalStreamCommand implements Callable<Integer> {
-    @Option(names = "--slot", paramLabel = "NAME", defaultValue = "${env:PGNEST_WAL_STREAM_SLOT:-pgnest}",
-            description = "Physical replication slot, created when missing (env PGNEST_WAL_STREAM_SLOT; default ${DEFAULT-VALUE}).")
+    @Option(names = "--slot", paramLabel = "NAME",
+            description = "Physical replication slot, created when missing (default: wal.stream-slot, pgnest).")
     String slot;
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "2", description = "Segments uploaded at once (default ${DEFAULT-VALUE}).")
     int parallel;
 
-    @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:PGNEST_WAL_SPOOL_DIR}",
-            description = "Local spool directory for the segment being received.")
+    @Option(names = "--spool-dir", paramLabel = "DIR",
+            description = "Local spool directory for the segment being received (default: wal.spool-dir).")
     Path spoolDir;
 
     @Spec
@@ -47,7 +47,8 @@ public final class WalStreamCommand implements Callable<Integer> {
             }
         }, "pgnest-wal-stream-stop");
         try (WalAccess access = WalAccess.open(spec)) {
-            Path dir = WalSpool.at(spoolDir).create().root().resolve("stream-" + slot);
+            String slot = this.slot != null ? this.slot : access.config().target().require(Settings.WAL_STREAM_SLOT);
+            Path dir = access.spool(spoolDir).create().root().resolve("stream-" + slot);
             WalStreamer streamer = new WalStreamer(access.connection(), new WalStreamer.Options(slot, dir, parallel,
                     Duration.ofSeconds(5)), (name, file) -> access.archive().push(file));
             Runtime.getRuntime().addShutdownHook(hook);
