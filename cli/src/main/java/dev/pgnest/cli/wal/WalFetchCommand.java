@@ -46,9 +46,8 @@ public final class WalFetchCommand implements Callable<Integer> {
         } catch (dev.pgnest.wal.WalNotFoundException e) {
             throw e; // exit 1: the archive ends here, recovery may end
         } catch (dev.pgnest.config.PgnestException e) {
-            if (e.kind() == dev.pgnest.config.ErrorKind.USAGE || e.kind() == dev.pgnest.config.ErrorKind.CONFIG) {
-                throw e;
-            }
+            // a configuration error too: restore_command's environment may lack a setting, and
+            // exit 2 would read as "not archived" just the same
             spec.commandLine().getErr().println("error: " + e.getMessage()
                     + " (exit 126: PostgreSQL stops recovery here instead of ending it early)");
             spec.commandLine().getErr().flush();
