@@ -219,8 +219,7 @@ class ArchiveAndRestoreTest {
         WalArchive.Contents after = archive.contents();
         assertThat(after.segments().stream().mapToLong(WalSegment::number).min().orElseThrow())
                 .isEqualTo(WalSegment.parse(oldestStart, SEGMENT).number());
-        var report = dev.pgnest.wal.WalCheck.run(archive, backups.stream()
-                .map(m -> new dev.pgnest.wal.WalCheck.BackupRef(m.id(), m.physical().startWal(), m.physical().stopWal())).toList());
+        var report = dev.pgnest.wal.WalCheck.run(archive, dev.pgnest.wal.WalCheck.BackupRef.physical(backups));
         assertThat(report.healthy()).isTrue();
         assertThat(report.backups()).allMatch(dev.pgnest.wal.WalCheck.BackupWindow::restorable);
     }
