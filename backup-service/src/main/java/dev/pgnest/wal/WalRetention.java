@@ -35,7 +35,7 @@ public final class WalRetention {
     /**
      * What expiry removed, or would remove on a dry run.
      *
-     * @param keepFrom     the oldest kept physical backup's start segment; empty when nothing was expired
+     * @param keepFrom     the start segment of the oldest kept physical backup (by time); empty when nothing was expired
      * @param removed      files removed (segments, backup history and partial files)
      * @param removedBytes their stored size
      * @param timelines    per timeline in the archive, what is left and what went
@@ -103,9 +103,11 @@ public final class WalRetention {
                 firstKept.merge(s.timeline(), s, (a, b) -> a.number() <= b.number() ? a : b);
             }
         }
-        String keepFrom = physical.stream().map(m -> WalSegment.parse(m.physical().startWal(), segmentSize))
-                .min(Comparator.comparing((WalSegment s) -> s.startLsn(segmentSize)).thenComparing(WalSegment::timeline))
-                .orElseThrow().name(segmentSize);
+        // by time, not LSN: after a point-in-time restore a newer backup can start at a lower LSN
+        String keepFrom = physical.stream()
+                .min(Comparator.comparing(BackupManifest::startTime, Comparator.nullsFirst(Comparator.naturalOrder()))
+                        .thenComparing(BackupManifest::id))
+                .orElseThrow().physical().startWal();
         if (!dryRun && !doomed.isEmpty()) {
             archive.delete(doomed);
             LOG.info("expired {} WAL files of target {} ({} bytes); kept from {}", doomed.size(), archive.target(), bytes,
