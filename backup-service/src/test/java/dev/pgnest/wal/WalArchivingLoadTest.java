@@ -139,15 +139,7 @@ class WalArchivingLoadTest {
             streamThread.join(30_000);
         }
         figures.forEach(System.out::println);
-        for (AutoCloseable c : new AutoCloseable[] {pg, storage, s3}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    // the rest still closes
-                }
-            }
-        }
+        WalTestSupport.closeAll(pg, storage, s3);
     }
 
     @Test

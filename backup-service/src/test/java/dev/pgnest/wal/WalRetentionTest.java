@@ -112,15 +112,7 @@ class WalRetentionTest {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {service, promoted, primary, storage, s3}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    // the rest still closes
-                }
-            }
-        }
+        WalTestSupport.closeAll(service, promoted, primary, storage, s3);
     }
 
     @Test

@@ -335,28 +335,10 @@ class ArchiveAndRestoreTest {
     }
 
     static void awaitPromoted(PostgresCluster c) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (true) {
-            try {
-                if ("f".equals(c.queryForString("SELECT pg_is_in_recovery()"))) {
-                    return;
-                }
-            } catch (IllegalStateException e) {
-                // still starting up
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("restored cluster did not finish recovery in 120 s:\n" + c.logTail());
-            }
-            sleep(200);
-        }
+        dev.pgnest.wal.WalTestSupport.awaitPromoted(c, Duration.ofSeconds(120));
     }
 
     static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        dev.pgnest.wal.WalTestSupport.sleep(ms);
     }
 }
