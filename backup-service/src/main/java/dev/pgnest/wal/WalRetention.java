@@ -39,12 +39,20 @@ public final class WalRetention {
      * @param removed      files removed (segments, backup history and partial files)
      * @param removedBytes their stored size
      * @param timelines    per timeline in the archive, what is left and what went
-     * @param notExpired   why nothing was removed, when nothing could be
+     * @param notExpired   why nothing was removed, when nothing could be (empty, with an empty
+     *                     {@code keepFrom}, when the target has no WAL archive at all)
      */
     public record Outcome(Optional<String> keepFrom, int removed, long removedBytes, List<TimelineOutcome> timelines,
                           Optional<String> notExpired) {
+        static final Outcome NO_ARCHIVE = new Outcome(Optional.empty(), 0, 0, List.of(), Optional.empty());
+
         static Outcome notExpired(String why) {
             return new Outcome(Optional.empty(), 0, 0, List.of(), Optional.of(why));
+        }
+
+        /** Whether the target has a WAL archive this expiry looked at. */
+        public boolean hasArchive() {
+            return keepFrom.isPresent() || notExpired.isPresent();
         }
     }
 
@@ -69,6 +77,9 @@ public final class WalRetention {
      *                   so nothing is removed while there are any
      */
     public static Outcome expire(WalArchive archive, List<BackupManifest> kept, List<String> unreadable, boolean dryRun) {
+        if (archive.info().isEmpty()) {
+            return Outcome.NO_ARCHIVE; // nothing was ever archived (a target of logical backups only)
+        }
         if (!unreadable.isEmpty()) {
             return Outcome.notExpired("the manifest of backup " + String.join(", ", unreadable) + " of target "
                     + archive.target() + " cannot be read, so the WAL it needs is unknown; "

@@ -44,6 +44,9 @@ public final class WalExpireCommand implements Callable<Integer> {
             OutputOptions.printJson(out, json);
             return ExitCode.OK.status();
         }
+        if (!o.hasArchive()) {
+            out.println("target " + target + " has no WAL archive: nothing to expire");
+        }
         WalRetentionView.lines(o, dryRun).forEach(out::println);
         out.flush();
         return ExitCode.OK.status();

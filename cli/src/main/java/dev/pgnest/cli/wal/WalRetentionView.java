@@ -24,9 +24,12 @@ public record WalRetentionView(int removed, long removedBytes, String keepFrom, 
                 o.notExpired().orElse(null));
     }
 
-    /** The human report: one line, plus one per timeline when the archive has several. */
+    /** The human report: one line, plus one per timeline when the archive has several; none without an archive. */
     public static List<String> lines(WalRetention.Outcome o, boolean dryRun) {
         List<String> lines = new ArrayList<>();
+        if (!o.hasArchive()) {
+            return lines;
+        }
         if (o.notExpired().isPresent()) {
             lines.add("WAL: nothing removed: " + o.notExpired().get());
             return lines;
