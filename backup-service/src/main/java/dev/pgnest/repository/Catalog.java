@@ -51,8 +51,25 @@ public final class Catalog {
         return targets;
     }
 
+    /**
+     * A target's committed backups, oldest first, and the backups whose manifest could not be
+     * read (damaged, or written by a newer pgnest): what such a backup needs is unknown, so
+     * whatever deletes on behalf of the kept backups (WAL expiry) must not guess.
+     */
+    public record Listing(List<Entry> backups, List<String> unreadable) {
+        public Listing {
+            backups = List.copyOf(backups);
+            unreadable = List.copyOf(unreadable);
+        }
+    }
+
     /** The committed backups of {@code target}, oldest first. Damaged manifests are skipped with a warning. */
     public List<Entry> backups(String target) {
+        return listing(target).backups();
+    }
+
+    /** The committed backups of {@code target}, oldest first, and the ids of unreadable ones. */
+    public Listing listing(String target) {
         Storage storage = repository.storage();
         List<String> ids = new ArrayList<>();
         for (String prefix : storage.listPrefixes(RepositoryLayout.backupsPrefix(target))) {
@@ -62,7 +79,7 @@ public final class Catalog {
             }
         }
         if (ids.isEmpty()) {
-            return List.of();
+            return new Listing(List.of(), List.of());
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL_READS, ids.size()), r -> {
             Thread t = new Thread(r, "pgnest-catalog");
@@ -70,19 +87,24 @@ public final class Catalog {
             return t;
         });
         try {
-            List<CompletableFuture<Optional<Entry>>> reads = ids.stream()
+            List<CompletableFuture<Read>> reads = ids.stream()
                     .map(id -> CompletableFuture.supplyAsync(() -> readQuietly(target, id), pool))
                     .toList();
             List<Entry> entries = new ArrayList<>();
-            for (CompletableFuture<Optional<Entry>> read : reads) {
+            List<String> unreadable = new ArrayList<>();
+            for (CompletableFuture<Read> read : reads) {
                 try {
-                    read.join().ifPresent(entries::add);
+                    Read r = read.join();
+                    r.entry().ifPresent(entries::add);
+                    if (r.unreadable() != null) {
+                        unreadable.add(r.unreadable());
+                    }
                 } catch (CompletionException e) {
                     throw e.getCause() instanceof RuntimeException re ? re : e;
                 }
             }
             entries.sort(Comparator.comparing(Entry::id));
-            return entries;
+            return new Listing(entries, unreadable);
         } finally {
             pool.shutdownNow();
         }
@@ -117,15 +139,19 @@ public final class Catalog {
         repository.storage().put(RepositoryLayout.verificationKey(target, id), RepositoryJson.write(verification));
     }
 
-    private Optional<Entry> readQuietly(String target, String id) {
+    /** One manifest read: the backup (empty without a manifest), or the id of an unreadable one. */
+    private record Read(Optional<Entry> entry, String unreadable) {
+    }
+
+    private Read readQuietly(String target, String id) {
         try {
-            return read(target, id);
+            return new Read(read(target, id), null);
         } catch (PgnestException e) {
             if (e.kind() != ErrorKind.REPOSITORY) {
                 throw e;
             }
             LOG.warn("skipping backup {}: {}", id, e.getMessage());
-            return Optional.empty();
+            return new Read(Optional.empty(), id);
         }
     }
 

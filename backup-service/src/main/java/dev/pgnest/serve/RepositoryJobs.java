@@ -118,9 +118,11 @@ public final class RepositoryJobs {
     /** Expires backups of the target past {@code policy} (per target). */
     public Job expire(Function<String, RetentionPolicy> policy, ZoneId zone) {
         return ctx -> withRepository(repository -> {
-            ExpiryPlan plan = BackupExpiry.expire(repository, ctx.target(), policy.apply(ctx.target()), false,
+            BackupExpiry.Result result = BackupExpiry.expire(repository, ctx.target(), policy.apply(ctx.target()), false,
                     Instant.now(), zone);
-            return JobResult.of(plan.toDelete().size() + " backup(s) expired, " + plan.toKeep().size() + " kept");
+            ExpiryPlan plan = result.plan();
+            return JobResult.of(plan.toDelete().size() + " backup(s) expired, " + plan.toKeep().size() + " kept, "
+                    + result.wal().removed() + " WAL file(s) removed");
         });
     }
 

@@ -4,6 +4,7 @@ import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A timeline's ancestry, as in its {@code NNNNNNNN.history} file: for every ancestor, the
@@ -74,6 +75,15 @@ public record TimelineHistory(int timeline, List<Switch> switches) {
     /** Whether {@code other} is this timeline or one of its ancestors. */
     public boolean descendsFrom(int other) {
         return other == timeline || switches.stream().anyMatch(s -> s.parent() == other);
+    }
+
+    /**
+     * Where this timeline's ancestry leaves {@code ancestor}: WAL of {@code ancestor} belongs to
+     * this timeline's history only before that location. Empty when {@code ancestor} is not an
+     * ancestor (or is this timeline itself).
+     */
+    public Optional<Lsn> switchPointOff(int ancestor) {
+        return switches.stream().filter(s -> s.parent() == ancestor).map(Switch::at).findFirst();
     }
 
     /**

@@ -25,7 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,6 +71,14 @@ public final class WalArchive {
         this.target = RepositoryLayout.checkTarget(target);
         this.compression = compression;
         this.level = compression.checkLevel(level);
+    }
+
+    /**
+     * An archive to list, fetch from and expire, not to push into: every stored compression is
+     * read whatever the repository's setting, so the setting does not matter here.
+     */
+    public static WalArchive reader(Storage storage, String target) {
+        return new WalArchive(storage, target, Compression.ZSTD, 3);
     }
 
     public String target() {
@@ -331,9 +339,44 @@ public final class WalArchive {
         return RepositoryLayout.walPrefix(target) + INFO_NAME;
     }
 
-    /** Everything the archive holds, by kind. */
+    /**
+     * One archived file as listed: its WAL name, kind, object key, stored size and when it was
+     * archived (the object's last write).
+     */
+    public record ArchivedFile(String name, WalFileName kind, String key, long size, Instant archived) {
+        /** The segment a segment, backup history or partial file belongs to (history files have none). */
+        public Optional<WalSegment> segment(long segmentSize) {
+            return kind == WalFileName.HISTORY ? Optional.empty()
+                    : Optional.of(WalSegment.parse(name.substring(0, 24), segmentSize));
+        }
+    }
+
+    /** Every WAL file the archive holds, by key (one listing of {@code <target>/wal/}). */
+    public List<ArchivedFile> files() {
+        String prefix = RepositoryLayout.walPrefix(target);
+        List<ArchivedFile> files = new ArrayList<>();
+        for (ObjectInfo o : storage.list(prefix)) {
+            String rest = o.key().substring(prefix.length());
+            int slash = rest.indexOf('/');
+            if (slash < 0) {
+                continue; // archive.json
+            }
+            String file = rest.substring(slash + 1);
+            String name = file.substring(0, file.length() - Compression.ofName(file).extension().length());
+            WalFileName.classify(name).ifPresent(kind -> files.add(new ArchivedFile(name, kind, o.key(), o.size(),
+                    o.lastModified())));
+        }
+        return files;
+    }
+
+    /**
+     * Everything the archive holds, by kind.
+     *
+     * @param archivedAt when each segment was archived: no WAL in it was written later
+     */
     public record Contents(long segmentSize, Set<WalSegment> segments, Set<Integer> histories,
-                           List<String> backupHistories, List<String> partials, long storedBytes) {
+                           List<String> backupHistories, List<String> partials, long storedBytes,
+                           Map<WalSegment, Instant> archivedAt) {
 
         public Map<Integer, List<WalCoverage.Range>> ranges() {
             return WalCoverage.ranges(segments);
@@ -353,35 +396,33 @@ public final class WalArchive {
 
     /** Lists the archive (one listing of {@code <target>/wal/}). */
     public Contents contents() {
-        long segmentSize = info().map(ArchiveInfo::segmentSize).orElse(WalSegment.DEFAULT_SIZE);
-        String prefix = RepositoryLayout.walPrefix(target);
-        Set<WalSegment> segments = new HashSet<>();
+        return contents(files());
+    }
+
+    /** The contents of a listing {@link #files()} returned. */
+    public Contents contents(List<ArchivedFile> files) {
+        long segmentSize = segmentSize();
+        Map<WalSegment, Instant> segments = new HashMap<>();
         Set<Integer> histories = new TreeSet<>();
         List<String> backups = new ArrayList<>();
         List<String> partials = new ArrayList<>();
         long bytes = 0;
-        for (ObjectInfo o : storage.list(prefix)) {
-            String rest = o.key().substring(prefix.length());
-            int slash = rest.indexOf('/');
-            if (slash < 0) {
-                continue; // archive.json
-            }
-            String file = rest.substring(slash + 1);
-            String name = file.substring(0, file.length() - Compression.ofName(file).extension().length());
-            Optional<WalFileName> kind = WalFileName.classify(name);
-            if (kind.isEmpty()) {
-                continue;
-            }
-            bytes += o.size();
-            switch (kind.get()) {
-                case SEGMENT -> segments.add(WalSegment.parse(name, segmentSize));
-                case HISTORY -> histories.add(WalFileName.timelineOf(name));
-                case BACKUP_HISTORY -> backups.add(name);
-                case PARTIAL -> partials.add(name);
+        for (ArchivedFile f : files) {
+            bytes += f.size();
+            switch (f.kind()) {
+                case SEGMENT -> segments.put(WalSegment.parse(f.name(), segmentSize), f.archived());
+                case HISTORY -> histories.add(WalFileName.timelineOf(f.name()));
+                case BACKUP_HISTORY -> backups.add(f.name());
+                case PARTIAL -> partials.add(f.name());
             }
         }
-        return new Contents(segmentSize, Set.copyOf(segments), Set.copyOf(histories), List.copyOf(backups),
-                List.copyOf(partials), bytes);
+        return new Contents(segmentSize, Set.copyOf(segments.keySet()), Set.copyOf(histories), List.copyOf(backups),
+                List.copyOf(partials), bytes, Map.copyOf(segments));
+    }
+
+    /** The archive's segment size: as recorded by its first push, else PostgreSQL's default. */
+    public long segmentSize() {
+        return info().map(ArchiveInfo::segmentSize).orElse(WalSegment.DEFAULT_SIZE);
     }
 
     /** The history of {@code timeline} as archived (timeline 1 has none). */
@@ -412,17 +453,31 @@ public final class WalArchive {
     }
 
     /**
-     * The last segment reachable from {@code from} without a gap, following the newest timeline
-     * that descends from {@code from}'s: how far a backup starting there can be recovered.
+     * The last segment reachable from {@code from} without a gap: how far a backup starting
+     * there can be recovered. Same as {@link #reachableFrom(Contents, WalSegment, Lsn)} with the
+     * start of {@code from} as the point the backup must have reached.
      */
     public Optional<WalSegment> reachableFrom(Contents contents, WalSegment from) {
-        int best = from.timeline();
+        return reachableFrom(contents, from, from.startLsn(contents.segmentSize()));
+    }
+
+    /**
+     * The last segment reachable from {@code from} without a gap, following the newest timeline
+     * whose history leaves {@code from}'s timeline at or after {@code consistentAt} (a backup's
+     * stop LSN). A timeline that branched off earlier holds WAL the backup's data never saw:
+     * recovery refuses it, so it does not extend the backup's window.
+     */
+    public Optional<WalSegment> reachableFrom(Contents contents, WalSegment from, Lsn consistentAt) {
+        TimelineHistory h = new TimelineHistory(from.timeline(), List.of());
         for (int tli : contents.timelines()) {
-            if (tli > best && contents.histories().contains(tli) && history(tli).descendsFrom(from.timeline())) {
-                best = tli;
+            if (tli > h.timeline() && contents.histories().contains(tli)) {
+                TimelineHistory candidate = history(tli);
+                Optional<Lsn> leaves = candidate.switchPointOff(from.timeline());
+                if (leaves.isPresent() && !leaves.get().isBefore(consistentAt)) {
+                    h = candidate;
+                }
             }
         }
-        TimelineHistory h = best == 1 ? TimelineHistory.first() : history(best);
         WalSegment last = null;
         for (long n = from.number(); ; n++) {
             WalSegment needed = new WalSegment(h.timelineOfSegment(n, contents.segmentSize()), n);
@@ -434,39 +489,11 @@ public final class WalArchive {
     }
 
     /**
-     * Removes archived WAL no backup needs: segments and backup history files before
-     * {@code oldestNeeded} on its timeline or an older one. History files stay (they are tiny
-     * and recovery reads them to choose a timeline).
+     * Deletes archived files, in key order (oldest first on each timeline): an interrupted
+     * expiry leaves the oldest of them gone and no hole between the ones that remain.
      */
-    public int expireBefore(WalSegment oldestNeeded) {
-        List<String> keys = keysBefore(oldestNeeded);
-        storage.delete(keys);
-        LOG.info("expired {} WAL files of target {} before {}", keys.size(), target, oldestNeeded);
-        return keys.size();
-    }
-
-    /** How many files {@link #expireBefore} would remove. */
-    public int countBefore(WalSegment oldestNeeded) {
-        return keysBefore(oldestNeeded).size();
-    }
-
-    private List<String> keysBefore(WalSegment oldestNeeded) {
-        long segmentSize = info().map(ArchiveInfo::segmentSize).orElse(WalSegment.DEFAULT_SIZE);
-        List<String> keys = new ArrayList<>();
-        String prefix = RepositoryLayout.walPrefix(target);
-        for (ObjectInfo o : storage.list(prefix)) {
-            String file = o.key().substring(o.key().lastIndexOf('/') + 1);
-            String name = file.substring(0, file.length() - Compression.ofName(file).extension().length());
-            Optional<WalFileName> kind = WalFileName.classify(name);
-            if (kind.isEmpty() || kind.get() == WalFileName.HISTORY) {
-                continue;
-            }
-            WalSegment s = WalSegment.parse(name.substring(0, 24), segmentSize);
-            if (s.timeline() <= oldestNeeded.timeline() && s.number() < oldestNeeded.number()) {
-                keys.add(o.key());
-            }
-        }
-        return keys;
+    public void delete(List<ArchivedFile> files) {
+        storage.delete(files.stream().map(ArchivedFile::key).sorted().toList());
     }
 
     private static void deleteQuietly(Path p) {

@@ -1,5 +1,8 @@
 package dev.pgnest.wal;
 
+import dev.pgnest.repository.BackupKind;
+import dev.pgnest.repository.BackupManifest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +22,20 @@ public final class WalCheck {
      * How far a backup can be recovered: from its start segment, the last segment reachable
      * without a hole (following timeline switches), and whether that reaches its stop segment
      * (without which the backup cannot be restored at all).
+     *
+     * @param consistentAt      where the backup becomes consistent (its stop LSN): the window's start
+     * @param reachableArchived when the last reachable segment was archived: no WAL in the window is later
+     * @param endsAtGap         the archive holds later segments of that timeline: a hole ends the window
      */
-    public record BackupWindow(String backupId, WalSegment start, WalSegment stop, Optional<WalSegment> reachable) {
+    public record BackupWindow(String backupId, WalSegment start, WalSegment stop, Lsn consistentAt,
+                               Optional<WalSegment> reachable, Optional<Instant> reachableArchived, boolean endsAtGap) {
         public boolean restorable() {
             return reachable.isPresent() && reachable.get().number() >= stop.number();
+        }
+
+        /** The end of the window: the end of the last reachable segment, when the backup is restorable. */
+        public Optional<Lsn> restorableTo(long segmentSize) {
+            return restorable() ? reachable.map(s -> s.endLsn(segmentSize)) : Optional.empty();
         }
     }
 
@@ -35,8 +48,18 @@ public final class WalCheck {
         }
     }
 
-    /** A physical backup to evaluate: its id and its start and stop segment names. */
-    public record BackupRef(String id, String startWal, String stopWal) {
+    /** A physical backup to evaluate: its id, start and stop segment names, and stop LSN (null when unknown). */
+    public record BackupRef(String id, String startWal, String stopWal, String stopLsn) {
+        public static BackupRef of(BackupManifest manifest) {
+            BackupManifest.PhysicalInfo p = manifest.physical();
+            return new BackupRef(manifest.id(), p.startWal(), p.stopWal(), p.stopLsn());
+        }
+
+        /** The physical backups among {@code manifests}. */
+        public static List<BackupRef> physical(List<BackupManifest> manifests) {
+            return manifests.stream().filter(m -> m.kind() == BackupKind.PHYSICAL && m.physical() != null)
+                    .map(BackupRef::of).toList();
+        }
     }
 
     private WalCheck() {
@@ -56,19 +79,34 @@ public final class WalCheck {
             }
             timelines.add(new TimelineCoverage(tli, r, r.stream().mapToLong(WalCoverage.Range::count).sum(), history));
         }
+        List<BackupWindow> windows = windows(archive, contents, backups);
+        return new Report(archive.target(), size, contents.storedBytes(), timelines,
+                WalCoverage.gapsWithinTimelines(contents.segments()), withoutHistory, windows);
+    }
+
+    /** Each backup's window over the archive's {@code contents}. */
+    public static List<BackupWindow> windows(WalArchive archive, WalArchive.Contents contents, List<BackupRef> backups) {
+        long size = contents.segmentSize();
         List<BackupWindow> windows = new ArrayList<>();
         for (BackupRef b : backups) {
             WalSegment start = WalSegment.parse(b.startWal(), size);
             WalSegment stop = WalSegment.parse(b.stopWal(), size);
-            Optional<WalSegment> reachable;
-            try {
-                reachable = archive.reachableFrom(contents, start);
-            } catch (RuntimeException e) {
-                reachable = Optional.empty();
-            }
-            windows.add(new BackupWindow(b.id(), start, stop, reachable));
+            Lsn consistentAt = b.stopLsn() == null ? stop.startLsn(size) : Lsn.parse(b.stopLsn());
+            Optional<WalSegment> reachable = reachable(archive, contents, start, consistentAt);
+            boolean endsAtGap = reachable.isPresent() && contents.segments().stream().anyMatch(s ->
+                    s.timeline() == reachable.get().timeline() && s.number() > reachable.get().number());
+            windows.add(new BackupWindow(b.id(), start, stop, consistentAt, reachable,
+                    reachable.map(contents.archivedAt()::get), endsAtGap));
         }
-        return new Report(archive.target(), size, contents.storedBytes(), timelines,
-                WalCoverage.gapsWithinTimelines(contents.segments()), withoutHistory, windows);
+        return windows;
+    }
+
+    private static Optional<WalSegment> reachable(WalArchive archive, WalArchive.Contents contents, WalSegment start,
+                                                  Lsn consistentAt) {
+        try {
+            return archive.reachableFrom(contents, start, consistentAt);
+        } catch (RuntimeException e) {
+            return Optional.empty(); // a damaged history file: not restorable until it is repaired
+        }
     }
 }

@@ -75,6 +75,24 @@ public final class WalCommandFixture {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 
+    /** The configuration of a repository in {@code bucket} (created here) of {@code s3}, for {@code target}. */
+    public static Properties s3Config(dev.pgnest.testing.S3Server s3, String bucket, String target) {
+        s3.createBucket(bucket);
+        Properties config = new Properties();
+        config.setProperty("repo.type", "s3");
+        config.setProperty("s3.endpoint", s3.endpoint().toString());
+        config.setProperty("s3.bucket", bucket);
+        config.setProperty("s3.accessKeyId", s3.accessKeyId());
+        config.setProperty("s3.secretAccessKey", s3.secretAccessKey());
+        config.setProperty("target", target);
+        return config;
+    }
+
+    /** Opens the storage {@code config} describes, as the fixture does. */
+    public static Storage open(Properties config) {
+        return storage(config).open();
+    }
+
     static StorageConfig storage(Properties p) {
         if (p.getProperty("repo.type").equals("fs")) {
             return new FsStorageConfig(Path.of(p.getProperty("repo.path")));

@@ -7,6 +7,8 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.ObjectInfo;
 import dev.pgnest.storage.Storage;
+import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalRetention;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -27,22 +29,28 @@ public final class BackupExpiry {
     private BackupExpiry() {
     }
 
+    /** What an expiry decided for the backups, and what it did to the WAL archive. */
+    public record Result(ExpiryPlan plan, WalRetention.Outcome wal) {
+    }
+
     /** Plans and, unless {@code dryRun}, deletes; returns the plan that was carried out. */
-    public static ExpiryPlan expire(Repository repository, String target, RetentionPolicy policy, boolean dryRun,
+    public static Result expire(Repository repository, String target, RetentionPolicy policy, boolean dryRun,
                                     Instant now, ZoneId zone) {
         if (policy.isEmpty()) {
             throw new PgnestException(ErrorKind.USAGE, "no retention rule is set, so every backup would be expired",
                     "pass --keep-last, --max-age, --keep-daily, --keep-weekly or --keep-monthly");
         }
-        List<Catalog.Entry> backups = repository.catalog().backups(target);
-        ExpiryPlan plan = ExpiryPlan.of(backups, policy, now, zone);
+        Catalog.Listing listing = repository.catalog().listing(target);
+        ExpiryPlan plan = ExpiryPlan.of(listing.backups(), policy, now, zone);
         if (!dryRun) {
             for (Catalog.Entry doomed : plan.toDelete()) {
                 delete(repository.storage(), target, doomed.id());
                 LOG.info("expired backup {} of target {}", doomed.id(), target);
             }
         }
-        return plan;
+        WalRetention.Outcome wal = WalRetention.expire(WalArchive.reader(repository.storage(), target),
+                plan.toKeep().stream().map(Catalog.Entry::manifest).toList(), listing.unreadable(), dryRun);
+        return new Result(plan, wal);
     }
 
     private static void delete(Storage storage, String target, String id) {

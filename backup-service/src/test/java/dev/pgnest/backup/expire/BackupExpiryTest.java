@@ -38,12 +38,12 @@ class BackupExpiryTest {
             }
             Instant now = start.plus(Duration.ofDays(5));
 
-            ExpiryPlan dry = BackupExpiry.expire(repository, "main", RetentionPolicy.keepLast(2), true, now, ZoneOffset.UTC);
+            ExpiryPlan dry = BackupExpiry.expire(repository, "main", RetentionPolicy.keepLast(2), true, now, ZoneOffset.UTC).plan();
             assertThat(dry.toDelete()).extracting(Catalog.Entry::id)
                     .containsExactly("20250301-030000L", "20250302-030000L", "20250303-030000L");
             assertThat(repository.catalog().backups("main")).hasSize(5);
 
-            ExpiryPlan done = BackupExpiry.expire(repository, "main", RetentionPolicy.keepLast(2), false, now, ZoneOffset.UTC);
+            ExpiryPlan done = BackupExpiry.expire(repository, "main", RetentionPolicy.keepLast(2), false, now, ZoneOffset.UTC).plan();
             assertThat(done.toDelete()).isEqualTo(dry.toDelete());
             assertThat(repository.catalog().backups("main")).extracting(Catalog.Entry::id)
                     .containsExactly("20250304-030000L", "20250305-030000L");

@@ -219,8 +219,7 @@ class ArchiveAndRestoreTest {
         WalArchive.Contents after = archive.contents();
         assertThat(after.segments().stream().mapToLong(WalSegment::number).min().orElseThrow())
                 .isEqualTo(WalSegment.parse(oldestStart, SEGMENT).number());
-        var report = dev.pgnest.wal.WalCheck.run(archive, backups.stream()
-                .map(m -> new dev.pgnest.wal.WalCheck.BackupRef(m.id(), m.physical().startWal(), m.physical().stopWal())).toList());
+        var report = dev.pgnest.wal.WalCheck.run(archive, dev.pgnest.wal.WalCheck.BackupRef.physical(backups));
         assertThat(report.healthy()).isTrue();
         assertThat(report.backups()).allMatch(dev.pgnest.wal.WalCheck.BackupWindow::restorable);
     }
@@ -338,28 +337,10 @@ class ArchiveAndRestoreTest {
     }
 
     static void awaitPromoted(PostgresCluster c) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (true) {
-            try {
-                if ("f".equals(c.queryForString("SELECT pg_is_in_recovery()"))) {
-                    return;
-                }
-            } catch (IllegalStateException e) {
-                // still starting up
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("restored cluster did not finish recovery in 120 s:\n" + c.logTail());
-            }
-            sleep(200);
-        }
+        dev.pgnest.wal.WalTestSupport.awaitPromoted(c, Duration.ofSeconds(120));
     }
 
     static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        dev.pgnest.wal.WalTestSupport.sleep(ms);
     }
 }

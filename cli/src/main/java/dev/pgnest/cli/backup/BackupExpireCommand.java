@@ -6,6 +6,7 @@ import dev.pgnest.backup.expire.RetentionPolicy;
 import dev.pgnest.backup.expire.RetentionSettings;
 import dev.pgnest.cli.OutputOptions;
 import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.cli.wal.WalRetentionView;
 import dev.pgnest.config.ExitCode;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "expire", description = {
         "Delete backups the retention rules do not keep; a backup is kept when any rule keeps it. Rules apply",
         "to logical and physical backups separately. The newest backup and the newest verified one are always",
-        "kept. Days, weeks and months are UTC calendar periods.",
+        "kept. Days, weeks and months are UTC calendar periods. Then archived WAL no remaining physical backup",
+        "needs is removed (as pgnest wal expire does).",
         "Rules: --keep-last N, --max-age AGE (36h, 30d, 8w), --keep-daily N, --keep-weekly N, --keep-monthly N,",
         "or the target's retention.* settings in pgnest.yml / PGNEST_RETENTION_*."})
 public final class BackupExpireCommand implements Callable<Integer> {
@@ -39,10 +41,12 @@ public final class BackupExpireCommand implements Callable<Integer> {
         RetentionPolicy policy = RetentionSettings.policy(PgnestCommand.of(spec).config().target());
         try (RepositoryAccess access = RepositoryAccess.open(spec)) {
             String target = access.target();
-            ExpiryPlan plan = BackupExpiry.expire(access.repository(), target, policy, dryRun, Instant.now(), ZoneOffset.UTC);
+            BackupExpiry.Result result = BackupExpiry.expire(access.repository(), target, policy, dryRun, Instant.now(),
+                    ZoneOffset.UTC);
+            ExpiryPlan plan = result.plan();
             PrintWriter out = spec.commandLine().getOut();
             if (output.json()) {
-                OutputOptions.printJson(out, BackupViews.ExpiryView.of(target, dryRun, plan));
+                OutputOptions.printJson(out, BackupViews.ExpiryView.of(target, dryRun, result));
                 return ExitCode.OK.status();
             }
             for (ExpiryPlan.Decision d : plan.decisions()) {
@@ -51,6 +55,7 @@ public final class BackupExpireCommand implements Callable<Integer> {
             }
             out.println((dryRun ? "dry run: would delete " : "deleted ") + plan.toDelete().size() + " of "
                     + plan.decisions().size() + " backups of target " + target + " (keeping " + policy + ")");
+            WalRetentionView.lines(result.wal(), dryRun).forEach(out::println);
             out.flush();
         }
         return ExitCode.OK.status();

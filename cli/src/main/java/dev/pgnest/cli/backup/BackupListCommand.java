@@ -2,16 +2,26 @@ package dev.pgnest.cli.backup;
 
 import dev.pgnest.cli.OutputOptions;
 import dev.pgnest.config.ExitCode;
+import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
+import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalCheck;
+import dev.pgnest.wal.WalSegment;
 import java.io.PrintWriter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "list", description = "List the target's backups, oldest first (only committed ones: those with a manifest).")
+@Command(name = "list", description = {
+        "List the target's backups, oldest first (only committed ones: those with a manifest), and for each",
+        "physical backup the window it restores to: from its end to the end of the WAL archived after it",
+        "without a gap."})
 public final class BackupListCommand implements Callable<Integer> {
     private static final String ROW = "%-17s %-8s %-20s %10s %10s %9s %-8s %-8s %s";
 
@@ -26,9 +36,11 @@ public final class BackupListCommand implements Callable<Integer> {
         try (RepositoryAccess access = RepositoryAccess.open(spec)) {
             String target = access.target();
             List<Catalog.Entry> backups = access.repository().catalog().backups(target);
+            Windows windows = Windows.of(access, target, backups);
             PrintWriter out = spec.commandLine().getOut();
             if (output.json()) {
-                OutputOptions.printJson(out, backups.stream().map(BackupViews.BackupRow::of).toList());
+                OutputOptions.printJson(out, backups.stream()
+                        .map(e -> BackupViews.BackupRow.of(e, windows.of(e), windows.segmentSize())).toList());
                 return ExitCode.OK.status();
             }
             if (backups.isEmpty()) {
@@ -41,6 +53,7 @@ public final class BackupListCommand implements Callable<Integer> {
                             Format.bytes(m.storedSize()), Format.bytes(m.rawSize()), Format.duration(m.duration()),
                             m.schemaVersion() == null ? "-" : m.schemaVersion(), BackupViews.verified(e.verification()),
                             String.join(",", m.tags())).stripTrailing());
+                    windows.of(e).ifPresent(w -> out.println("  " + describe(m, w, windows.segmentSize())));
                 }
             }
             out.flush();
@@ -48,4 +61,34 @@ public final class BackupListCommand implements Callable<Integer> {
         return ExitCode.OK.status();
     }
 
+    /** The window a physical backup restores to, as one line. */
+    static String describe(BackupManifest m, WalCheck.BackupWindow w, long segmentSize) {
+        if (!w.restorable()) {
+            return "NOT restorable: the WAL archive lacks segments up to " + w.stop().name(segmentSize)
+                    + " (pgnest wal check shows what is missing)";
+        }
+        return "restorable from " + Format.time(m.endTime()) + " (LSN " + w.consistentAt() + ") to about "
+                + w.reachableArchived().map(Format::time).orElse("?") + " (LSN " + w.restorableTo(segmentSize).orElseThrow()
+                + ", end of " + w.reachable().orElseThrow().name(segmentSize) + ")"
+                + (w.endsAtGap() ? ", where a gap in the WAL archive begins (pgnest wal check)" : "");
+    }
+
+    /** The physical backups' windows: the WAL archive is listed once, and only when there is a physical backup. */
+    private record Windows(Map<String, WalCheck.BackupWindow> byId, long segmentSize) {
+        static Windows of(RepositoryAccess access, String target, List<Catalog.Entry> backups) {
+            List<WalCheck.BackupRef> physical = WalCheck.BackupRef.physical(backups.stream().map(Catalog.Entry::manifest).toList());
+            if (physical.isEmpty()) {
+                return new Windows(Map.of(), WalSegment.DEFAULT_SIZE);
+            }
+            WalArchive archive = WalArchive.reader(access.storage(), target);
+            WalArchive.Contents contents = archive.contents();
+            Map<String, WalCheck.BackupWindow> byId = new HashMap<>();
+            WalCheck.windows(archive, contents, physical).forEach(w -> byId.put(w.backupId(), w));
+            return new Windows(byId, contents.segmentSize());
+        }
+
+        Optional<WalCheck.BackupWindow> of(Catalog.Entry e) {
+            return Optional.ofNullable(byId.get(e.id()));
+        }
+    }
 }

@@ -1,26 +1,47 @@
 package dev.pgnest.cli.backup;
 
+import dev.pgnest.backup.expire.BackupExpiry;
 import dev.pgnest.backup.expire.ExpiryPlan;
 import dev.pgnest.backup.verify.VerifyResult;
+import dev.pgnest.cli.wal.WalRetentionView;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
 import dev.pgnest.repository.Verification;
+import dev.pgnest.wal.Lsn;
+import dev.pgnest.wal.WalCheck;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /** JSON shapes of the backup commands: stable field names, sizes in bytes, durations in seconds. */
 final class BackupViews {
     private BackupViews() {
     }
 
-    /** A row of {@code backup list}. */
+    /**
+     * A row of {@code backup list}. For a physical backup, the window it restores to: from when
+     * it is consistent ({@code restorableFrom}: its end; {@code restorableFromLsn}: its stop LSN)
+     * to the end of the WAL that follows it without a hole ({@code restorableToLsn}, in segment
+     * {@code restorableToWal}; {@code restorableTo}: when that segment was archived, so no commit
+     * in the window is later). Null for logical backups and when the backup is not restorable.
+     */
     record BackupRow(String id, String kind, String target, Instant startTime, Instant endTime, double durationSeconds,
-                     long storedSize, long rawSize, String schemaVersion, String verified, List<String> tags) {
-        static BackupRow of(Catalog.Entry e) {
+                     long storedSize, long rawSize, String schemaVersion, String verified, List<String> tags,
+                     Boolean restorable, Instant restorableFrom, String restorableFromLsn, Instant restorableTo,
+                     String restorableToLsn, String restorableToWal, Boolean walGapAfter) {
+        static BackupRow of(Catalog.Entry e, Optional<WalCheck.BackupWindow> window, long segmentSize) {
             BackupManifest m = e.manifest();
+            boolean ok = window.isPresent() && window.get().restorable();
             return new BackupRow(m.id(), m.kind().id(), m.target(), m.startTime(), m.endTime(),
                     m.duration().toMillis() / 1000.0, m.storedSize(), m.rawSize(), m.schemaVersion(),
-                    BackupViews.verified(e.verification()), m.tags());
+                    BackupViews.verified(e.verification()), m.tags(),
+                    window.map(WalCheck.BackupWindow::restorable).orElse(null),
+                    ok ? m.endTime() : null,
+                    ok ? window.get().consistentAt().toString() : null,
+                    ok ? window.get().reachableArchived().orElse(null) : null,
+                    window.flatMap(w -> w.restorableTo(segmentSize)).map(Lsn::toString).orElse(null),
+                    ok ? window.get().reachable().get().name(segmentSize) : null,
+                    ok ? window.get().endsAtGap() : null);
         }
     }
 
@@ -44,12 +65,14 @@ final class BackupViews {
     record ExpiryRow(String id, String kind, Instant startTime, boolean keep, List<String> reasons) {
     }
 
-    record ExpiryView(String target, boolean dryRun, String policy, List<ExpiryRow> backups, List<String> deleted) {
-        static ExpiryView of(String target, boolean dryRun, ExpiryPlan plan) {
+    record ExpiryView(String target, boolean dryRun, String policy, List<ExpiryRow> backups, List<String> deleted,
+                      WalRetentionView wal) {
+        static ExpiryView of(String target, boolean dryRun, BackupExpiry.Result result) {
+            ExpiryPlan plan = result.plan();
             return new ExpiryView(target, dryRun, plan.policy().toString(),
                     plan.decisions().stream().map(d -> new ExpiryRow(d.backup().id(), d.backup().manifest().kind().id(),
                             d.backup().manifest().startTime(), d.keep(), d.reasons())).toList(),
-                    plan.toDelete().stream().map(Catalog.Entry::id).toList());
+                    plan.toDelete().stream().map(Catalog.Entry::id).toList(), WalRetentionView.of(result.wal()));
         }
     }
 }

@@ -2,7 +2,7 @@ package dev.pgnest.cli.wal;
 
 import dev.pgnest.cli.OutputOptions;
 import dev.pgnest.config.ExitCode;
-import dev.pgnest.repository.BackupKind;
+import dev.pgnest.repository.Catalog;
 import dev.pgnest.wal.WalCheck;
 import dev.pgnest.wal.WalCoverage;
 import java.io.PrintWriter;
@@ -30,11 +30,8 @@ public final class WalCheckCommand implements Callable<Integer> {
     public Integer call() {
         WalCheck.Report report;
         try (WalAccess access = WalAccess.open(spec)) {
-            List<WalCheck.BackupRef> backups = access.repository().catalog().backups(access.target()).stream()
-                    .map(e -> e.manifest())
-                    .filter(m -> m.kind() == BackupKind.PHYSICAL && m.physical() != null)
-                    .map(m -> new WalCheck.BackupRef(m.id(), m.physical().startWal(), m.physical().stopWal()))
-                    .toList();
+            List<WalCheck.BackupRef> backups = WalCheck.BackupRef.physical(access.repository().catalog()
+                    .backups(access.target()).stream().map(Catalog.Entry::manifest).toList());
             report = WalCheck.run(access.archive(), backups);
         }
         long size = report.segmentSize();

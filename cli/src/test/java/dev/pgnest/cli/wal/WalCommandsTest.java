@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.cli.backup.Format;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.wal.WalSegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -26,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WalCommandsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long SEGMENT = WalSegment.DEFAULT_SIZE;
 
     @TempDir
     static Path tmp;
@@ -150,6 +156,143 @@ class WalCommandsTest {
         }
     }
 
+    @Test
+    @Order(6)
+    void backupListShowsEachPhysicalBackupsRestoreWindowEndingAtAGap() throws Exception {
+        String id = physicalIds().get(0);
+        JsonNode manifest = JSON.readTree(pgnest("backup", "show", id, "-o", "json").out()).path("manifest");
+        String stopLsn = manifest.path("physical").path("stopLsn").asText();
+        Instant endTime = Instant.parse(manifest.path("endTime").asText());
+        String last = switchSegments(3);
+        awaitArchived(last);
+        List<String> segments = archivedSegments();
+        String newest = segments.get(segments.size() - 1);
+        assertThat(newest).isEqualTo(last);
+
+        JsonNode row = listRow(id);
+        assertThat(row.path("restorable").asBoolean()).isTrue();
+        assertThat(Instant.parse(row.path("restorableFrom").asText())).isEqualTo(endTime);
+        assertThat(row.path("restorableFromLsn").asText()).isEqualTo(stopLsn);
+        assertThat(row.path("restorableToWal").asText()).isEqualTo(newest);
+        assertThat(row.path("restorableToLsn").asText()).isEqualTo(endOf(newest));
+        assertThat(Instant.parse(row.path("restorableTo").asText()))
+                .isEqualTo(Files.getLastModifiedTime(walDir().resolve(newest + ".zst")).toInstant());
+        assertThat(row.path("walGapAfter").asBoolean()).isFalse();
+        CliRun list = pgnest("backup", "list");
+        assertThat(list.out()).contains("  restorable from " + Format.time(endTime) + " (LSN " + stopLsn + ") to about "
+                + Format.time(Instant.parse(row.path("restorableTo").asText())) + " (LSN " + endOf(newest) + ", end of "
+                + newest + ")\n");
+
+        // a hole after the backup ends its window there
+        String hole = WalSegment.parse(newest, SEGMENT).plus(-1).name(SEGMENT);
+        String beforeHole = WalSegment.parse(newest, SEGMENT).plus(-2).name(SEGMENT);
+        assertThat(WalSegment.parse(beforeHole, SEGMENT).number())
+                .isGreaterThanOrEqualTo(WalSegment.parse(manifest.path("physical").path("stopWal").asText(), SEGMENT).number());
+        Path aside = tmp.resolve(hole + ".zst");
+        Files.move(walDir().resolve(hole + ".zst"), aside);
+        try {
+            JsonNode gapped = listRow(id);
+            assertThat(gapped.path("restorable").asBoolean()).isTrue();
+            assertThat(gapped.path("restorableToWal").asText()).isEqualTo(beforeHole);
+            assertThat(gapped.path("restorableToLsn").asText()).isEqualTo(endOf(beforeHole));
+            assertThat(gapped.path("walGapAfter").asBoolean()).isTrue();
+            assertThat(pgnest("backup", "list").out()).contains("(LSN " + endOf(beforeHole) + ", end of " + beforeHole
+                    + "), where a gap in the WAL archive begins (pgnest wal check)");
+            assertThat(pgnest("wal", "check").exitCode()).isEqualTo(3);
+        } finally {
+            Files.move(aside, walDir().resolve(hole + ".zst"));
+        }
+        assertThat(listRow(id).path("restorableToWal").asText()).isEqualTo(newest);
+    }
+
+    @Test
+    @Order(7)
+    void backupExpireAlsoRemovesTheWalOnlyExpiredBackupsNeeded() throws Exception {
+        String expiring = physicalIds().get(0);
+        CliRun backup = pgnest("backup", "physical", "--parallel", "2", "-o", "json");
+        assertThat(backup.exitCode()).as(backup.err()).isZero();
+        JsonNode manifest = JSON.readTree(backup.out()).path("manifest");
+        String kept = manifest.path("id").asText();
+        String keptStart = manifest.path("physical").path("startWal").asText();
+        List<String> before = archivedFiles();
+        List<String> gone = before.stream().filter(n -> !n.endsWith(".history") && n.substring(0, 24).compareTo(keptStart) < 0)
+                .toList();
+        assertThat(gone).hasSizeGreaterThan(3).anyMatch(n -> n.endsWith(".backup"));
+
+        CliRun dry = pgnest("backup", "expire", "--keep-last", "1", "--dry-run");
+        assertThat(dry.exitCode()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("would delete " + expiring)
+                .contains("WAL: would remove " + gone.size() + " files (")
+                .contains("; kept from " + keptStart + " (the oldest kept physical backup's start)");
+        JsonNode dryJson = JSON.readTree(pgnest("backup", "expire", "--keep-last", "1", "--dry-run", "-o", "json").out());
+        assertThat(dryJson.path("wal").path("removed").asInt()).isEqualTo(gone.size());
+        assertThat(dryJson.path("wal").path("keepFrom").asText()).isEqualTo(keptStart);
+        assertThat(dryJson.path("wal").path("timelines").get(0).path("timeline").asInt()).isEqualTo(1);
+        assertThat(dryJson.path("wal").path("timelines").get(0).path("firstKept").asText()).isEqualTo(keptStart);
+        assertThat(dryJson.path("wal").path("notExpired").isNull()).isTrue();
+        assertThat(archivedFiles()).containsAll(before);
+
+        CliRun expire = pgnest("backup", "expire", "--keep-last", "1", "-o", "json");
+        assertThat(expire.exitCode()).as(expire.err()).isZero();
+        JsonNode done = JSON.readTree(expire.out());
+        assertThat(done.path("deleted")).extracting(JsonNode::asText).contains(expiring).doesNotContain(kept);
+        assertThat(done.path("wal").path("removed").asInt()).isEqualTo(gone.size());
+        assertThat(done.path("wal").path("removedBytes").asLong()).isPositive();
+        List<String> after = archivedFiles();
+        assertThat(after).doesNotContainAnyElementsOf(gone).containsAll(before.stream().filter(n -> !gone.contains(n)).toList());
+        assertThat(archivedSegments().get(0)).isEqualTo(keptStart);
+        assertThat(pgnest("wal", "check").exitCode()).isZero();
+        assertThat(listRow(kept).path("restorable").asBoolean()).isTrue();
+    }
+
+    static List<String> physicalIds() throws Exception {
+        List<String> ids = new ArrayList<>();
+        JSON.readTree(pgnest("backup", "list", "-o", "json").out()).forEach(r -> {
+            if (r.path("kind").asText().equals("physical")) {
+                ids.add(r.path("id").asText());
+            }
+        });
+        return ids;
+    }
+
+    static JsonNode listRow(String id) throws Exception {
+        for (JsonNode r : JSON.readTree(pgnest("backup", "list", "-o", "json").out())) {
+            if (r.path("id").asText().equals(id)) {
+                return r;
+            }
+        }
+        throw new AssertionError("backup " + id + " not listed");
+    }
+
+    static String switchSegments(int n) {
+        String last = null;
+        for (int i = 0; i < n; i++) {
+            pg.execute("INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 2000) g");
+            last = pg.queryForString("SELECT pg_walfile_name(pg_switch_wal())");
+        }
+        return last;
+    }
+
+    static Path walDir() {
+        return tmp.resolve("repo/default/wal/00000001");
+    }
+
+    /** Names of the archived files (without .zst), sorted. */
+    static List<String> archivedFiles() throws Exception {
+        try (var files = Files.list(walDir())) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".zst"))
+                    .map(n -> n.substring(0, n.length() - 4)).sorted().toList();
+        }
+    }
+
+    static List<String> archivedSegments() throws Exception {
+        return archivedFiles().stream().filter(n -> n.matches("[0-9A-F]{24}")).toList();
+    }
+
+    static String endOf(String segment) {
+        return WalSegment.parse(segment, SEGMENT).endLsn(SEGMENT).toString();
+    }
+
     static void awaitArchived(String name) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
@@ -158,5 +301,6 @@ class WalCommandsTest {
             }
             Thread.sleep(200);
         }
+        throw new AssertionError(name + " was not archived in 60 s\n" + pg.logTail());
     }
 }
