@@ -174,7 +174,7 @@ public final class PitrRestore {
         }
 
         RecoverySettings settings = new RecoverySettings(request.restoreCommand(), decision.target(), decision.inclusive(),
-                request.action());
+                request.action(), decision.span().lastSegment().timeline());
         boolean checks = decision.beforeMigration() != null && request.liveDatabase() != null;
         PointInTimeRecovery.Result recovered;
         try (WalSpool spool = readAhead(repository, request, decision)) {

@@ -15,8 +15,11 @@ import java.util.Objects;
  * @param inclusive      stop just after the target (true, PostgreSQL's default) or just before
  *                       it; only for time, lsn and xid targets
  * @param action         what to do at the target
+ * @param timeline       the timeline to recover along (the one the restorable window followed
+ *                       from the backup), or 0 for the archive's newest
  */
-public record RecoverySettings(String restoreCommand, RecoveryTarget target, boolean inclusive, RecoveryAction action) {
+public record RecoverySettings(String restoreCommand, RecoveryTarget target, boolean inclusive, RecoveryAction action,
+                               int timeline) {
 
     /** Every setting an earlier restore (ours, pgBackRest's, a hand-written one) may have left. */
     static final List<String> OWNED = List.of(
@@ -34,19 +37,19 @@ public record RecoverySettings(String restoreCommand, RecoveryTarget target, boo
     }
 
     public static RecoverySettings of(String restoreCommand, RecoveryTarget target) {
-        return new RecoverySettings(restoreCommand, target, true, RecoveryAction.PROMOTE);
+        return new RecoverySettings(restoreCommand, target, true, RecoveryAction.PROMOTE, 0);
     }
 
     public RecoverySettings withInclusive(boolean value) {
-        return new RecoverySettings(restoreCommand, target, value, action);
+        return new RecoverySettings(restoreCommand, target, value, action, timeline);
     }
 
     public RecoverySettings withRestoreCommand(String value) {
-        return new RecoverySettings(value, target, inclusive, action);
+        return new RecoverySettings(value, target, inclusive, action, timeline);
     }
 
     public RecoverySettings withAction(RecoveryAction value) {
-        return new RecoverySettings(restoreCommand, target, inclusive, value);
+        return new RecoverySettings(restoreCommand, target, inclusive, value, timeline);
     }
 
     /** The settings, in the order they are written. */
@@ -60,8 +63,10 @@ public record RecoverySettings(String restoreCommand, RecoveryTarget target, boo
         if (!(target instanceof RecoveryTarget.Latest)) {
             config.put("recovery_target_action", action.setting());
         }
-        // follow the archive's newest timeline, as after an earlier failover or PITR
-        config.put("recovery_target_timeline", "latest");
+        // 'latest' would follow the archive's newest timeline even when it branched off before
+        // this backup (a restored copy that archived into the same target): PostgreSQL then
+        // refuses it as "not a child of this server's history". Name the window's timeline.
+        config.put("recovery_target_timeline", timeline > 0 ? Integer.toString(timeline) : "latest");
         return config;
     }
 

@@ -269,6 +269,21 @@ class PitrRestoreTest {
         }
     }
 
+    @Test
+    @Order(8)
+    void aTimelineThatBranchedOffBeforeTheBackupDoesNotDerailItsRestore() throws Exception {
+        // what a restored copy of the first backup leaves when it archives into the same target:
+        // timeline 2, branching off timeline 1 before the second backup started
+        Path history = tmp.resolve("00000002.history");
+        Files.writeString(history, "1\t" + first.physical().stopLsn() + "\tno recovery target specified\n");
+        archive.push(history);
+        try {
+            check(RecoveryTarget.Time.parse(points.get(15).time()), points.get(15), second);
+        } finally {
+            archive.delete(archive.files().stream().filter(f -> f.name().equals("00000002.history")).toList());
+        }
+    }
+
     // ------------------------------------------------------------------------------------
 
     private static void check(RecoveryTarget target, Point point, BackupManifest expectedBackup) {

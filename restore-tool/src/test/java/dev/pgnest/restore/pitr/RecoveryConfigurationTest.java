@@ -53,6 +53,8 @@ class RecoveryConfigurationTest {
                 .containsEntry("recovery_target_action", "pause");
         assertThat(RecoverySettings.of("x %f %p", new RecoveryTarget.Latest()).asConfig())
                 .containsOnlyKeys("restore_command", "recovery_target_timeline");
+        assertThat(new RecoverySettings("x %f %p", new RecoveryTarget.Latest(), true, RecoveryAction.PROMOTE, 3).asConfig())
+                .containsEntry("recovery_target_timeline", "3");
     }
 
     @Test
