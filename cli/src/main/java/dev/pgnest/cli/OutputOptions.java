@@ -11,10 +11,13 @@ import picocli.CommandLine.Option;
 public final class OutputOptions {
     public enum Format { text, json }
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(SerializationFeature.INDENT_OUTPUT);
+    /** Built on first use: Jackson's start-up is a fifth of a second that text output does not need. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
             description = "Output format: text for people, json for scripts (default: ${DEFAULT-VALUE}).")
@@ -27,7 +30,7 @@ public final class OutputOptions {
     /** Writes a value (records, maps, lists) as one JSON document. */
     public static void printJson(PrintWriter out, Object value) {
         try {
-            out.println(JSON.writeValueAsString(value));
+            out.println(Json.MAPPER.writeValueAsString(value));
             out.flush();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new UncheckedIOException(e);
@@ -35,6 +38,6 @@ public final class OutputOptions {
     }
 
     public static ObjectMapper mapper() {
-        return JSON;
+        return Json.MAPPER;
     }
 }

@@ -37,7 +37,7 @@ import picocli.CommandLine.ScopeType;
                 dev.pgnest.cli.serve.ServeCommand.class, dev.pgnest.cli.demo.DemoCommand.class,
                 dev.pgnest.cli.wal.WalCommand.class, dev.pgnest.cli.wal.CheckCommand.class,
                 dev.pgnest.cli.restore.RestoreCommand.class,
-                CommandLine.HelpCommand.class,
+                CommandLine.HelpCommand.class, WarmUpCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {

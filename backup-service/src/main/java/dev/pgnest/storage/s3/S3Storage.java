@@ -369,6 +369,11 @@ public final class S3Storage implements Storage {
                     + s3.statusCode() + " " + code + " after " + config.maxAttempts() + " attempts",
                     "retry later; if it persists, check the S3 service and raise the S3 max attempts", e);
         }
+        if (e.getMessage() != null && e.getMessage().startsWith("Unable to load credentials")) {
+            return new StorageException("cannot " + action + " " + where + ": no S3 credentials were found",
+                    "set s3.access-key-id and s3.secret-access-key (PGNEST_S3_ACCESS_KEY_ID, PGNEST_S3_SECRET_ACCESS_KEY), "
+                            + "or give the host AWS credentials (AWS_ACCESS_KEY_ID…, ~/.aws/credentials, an instance role)", e);
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException
                     || t instanceof java.security.cert.CertPathBuilderException) {
