@@ -12,13 +12,15 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * pgnest's logging, set up in code: parsing a logback.xml costs every command (and every
  * archive_command push) about 0.15 s of start-up. Logs go to stderr so that stdout stays clean
  * for JSON; pgnest's own loggers at INFO (log.level / --debug change that later), the rest at
- * WARN. A logback-test.xml on the class path (the tests') takes precedence.
+ * WARN. An operator's {@code -Dlogback.configurationFile=…} and a logback-test.xml on the class
+ * path (the tests') take precedence.
  */
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (LogConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
+        if (System.getProperty("logback.configurationFile") != null
+                || LogConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
