@@ -140,7 +140,7 @@ public final class LocalServer implements AutoCloseable {
         LocalServer server = new LocalServer(dir, options, logFile, offset);
         if (result.exitCode() != 0) {
             throw new PgnestException(ErrorKind.DATABASE, "pg_ctl could not start PostgreSQL on " + dir + ": "
-                    + result.output().strip() + server.logTailMessage(),
+                    + result.output().strip().replaceAll("\\s*\\n\\s*", " / ") + server.logTailMessage(),
                     "fix what the server log says and run the restore again");
         }
         return server;
@@ -305,16 +305,24 @@ public final class LocalServer implements AutoCloseable {
         stop();
     }
 
-    /** The last lines of the server log, prefixed for an error message. */
+    /**
+     * The server log's telling line (its last FATAL/PANIC/ERROR, else its last line) for an
+     * error message: one line, since errors are one line; the file holds the rest.
+     */
     String logTailMessage() {
         String log = log().strip();
         if (log.isEmpty()) {
             return "";
         }
         String[] lines = log.split("\n");
-        int from = Math.max(0, lines.length - 15);
-        return "\n--- server log " + logFile + " (last lines) ---\n"
-                + String.join("\n", java.util.Arrays.asList(lines).subList(from, lines.length));
+        String telling = lines[lines.length - 1];
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (lines[i].contains("FATAL:") || lines[i].contains("PANIC:") || lines[i].contains("ERROR:")) {
+                telling = lines[i];
+                break;
+            }
+        }
+        return " (server log " + logFile + ": " + telling.strip() + ")";
     }
 
     static Optional<Long> readPid(Path dataDir) {

@@ -211,6 +211,10 @@ public final class PointInTimeRecovery {
                     "choose a target inside the restorable window (pgnest restore plan shows it), or --latest to replay all archived WAL");
         }
         String why = log.problems().isEmpty() ? "" : ": " + log.problems().get(log.problems().size() - 1);
+        if (why.contains("command not executable")) {
+            // PostgreSQL's words for restore_command's exit 126: wal fetch could not read the archive
+            why += " (pgnest wal fetch could not read the archive and stopped recovery rather than end it early)";
+        }
         return new PgnestException(ErrorKind.DATABASE, "PostgreSQL stopped during recovery to " + settings.target().describe()
                 + why + server.logTailMessage(),
                 "fix what the server log says (" + server.logFile() + ") and restore again from the backup");
