@@ -11,6 +11,7 @@ import dev.pgnest.seed.Seeder;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,7 +36,8 @@ public final class MigrateResetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    record ResetView(ResetReport reset, SeedReport seed) {
+    /** The deploy part has the shape of {@code migrate deploy -o json}; seed that of {@code pgnest seed -o json}. */
+    record ResetView(String target, List<String> schemasCleaned, Views.DeployView deploy, SeedReport seed) {
     }
 
     @Override
@@ -53,7 +55,8 @@ public final class MigrateResetCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
-            OutputOptions.printJson(out, new ResetView(reset, seed));
+            OutputOptions.printJson(out, new ResetView(reset.target(), reset.schemasCleaned(),
+                    Views.DeployView.of(reset.deploy()), seed));
         } else {
             out.println("target " + reset.target() + " reset: emptied " + String.join(", ", reset.schemasCleaned())
                     + ", applied " + reset.deploy().applied().size() + " migrations, now at version "

@@ -57,7 +57,7 @@ class MigrateCommandsTest {
     private CliRun pgnest(String... args) {
         Map<String, String> env = env();
         List<String> all = new ArrayList<>(List.of(args));
-        if (args.length >= 2 && args[0].equals("migrate")) {
+        if (args.length >= 2 && args[0].equals("migrate") && !all.contains("--migrations")) {
             all.add("--migrations");
             all.add(migrations.toString());
         }
@@ -72,6 +72,21 @@ class MigrateCommandsTest {
 
     private String query(String sql) {
         return pg.queryForString(db, sql);
+    }
+
+    /** Flyway's schema history, oldest first, as "version type success" entries. */
+    private String history() {
+        return query("SELECT string_agg(coalesce(version, '-') || ' ' || type || ' ' || success, ', ' ORDER BY installed_rank)"
+                + " FROM flyway_schema_history");
+    }
+
+    private CliRun failedDeployOfV2() throws Exception {
+        file("V1__create_babies.sql", "CREATE TABLE babies (id bigint PRIMARY KEY);");
+        file("V2__add_nickname.sql", "ALTER TABLE babies ADD COLUMN nickname text;\nSELECT * FROM missing_table;\n");
+        CliRun failed = pgnest("migrate", "deploy");
+        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(history()).isEqualTo("1 SQL true, 2 SQL false");
+        return failed;
     }
 
     @Test
@@ -134,10 +149,7 @@ class MigrateCommandsTest {
 
     @Test
     void failedMigrationShowsAsFailedAndResolveRolledBackThenDeployRecovers() throws Exception {
-        file("V1__create_babies.sql", "CREATE TABLE babies (id bigint PRIMARY KEY);");
-        file("V2__add_nickname.sql", "ALTER TABLE babies ADD COLUMN nickname text;\nSELECT * FROM missing_table;\n");
-        CliRun failed = pgnest("migrate", "deploy");
-        assertThat(failed.exitCode()).isEqualTo(1);
+        CliRun failed = failedDeployOfV2();
         assertThat(failed.err()).startsWith("error: migration 2 (add nickname) failed at line 2: ERROR: relation \"missing_table\" does not exist")
                 .contains("resolve --rolled-back 2");
         assertThat(failed.err().strip().lines()).hasSize(1);
@@ -150,11 +162,56 @@ class MigrateCommandsTest {
         CliRun resolve = pgnest("migrate", "resolve", "--rolled-back", "2");
         assertThat(resolve.exitCode()).isZero();
         assertThat(resolve.out()).isEqualTo("migration 2 marked rolled back on target default (was failed, now pending)\n");
+        assertThat(history()).isEqualTo("1 SQL true");
 
         file("V2__add_nickname.sql", "ALTER TABLE babies ADD COLUMN nickname text;\n");
         assertThat(pgnest("migrate", "deploy").exitCode()).isZero();
         assertThat(query("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'")).isEqualTo("1");
         assertThat(pgnest("migrate", "status").exitCode()).isZero();
+    }
+
+    @Test
+    void resolveRolledBackAsJsonForgetsOnlyTheFailedAttempt() throws Exception {
+        failedDeployOfV2();
+        CliRun r = pgnest("migrate", "resolve", "--rolled-back", "2", "--output", "json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode json = JSON.readTree(r.out());
+        assertThat(json).isEqualTo(JSON.readTree(
+                "{\"target\":\"default\",\"version\":\"2\",\"action\":\"ROLLED_BACK\",\"before\":\"FAILED\",\"after\":\"PENDING\"}"));
+        assertThat(history()).isEqualTo("1 SQL true");
+
+        CliRun notFailed = pgnest("migrate", "resolve", "--rolled-back", "1");
+        assertThat(notFailed.exitCode()).isEqualTo(2);
+        assertThat(notFailed.err()).isEqualTo("error: migration 1 is not failed (it is applied): --rolled-back only applies to "
+                + "failed migrations; pgnest migrate status shows them\n");
+        assertThat(history()).isEqualTo("1 SQL true");
+    }
+
+    @Test
+    void resolveAppliedRecordsAFailedAndThenTheNextPendingMigrationWithoutRunningThem() throws Exception {
+        failedDeployOfV2();
+        CliRun resolved = pgnest("migrate", "resolve", "--applied", "2");
+        assertThat(resolved.exitCode()).as(resolved.err()).isZero();
+        assertThat(resolved.out()).isEqualTo("migration 2 marked applied on target default (was failed, now applied)\n");
+        assertThat(history()).isEqualTo("1 SQL true, 2 SQL true");
+        assertThat(query("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'")).isEqualTo("0");
+        assertThat(pgnest("migrate", "validate").exitCode()).isZero();
+
+        file("V3__create_sleeps.sql", "CREATE TABLE sleeps (id bigint PRIMARY KEY);");
+        CliRun pending = pgnest("migrate", "resolve", "--applied", "3", "-o", "json");
+        assertThat(pending.exitCode()).as(pending.err()).isZero();
+        assertThat(JSON.readTree(pending.out())).isEqualTo(JSON.readTree(
+                "{\"target\":\"default\",\"version\":\"3\",\"action\":\"APPLIED\",\"before\":\"PENDING\",\"after\":\"APPLIED\"}"));
+        assertThat(history()).isEqualTo("1 SQL true, 2 SQL true, 3 SQL true");
+        assertThat(query("SELECT to_regclass('sleeps')::text")).isNull();
+        assertThat(pgnest("migrate", "deploy").out()).isEqualTo("target default is up to date at version 3\n");
+
+        file("V5__create_diapers.sql", "CREATE TABLE diapers (id bigint PRIMARY KEY);");
+        file("V4__create_feedings.sql", "CREATE TABLE feedings (id bigint PRIMARY KEY);");
+        CliRun outOfOrder = pgnest("migrate", "resolve", "--applied", "5");
+        assertThat(outOfOrder.exitCode()).isEqualTo(2);
+        assertThat(outOfOrder.err()).startsWith("error: migration 5 is not the next pending migration (that is 4): ");
+        assertThat(history()).isEqualTo("1 SQL true, 2 SQL true, 3 SQL true");
     }
 
     @Test
@@ -192,7 +249,24 @@ class MigrateCommandsTest {
         CliRun r = pgnest("migrate", "baseline", "--version", "1");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).isEqualTo("target default baselined at version 1 (baseline)\n");
+        assertThat(history()).isEqualTo("1 BASELINE true");
         assertThat(pgnest("migrate", "deploy").out()).contains("applied V2 create sleeps").doesNotContain("applied V1");
+        assertThat(history()).isEqualTo("1 BASELINE true, 2 SQL true");
+        assertThat(query("SELECT to_regclass('sleeps')::text")).isEqualTo("sleeps");
+    }
+
+    @Test
+    void baselineAsJsonRecordsTheVersionAndDescriptionInTheHistory() throws Exception {
+        env();
+        pg.execute(db, "CREATE TABLE babies (id bigint PRIMARY KEY)");
+        file("V1__create_babies.sql", "CREATE TABLE babies (id bigint PRIMARY KEY);");
+        CliRun r = pgnest("migrate", "baseline", "--version", "1", "--description", "adopted from prisma", "-o", "json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(JSON.readTree(r.out())).isEqualTo(JSON.readTree(
+                "{\"target\":\"default\",\"version\":\"1\",\"description\":\"adopted from prisma\"}"));
+        assertThat(query("SELECT version || ' ' || type || ' ' || description FROM flyway_schema_history"))
+                .isEqualTo("1 BASELINE adopted from prisma");
+        assertThat(pgnest("migrate", "status").out()).containsPattern("📌\\s+1\\s+baseline\\s+adopted from prisma");
     }
 
     @Test
@@ -210,6 +284,23 @@ class MigrateCommandsTest {
         assertThat(vague.err()).isEqualTo("error: migration name 'update' is too vague: say what changes, e.g. "
                 + "add_baby_nickname or index_feeding_logs_started_at\n");
         assertThat(pgnest("migrate", "create", "AddNickname").err()).contains("is not snake_case");
+        assertThat(query("SELECT to_regclass('flyway_schema_history')::text")).isNull();
+    }
+
+    @Test
+    void createAsJsonNamesTheFileAndDeployAppliesIt() throws Exception {
+        env();
+        CliRun r = pgnest("migrate", "create", "add_baby_nickname", "--output", "json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Path file = Path.of(JSON.readTree(r.out()).at("/file").asText());
+        assertThat(file.getParent()).isEqualTo(migrations);
+        String version = file.getFileName().toString().replaceFirst("^V(\\d{14})__add_baby_nickname\\.sql$", "$1");
+        assertThat(version).matches("\\d{14}");
+        assertThat(Files.readString(file)).startsWith("-- add baby nickname\n").endsWith("SET LOCAL lock_timeout = '5s';\n\n");
+        assertThat(query("SELECT to_regclass('flyway_schema_history')::text")).isNull();
+
+        assertThat(pgnest("migrate", "deploy").exitCode()).isZero();
+        assertThat(history()).isEqualTo(version + " SQL true");
     }
 
     @Test
@@ -257,6 +348,80 @@ class MigrateCommandsTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).startsWith("error: refusing to reset target default: it is not marked as a development environment");
         assertThat(query("SELECT to_regclass('babies')::text")).isEqualTo("babies");
+
+        extraEnv.put("PGNEST_DB_DEVELOPMENT", "true");
+        extraEnv.put("PGNEST_PROTECTED", "true");
+        CliRun both = pgnest("migrate", "reset", "--force");
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).startsWith("error: refusing to reset target default: it is not marked as a development "
+                + "environment (it is protected)");
+        assertThat(query("SELECT to_regclass('babies')::text")).isEqualTo("babies");
+    }
+
+    @Test
+    void resetOnADevelopmentTargetNeedsForceThenDropsEverythingAndReappliesTheMigrations() throws Exception {
+        file("V1__create_babies.sql", "CREATE TABLE babies (id bigint PRIMARY KEY, name text);");
+        file("V2__create_sleeps.sql", "CREATE TABLE sleeps (id bigint PRIMARY KEY);");
+        assertThat(pgnest("migrate", "deploy").exitCode()).isZero();
+        pg.execute(db, "INSERT INTO babies VALUES (1, 'Ada'); CREATE TABLE made_by_hand (id int)");
+        extraEnv.put("PGNEST_DB_DEVELOPMENT", "true");
+
+        CliRun unforced = pgnest("migrate", "reset");
+        assertThat(unforced.exitCode()).isEqualTo(2);
+        assertThat(unforced.err()).isEqualTo("error: reset drops every object and row in target default: add --force to confirm\n");
+        assertThat(query("SELECT count(*) FROM babies")).isEqualTo("1");
+
+        CliRun text = pgnest("migrate", "reset", "--force");
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).isEqualTo("target default reset: emptied public, applied 2 migrations, now at version 2\n");
+        assertThat(query("SELECT count(*) FROM babies")).isEqualTo("0");
+        assertThat(query("SELECT to_regclass('sleeps')::text")).isEqualTo("sleeps");
+        assertThat(query("SELECT to_regclass('made_by_hand')::text")).isNull();
+        assertThat(history()).isEqualTo("1 SQL true, 2 SQL true");
+
+        pg.execute(db, "INSERT INTO babies VALUES (2, 'Linus')");
+        CliRun json = pgnest("migrate", "reset", "--force", "--output", "json");
+        assertThat(json.exitCode()).as(json.err()).isZero();
+        JsonNode report = JSON.readTree(json.out());
+        assertThat(report.at("/target").asText()).isEqualTo("default");
+        assertThat(report.at("/schemasCleaned").toString()).isEqualTo("[\"public\"]");
+        assertThat(report.at("/deploy/versionBefore").isNull()).isTrue();
+        assertThat(report.at("/deploy/versionAfter").asText()).isEqualTo("2");
+        assertThat(report.at("/deploy/applied").findValuesAsText("script"))
+                .containsExactly("V1__create_babies.sql", "V2__create_sleeps.sql");
+        assertThat(report.at("/deploy/applied/0/durationMs").isNumber()).isTrue();
+        assertThat(report.at("/seed").isNull()).isTrue();
+        assertThat(query("SELECT count(*) FROM babies")).isEqualTo("0");
+        assertThat(history()).isEqualTo("1 SQL true, 2 SQL true");
+    }
+
+    @Test
+    void resetWithSeedRebuildsTheBabyNestSchemaAndLoadsFreshDemoData() throws Exception {
+        env();
+        CliRun text = pgnest("migrate", "reset", "--development", "true", "--force", "--seed", "0.01", "--migrations", "classpath:db/babynest");
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).isEqualTo("target default reset: emptied public, applied 9 migrations, now at version 9\n"
+                + "seeded 9530 rows at scale 0.01\n");
+        assertThat(query("SELECT count(*) FROM users")).isEqualTo("200");
+        assertThat(query("SELECT count(*) FROM feeding_logs")).isEqualTo("3000");
+        assertThat(history()).isEqualTo("1 SQL true, 2 SQL true, 3 SQL true, 4 SQL true, 5 SQL true, 6 SQL true, "
+                + "7 SQL true, 8 SQL true, 9 SQL true");
+
+        CliRun json = pgnest("migrate", "reset", "--development", "true", "--force", "--seed", "0.001", "--migrations", "classpath:db/babynest",
+                "-o", "json");
+        assertThat(json.exitCode()).as(json.err()).isZero();
+        JsonNode report = JSON.readTree(json.out());
+        assertThat(report.at("/deploy/versionAfter").asText()).isEqualTo("9");
+        assertThat(report.at("/deploy/applied").size()).isEqualTo(9);
+        assertThat(report.at("/seed/scale").asDouble()).isEqualTo(0.001);
+        assertThat(report.at("/seed/tables/0/table").asText()).isEqualTo("users");
+        assertThat(report.at("/seed/tables/0/rows").asLong()).isEqualTo(20);
+        assertThat(report.at("/seed/tables").size()).isEqualTo(10);
+        for (JsonNode table : report.at("/seed/tables")) {
+            assertThat(query("SELECT count(*) FROM " + table.at("/table").asText())).as(table.toString())
+                    .isEqualTo(table.at("/rows").asText());
+        }
+        assertThat(history()).endsWith("8 SQL true, 9 SQL true").doesNotContain("false");
     }
 
     @Test
