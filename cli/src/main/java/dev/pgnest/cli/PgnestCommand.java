@@ -85,6 +85,20 @@ public final class PgnestCommand implements Runnable {
         }
     }
 
+    /** Where pgnest puts its own temporary directories: see {@link #tempDir(Map)}. */
+    public Path tempDir() {
+        return tempDir(environment);
+    }
+
+    /**
+     * $TMPDIR, as every Unix tool takes it (the JVM ignores it on Linux), else java.io.tmpdir
+     * (the launcher passes $TMPDIR as java.io.tmpdir, so the two agree when it runs pgnest).
+     */
+    public static Path tempDir(Map<String, String> environment) {
+        String tmpdir = environment.get("TMPDIR");
+        return tmpdir != null && !tmpdir.isBlank() ? Path.of(tmpdir) : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
     /** The root command of the command a subcommand belongs to. */
     public static PgnestCommand of(CommandSpec spec) {
         return (PgnestCommand) spec.root().userObject();

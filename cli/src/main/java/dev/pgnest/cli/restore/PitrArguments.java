@@ -115,7 +115,7 @@ final class PitrArguments {
             }
             spaces.put(kv[0], Path.of(kv[1]));
         }
-        LocalServer.Options server = new LocalServer.Options(context.binaries(), context.account(), p, runDir(),
+        LocalServer.Options server = new LocalServer.Options(context.binaries(), context.account(), p, runDir(context.tempDir()),
                 "postgres", null, null);
         BackupSelector selector = backup == null ? new BackupSelector.Latest() : new BackupSelector.ById(backup);
         PitrRestore.Request request = new PitrRestore.Request(context.target, target.recoveryTarget(), !exclusive,
@@ -139,12 +139,26 @@ final class PitrArguments {
         }
     }
 
-    /** Socket and server log of the recovery: short (unix socket path limit) and private. */
-    private static Path runDir() {
+    static final String RUN_DIR_PREFIX = "pgnest-restore-";
+    /** "/" + prefix + the longest name createTempDirectory draws (an unsigned long). */
+    private static final int RUN_DIR_NAME_LENGTH = 1 + RUN_DIR_PREFIX.length() + 20;
+
+    /**
+     * Socket and server log of the recovery: a private {@code pgnest-restore-*} directory under
+     * $TMPDIR (java.io.tmpdir when unset). It stays after the restore while the server log the
+     * output and the report point to is in it. The socket lives there too, and a unix socket
+     * path is short: under a temp dir too long for one it goes to /tmp instead.
+     */
+    static Path runDir(Path tempDir) {
+        Path base = tempDir.toAbsolutePath().normalize();
+        if (base.toString().length() + RUN_DIR_NAME_LENGTH > LocalServer.MAX_SOCKET_DIR) {
+            base = Path.of("/tmp");
+        }
         try {
-            return Files.createTempDirectory(Path.of("/tmp"), "pgnest-restore-");
+            return Files.createTempDirectory(base, RUN_DIR_PREFIX);
         } catch (IOException e) {
-            throw new PgnestException(ErrorKind.TOOL, "cannot create a run directory in /tmp: " + e.getMessage(), "check /tmp", e);
+            throw new PgnestException(ErrorKind.TOOL, "cannot create a run directory in " + base + ": " + e.getMessage(),
+                    "make " + base + " a writable directory, or point TMPDIR at one", e);
         }
     }
 

@@ -24,22 +24,25 @@ import picocli.CommandLine.Model.CommandSpec;
 final class RestoreContext implements AutoCloseable {
     final PgnestConfig config;
     final String target;
+    private final Path tempDir;
     private Storage storage;
     private Repository repository;
 
-    private RestoreContext(PgnestConfig config, String target) {
+    private RestoreContext(PgnestConfig config, String target, Path tempDir) {
         this.config = config;
         this.target = target;
+        this.tempDir = tempDir;
     }
 
     static RestoreContext of(CommandSpec spec) {
-        PgnestConfig config = PgnestCommand.of(spec).config();
-        return new RestoreContext(config, config.selectedTargetName().orElse("default"));
+        PgnestCommand root = PgnestCommand.of(spec);
+        PgnestConfig config = root.config();
+        return new RestoreContext(config, config.selectedTargetName().orElse("default"), root.tempDir());
     }
 
     /** For a named target of pgnest.yml (the service's jobs). */
     static RestoreContext forTarget(PgnestConfig config, String target) {
-        return new RestoreContext(config, target);
+        return new RestoreContext(config, target, PgnestCommand.tempDir(System.getenv()));
     }
 
     /** The target's settings (drill.*, restore.data-dir…). */
@@ -81,12 +84,17 @@ final class RestoreContext implements AutoCloseable {
         return config.global().get(Settings.RESTORE_REPORT_DIR).orElse(Path.of("pgnest-reports"));
     }
 
+    /** $TMPDIR, else java.io.tmpdir: the default home of everything temporary a restore makes. */
+    Path tempDir() {
+        return tempDir;
+    }
+
     Path stagingDir() {
-        return config.global().get(Settings.RESTORE_STAGING_DIR).orElse(Path.of(System.getProperty("java.io.tmpdir")));
+        return config.global().get(Settings.RESTORE_STAGING_DIR).orElse(tempDir);
     }
 
     Path scratchDir() {
-        return config.global().get(Settings.RESTORE_SCRATCH_DIR).orElse(Path.of(System.getProperty("java.io.tmpdir")));
+        return config.global().get(Settings.RESTORE_SCRATCH_DIR).orElse(tempDir);
     }
 
     int parallelism() {

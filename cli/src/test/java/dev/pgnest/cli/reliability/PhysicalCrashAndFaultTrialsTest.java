@@ -48,8 +48,9 @@ class PhysicalCrashAndFaultTrialsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // the restored servers (as root: in a user namespace) read this directory
-        dir = Files.createTempDirectory(Path.of("/tmp"), "pgnest-physical-trials-");
+        // the restored servers (as root: in a user namespace) read this directory; it is every
+        // restore's TMPDIR too, so short enough for their run directories' unix sockets
+        dir = Files.createTempDirectory(Path.of("/tmp"), "pgnest-ptrials-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         s3 = S3Server.start();
         s3.createBucket(BUCKET);
@@ -62,6 +63,8 @@ class PhysicalCrashAndFaultTrialsTest {
         env.put("PGNEST_RESTORE_OS_USER", "user-namespace");
         env.put("PGNEST_RESTORE_TIMEOUT", "3m");
         env.put("PGNEST_RESTORE_REPORT_DIR", dir.resolve("reports").toString());
+        // run directories (socket, server log), a killed restore's too, go with this test's directory
+        env.put("TMPDIR", dir.toString());
         // archive_command runs pgnest as the cluster's user: give it the repository through the script
         Files.writeString(dir.resolve("pgnest-env"), envFile(env));
         assertThat(CliRun.run(env, dir, "repo", "init").exitCode()).isZero();
@@ -239,6 +242,7 @@ class PhysicalCrashAndFaultTrialsTest {
                             "--port", "" + freePort());
                     assertThat(serverPid(dataDir)).as("no server left running on %s", dataDir).isEmpty();
                     if (r.exitCode() == 0) {
+                        assertThat(r.out()).contains("  log:      " + dir.resolve("pgnest-restore-"));
                         restored++;
                         proxy.heal();
                         lost += checksumOf(dataDir).equals(expected) ? 0 : 1;

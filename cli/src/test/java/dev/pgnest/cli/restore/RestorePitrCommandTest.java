@@ -109,7 +109,9 @@ class RestorePitrCommandTest {
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).startsWith("restored backup " + backup.id() + " into " + dataDir + " and recovered to lsn " + lsn)
                 .contains("  stopped:  recovery stopping after WAL location (LSN) \"" + lsn + "\"",
-                        "  server:   stopped; start it the usual way");
+                        "  server:   stopped; start it the usual way",
+                        // the run directory honours TMPDIR, and keeps the server log it points to
+                        "  log:      " + dir.resolve(PitrArguments.RUN_DIR_PREFIX));
         assertThat(Files.getOwner(dataDir).getName()).isEqualTo(dev.pgnest.restore.pitr.ServerAccount.isRoot() ? "postgres"
                 : System.getProperty("user.name"));
 
@@ -146,6 +148,8 @@ class RestorePitrCommandTest {
         env.put("PGNEST_RESTORE_REPORT_DIR", dir.resolve("reports").toString());
         env.put("PGNEST_RESTORE_LAUNCHER", dir.resolve("pgnest-launcher").toString());
         env.put("PGNEST_RESTORE_TIMEOUT", "2m");
+        // run directories (socket, kept server log) go where the rest of this test's files are, and go with them
+        env.put("TMPDIR", dir.toString());
         return CliRun.run(env, dir, args);
     }
 

@@ -36,7 +36,7 @@ public final class LocalServer implements AutoCloseable {
     private static final Pattern SAFE_VALUE = Pattern.compile("[A-Za-z0-9_./:,@+=-]*");
     private static final Pattern UNSAFE_PATH = Pattern.compile("[\"$`\\\\\\n']");
     /** sockaddr_un.sun_path is 108 bytes; the socket is {@code <dir>/.s.PGSQL.<port>.lock}. */
-    private static final int MAX_SOCKET_DIR = 80;
+    public static final int MAX_SOCKET_DIR = 80;
     private static final Duration PG_CTL_TIMEOUT = Duration.ofMinutes(5);
 
     /**
