@@ -8,7 +8,7 @@
 # and print the ratio (target <= 1.15) and pgnest's peak RSS (target <= 256 MiB).
 #
 # Usage: bench/logical-backup.sh [SCALE] [ROUNDS]     (defaults: 0.5, 3; best round counts)
-# Needs: a built tree (./mvnw works offline), PostgreSQL 15 binaries, GNU time.
+# Needs: a built tree (the bench builds it with ./mvnw), PostgreSQL 15 binaries, GNU time.
 set -euo pipefail
 SCALE="${1:-0.5}"
 ROUNDS="${2:-3}"
@@ -27,9 +27,9 @@ trap cleanup EXIT
 
 echo "building pgnest and the bench helpers..." >&2
 # pgnest runs from its classes and dependency jars (what the shaded cli/target/pgnest.jar holds)
-./mvnw -q -o -B -DskipTests -pl cli -am compile dependency:build-classpath \
+./mvnw -q -B -DskipTests -pl cli -am compile dependency:build-classpath \
   -Dmdep.includeScope=runtime -Dmdep.outputFile="$work/cli-cp.txt" >&2
-./mvnw -q -o -B -DskipTests -pl backup-service -am test-compile dependency:build-classpath \
+./mvnw -q -B -DskipTests -pl backup-service -am test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >&2
 cp="backup-service/target/test-classes:backup-service/target/classes:$(cat "$work/cp.txt")"
 cli_cp="$root/cli/target/classes:$root/config/target/classes:$root/migration-core/target/classes"

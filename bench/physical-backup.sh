@@ -7,7 +7,7 @@
 # ratios pgnest/pgBackRest (targets: time <= 1.0; size for information).
 #
 # Usage: bench/physical-backup.sh [SCALE] [PARALLEL] [ROUNDS]   (defaults: 1, nproc, 2)
-# Needs: a built tree (./mvnw works offline), PostgreSQL 15, pgbackrest, keytool, python3.
+# Needs: a built tree (the bench builds it with ./mvnw), PostgreSQL 15, pgbackrest, keytool, python3.
 SCALE="${1:-1}"
 PARALLEL="${2:-$(nproc)}"
 ROUNDS="${3:-2}"

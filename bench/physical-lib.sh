@@ -25,9 +25,9 @@ trap bench_cleanup EXIT
 command -v pgbackrest >/dev/null || { echo "pgbackrest is not installed (apt-get install pgbackrest)" >&2; exit 2; }
 
 echo "building pgnest and the bench helpers..." >&2
-./mvnw -q -o -B -DskipTests -pl cli -am compile dependency:build-classpath \
+./mvnw -q -B -DskipTests -pl cli -am compile dependency:build-classpath \
   -Dmdep.includeScope=runtime -Dmdep.outputFile="$work/cli-cp.txt" >&2
-./mvnw -q -o -B -DskipTests -pl backup-service -am test-compile dependency:build-classpath \
+./mvnw -q -B -DskipTests -pl backup-service -am test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >&2
 cp="$root/backup-service/target/test-classes:$root/backup-service/target/classes:$(cat "$work/cp.txt")"
 cli_cp="$root/cli/target/classes:$root/config/target/classes:$root/migration-core/target/classes"
@@ -132,7 +132,7 @@ set_archive_command() {   # the command, verbatim (psql quotes it)
 
 start_wal_serve() {   # parallelism; fd 3 (the servers' stdin) must not leak into it
   mkdir -p "$work/spool"
-  java $PGNEST_JAVA_OPTS -cp "$cli_cp" dev.pgnest.cli.Pgnest wal serve --parallel "$1" > "$work/serve.log" 2>&1 3>&- &
+  java $PGNEST_JAVA_OPTS ${PGNEST_SERVE_JAVA_OPTS:-} -cp "$cli_cp" dev.pgnest.cli.Pgnest wal serve --parallel "$1" > "$work/serve.log" 2>&1 3>&- &
   serve_pid=$!
   for _ in $(seq 1 300); do [ -f "$work/spool/push-endpoint" ] && return 0; sleep 0.1; done
   cat "$work/serve.log" >&2
