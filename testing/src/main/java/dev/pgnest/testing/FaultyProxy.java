@@ -30,6 +30,10 @@ import java.util.function.Predicate;
  * connection reset in the middle of a response body, a truncated body, and latency — each at
  * its own rate, from a seeded random source so that a failing trial can be replayed.
  *
+ * <p>A reset or a truncation cuts a response body, so only a response that has one can get it
+ * (HEAD, PUT and UploadPart responses are empty); each injection is counted when it acts, so
+ * {@link #injected(Fault)} never claims a fault that changed nothing.
+ *
  * <p>It understands just enough HTTP to find message boundaries (Content-Length, chunked,
  * 100-continue), so keep-alive connections and multipart uploads pass through unchanged;
  * requests keep their Host header, so SigV4 signatures stay valid.
@@ -47,7 +51,12 @@ public final class FaultyProxy implements AutoCloseable {
         /** Forwards, then closes the connection cleanly halfway through the response body. */
         TRUNCATED_BODY,
         /** Forwards after a delay. */
-        LATENCY
+        LATENCY;
+
+        /** Whether it acts on the response body, so that only a response with a body can get it. */
+        public boolean cutsTheBody() {
+            return this == RESET_MID_BODY || this == TRUNCATED_BODY;
+        }
     }
 
     private final ServerSocket server;
@@ -59,7 +68,7 @@ public final class FaultyProxy implements AutoCloseable {
     private final Random random;
     private final Duration latency;
     private volatile Predicate<String> eligible = requestLine -> true;
-    private final java.util.Queue<Fault> forced = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final List<Fault> forced = new ArrayList<>(); // guarded by itself
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "faulty-proxy");
         t.setDaemon(true);
@@ -94,7 +103,11 @@ public final class FaultyProxy implements AutoCloseable {
         }
     }
 
-    /** Sets the probability (0..1) that a request gets {@code fault}; rates of all faults add up. */
+    /**
+     * Sets the probability (0..1) that {@code fault} is injected: for a 5xx or latency, into an
+     * eligible request (these rates add up); for a reset or truncation, into an eligible response
+     * with a body that got none of the former (these two rates add up).
+     */
     public FaultyProxy rate(Fault fault, double probability) {
         rates.put(fault, probability);
         return this;
@@ -102,11 +115,21 @@ public final class FaultyProxy implements AutoCloseable {
 
     /**
      * The next eligible requests get these faults, one each, before the rates apply again: so
-     * that a short run is sure to meet every kind at least once.
+     * that a short run is sure to meet every kind at least once. Each request takes the first
+     * queued fault that can act on it; a reset or truncation waits for a response with a body.
      */
     public FaultyProxy next(Fault... faults) {
-        forced.addAll(List.of(faults));
+        synchronized (forced) {
+            forced.addAll(List.of(faults));
+        }
         return this;
+    }
+
+    /** How many faults queued with {@link #next} are still waiting for a request they can act on. */
+    public int pending() {
+        synchronized (forced) {
+            return forced.size();
+        }
     }
 
     /** Injects faults only into requests whose request line (e.g. {@code PUT /b/k?partNumber=2 HTTP/1.1}) matches. */
@@ -115,9 +138,15 @@ public final class FaultyProxy implements AutoCloseable {
         return this;
     }
 
-    /** Stops injecting; traffic passes through untouched. */
+    /**
+     * Stops injecting; traffic passes through untouched. Faults queued with {@link #next} and not
+     * yet injected are dropped too: a test that needs them all waits for {@link #pending()} to
+     * reach 0 first, and one that only changes rates calls {@link #rate} without healing.
+     */
     public FaultyProxy heal() {
-        forced.clear();
+        synchronized (forced) {
+            forced.clear();
+        }
         rates.replaceAll((f, r) -> 0.0);
         return this;
     }
@@ -136,6 +165,13 @@ public final class FaultyProxy implements AutoCloseable {
 
     public long injectedTotal() {
         return injected.values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    /** The faults injected so far, per kind (every kind present); a snapshot. */
+    public Map<Fault, Long> injectedByKind() {
+        Map<Fault, Long> counts = new EnumMap<>(Fault.class);
+        injected.forEach((f, n) -> counts.put(f, n.get()));
+        return counts;
     }
 
     @Override
@@ -192,7 +228,8 @@ public final class FaultyProxy implements AutoCloseable {
                 }
                 byte[] body = readBody(cin, request, false);
                 requests.incrementAndGet();
-                Fault fault = choose(request.startLine);
+                boolean eligibleRequest = eligible.test(request.startLine);
+                Fault fault = eligibleRequest ? choose(false) : null;
                 if (fault == Fault.SERVER_ERROR || fault == Fault.SLOW_DOWN) {
                     writeError(cout, fault);
                     return;
@@ -219,7 +256,10 @@ public final class FaultyProxy implements AutoCloseable {
                 boolean headRequest = request.startLine.startsWith("HEAD ");
                 byte[] responseBody = headRequest || response.status() == 204 || response.status() == 304
                         ? new byte[0] : readBody(uin, response, true);
-                if ((fault == Fault.RESET_MID_BODY || fault == Fault.TRUNCATED_BODY) && responseBody.length > 1) {
+                if (fault == null && eligibleRequest && hasContent(response, responseBody)) {
+                    fault = choose(true);
+                }
+                if (fault != null && fault.cutsTheBody()) {
                     cout.write(response.raw);
                     cout.write(responseBody, 0, responseBody.length / 2);
                     cout.flush();
@@ -245,28 +285,54 @@ public final class FaultyProxy implements AutoCloseable {
         }
     }
 
-    private Fault choose(String requestLine) {
-        if (!eligible.test(requestLine)) {
-            return null;
-        }
-        Fault next = forced.poll();
-        if (next != null) {
-            injected.get(next).incrementAndGet();
-            return next;
-        }
-        double roll;
-        synchronized (random) {
-            roll = random.nextDouble();
-        }
-        double sum = 0;
-        for (Fault f : Fault.values()) {
-            sum += rates.get(f);
-            if (roll < sum) {
-                injected.get(f).incrementAndGet();
-                return f;
+    /**
+     * The fault for an eligible request, counted as injected: one that acts before forwarding,
+     * or ({@code cut}) one that cuts the response body, asked for only once a body is there.
+     */
+    private Fault choose(boolean cut) {
+        Fault chosen = null;
+        synchronized (forced) {
+            for (int i = 0; i < forced.size() && chosen == null; i++) {
+                if (forced.get(i).cutsTheBody() == cut) {
+                    chosen = forced.remove(i);
+                }
             }
         }
-        return null;
+        if (chosen == null) {
+            double roll;
+            synchronized (random) {
+                roll = random.nextDouble();
+            }
+            double sum = 0;
+            for (Fault f : Fault.values()) {
+                if (f.cutsTheBody() != cut) {
+                    continue;
+                }
+                sum += rates.get(f);
+                if (roll < sum) {
+                    chosen = f;
+                    break;
+                }
+            }
+        }
+        if (chosen != null) {
+            injected.get(chosen).incrementAndGet();
+        }
+        return chosen;
+    }
+
+    /** Whether the framed body carries content to cut (an empty chunked body is only its last chunk). */
+    private static boolean hasContent(Head response, byte[] framed) {
+        String te = response.header("transfer-encoding");
+        if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
+            int end = 0;
+            while (end < framed.length && framed[end] != '\r') {
+                end++;
+            }
+            String sizeLine = new String(framed, 0, end, StandardCharsets.ISO_8859_1);
+            return !sizeLine.isBlank() && Integer.parseInt(sizeLine.split(";")[0].trim(), 16) > 0;
+        }
+        return framed.length > 1;
     }
 
     private static void writeError(OutputStream out, Fault fault) throws IOException {

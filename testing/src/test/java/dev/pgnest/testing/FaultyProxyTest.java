@@ -49,6 +49,7 @@ class FaultyProxyTest {
     void stopProxy() {
         client.close();
         proxy.close();
+        s3.client().deleteObject(b -> b.bucket("faults").key("other")); // the bucket is shared: leave only "blob"
     }
 
     @Test
@@ -106,6 +107,42 @@ class FaultyProxyTest {
             }).as(f.name()).isInstanceOfAny(SdkClientException.class, java.io.IOException.class);
             assertThat(proxy.injected(f)).as(f.name()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void resetsAndTruncationsAreNeitherInjectedNorCountedWhereThereIsNoBodyToCut() {
+        proxy.rate(Fault.RESET_MID_BODY, 0.5).rate(Fault.TRUNCATED_BODY, 0.5);
+        assertThat(client.headObject(b -> b.bucket("faults").key("blob")).contentLength()).isEqualTo(payload.length);
+        client.putObject(b -> b.bucket("faults").key("other"), RequestBody.fromBytes(payload));
+        assertThat(proxy.injectedTotal()).as("HEAD and PUT answer without a body: nothing was cut").isZero();
+        assertThatThrownBy(() -> client.getObjectAsBytes(b -> b.bucket("faults").key("other")))
+                .isInstanceOfAny(SdkClientException.class, java.io.UncheckedIOException.class);
+        assertThat(proxy.injected(Fault.RESET_MID_BODY) + proxy.injected(Fault.TRUNCATED_BODY)).isEqualTo(1);
+    }
+
+    @Test
+    void aQueuedCutWaitsForAResponseWithABodyWhileTheQueuedFaultsBehindItGoFirst() {
+        proxy.next(Fault.TRUNCATED_BODY, Fault.LATENCY);
+        long start = System.nanoTime();
+        assertThat(client.headObject(b -> b.bucket("faults").key("blob")).contentLength()).isEqualTo(payload.length);
+        assertThat((System.nanoTime() - start) / 1_000_000).as("the HEAD got the latency").isGreaterThanOrEqualTo(200);
+        client.putObject(b -> b.bucket("faults").key("other"), RequestBody.fromBytes(payload));
+        assertThat(proxy.pending()).as("the truncation still waits").isEqualTo(1);
+        assertThat(proxy.injected(Fault.TRUNCATED_BODY)).isZero();
+        assertThatThrownBy(() -> client.getObjectAsBytes(b -> b.bucket("faults").key("blob")))
+                .isInstanceOfAny(SdkClientException.class, java.io.UncheckedIOException.class);
+        assertThat(proxy.pending()).isZero();
+        assertThat(proxy.injectedByKind()).containsEntry(Fault.TRUNCATED_BODY, 1L).containsEntry(Fault.LATENCY, 1L)
+                .containsEntry(Fault.RESET_MID_BODY, 0L);
+        assertThat(client.getObjectAsBytes(b -> b.bucket("faults").key("blob")).asByteArray()).isEqualTo(payload);
+    }
+
+    @Test
+    void healDropsQueuedFaults() {
+        proxy.next(Fault.SERVER_ERROR, Fault.RESET_MID_BODY).heal();
+        assertThat(proxy.pending()).isZero();
+        assertThat(client.getObjectAsBytes(b -> b.bucket("faults").key("blob")).asByteArray()).isEqualTo(payload);
+        assertThat(proxy.injectedTotal()).isZero();
     }
 
     @Test

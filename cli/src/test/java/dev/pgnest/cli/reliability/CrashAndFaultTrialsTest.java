@@ -7,7 +7,6 @@ import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.FaultyProxy.Fault;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,11 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Randomized crash (kill -9) and fault (S3 errors, throttling, resets, truncation) trials over
+ * Randomized crash (kill -9) and fault (S3 errors, throttling, resets, truncation, latency) trials over
  * the logical backup, WAL push and WAL fetch paths, asserting after each what pgnest promises:
  * no backup without a manifest is listed, every listed backup verifies, every WAL segment
  * acknowledged to PostgreSQL is in the repository byte for byte, a fetch never returns wrong
- * bytes, and the next run succeeds. A few trials per path in the default run;
+ * bytes, and the next run succeeds; and that each path met every fault kind at least once.
+ * A few trials per path in the default run;
  * {@code ./mvnw verify -Preliability} runs 50 per path ({@code -Dpgnest.reliability.trials=N}).
  * Each path prints: trials, faults injected, backups completed, failed cleanly, data lost.
  */
@@ -123,12 +123,7 @@ class CrashAndFaultTrialsTest {
             assertThat(CliRun.run(env, tmp, "repo", "init").exitCode()).isZero();
             int completed = 0;
             for (int trial = 0; trial < TRIALS; trial++) {
-                double rate = 0.02 + random.nextDouble() * 0.15;
-                proxy.heal().rate(Fault.SERVER_ERROR, rate / 4).rate(Fault.SLOW_DOWN, rate / 4)
-                        .rate(Fault.RESET_MID_BODY, rate / 4).rate(Fault.TRUNCATED_BODY, rate / 8).rate(Fault.LATENCY, rate / 8);
-                if (trial == 0) {
-                    proxy.next(Fault.values()); // every kind at least once, also in a short run
-                }
+                Trials.faultRates(proxy, random, trial, 0.15);
                 int before = manifests(prefix);
                 CliRun r = CliRun.run(env, tmp, "backup", "logical");
                 if (r.exitCode() == 0) {
@@ -143,10 +138,11 @@ class CrashAndFaultTrialsTest {
                 }
             }
             long faults = proxy.injectedTotal();
+            Map<Fault, Long> byKind = proxy.injectedByKind();
             proxy.heal();
             int lost = checkRepository(env, prefix);
             report("logical-backup/s3-faults", TRIALS, faults, completed, TRIALS - completed, lost);
-            assertThat(faults).as("faults were injected").isPositive();
+            Trials.assertEveryKindInjected("logical-backup/s3-faults", byKind);
             assertThat(lost).isZero();
         }
     }
@@ -176,15 +172,17 @@ class CrashAndFaultTrialsTest {
             Random random = new Random(SEED + 3);
             AtomicBoolean chaos = new AtomicBoolean(true);
             AtomicInteger kills = new AtomicInteger();
+            long archiver = Long.parseLong(pg.queryForString("select pid from pg_stat_activity where backend_type = 'archiver'"));
             Thread killer = new Thread(() -> {
                 while (chaos.get()) {
                     try {
                         Thread.sleep(100 + random.nextInt(600));
-                        Process pgrep = new ProcessBuilder("pgrep", "-f", "dev.pgnest.cli.Pgnest wal push").start();
-                        String pids = new String(pgrep.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                        pgrep.waitFor();
-                        if (!pids.isEmpty() && random.nextBoolean()) {
-                            new ProcessBuilder("kill", "-9", pids.split("\\s+")[0]).start().waitFor();
+                        // only this cluster's pushes (not another run's): the JVMs the archiver started.
+                        // (The JDK reads a command line only up to a page, short of the class path's end.)
+                        var push = ProcessHandle.of(archiver).stream().flatMap(ProcessHandle::descendants)
+                                .filter(h -> h.info().command().orElse("").endsWith("/java"))
+                                .findFirst();
+                        if (push.isPresent() && random.nextBoolean() && push.get().destroyForcibly()) { // SIGKILL
                             kills.incrementAndGet();
                         }
                     } catch (Exception e) {
@@ -193,26 +191,45 @@ class CrashAndFaultTrialsTest {
                 }
             });
             killer.start();
-            proxy.rate(Fault.SERVER_ERROR, 0.03).rate(Fault.SLOW_DOWN, 0.03).rate(Fault.RESET_MID_BODY, 0.02);
+            // every kind can meet a push: resets and truncations cut its reads (the repository's
+            // format file, the archive info, an archived segment it compares with), though never
+            // the segment's upload, a PUT whose response has no body
+            proxy.rate(Fault.SERVER_ERROR, 0.03).rate(Fault.SLOW_DOWN, 0.03).rate(Fault.RESET_MID_BODY, 0.03)
+                    .rate(Fault.TRUNCATED_BODY, 0.02).rate(Fault.LATENCY, 0.02).next(Fault.values());
             try {
                 for (int i = 0; i < TRIALS; i++) {
-                    pg.execute("app", "update items set name = name || '.' where id % 50 = " + (i % 50));
-                    pg.execute("select pg_switch_wal()");
+                    writeAndSwitchSegment(i);
+                }
+                // a short run switches its segments before the first push has started: the faults
+                // and kills stay on until every queued fault has met a push and a push was killed
+                long deadline = System.currentTimeMillis() + 120_000;
+                for (int i = TRIALS; proxy.pending() > 0 || kills.get() == 0; i++) {
+                    assertThat(System.currentTimeMillis()).as("every queued fault meets a push and a push is killed: %s, "
+                            + "%d kills; server log: %s", proxy, kills.get(), pg.logTail()).isLessThan(deadline);
+                    Thread.sleep(1000);
+                    if (readySegments() == 0) {
+                        writeAndSwitchSegment(i);
+                    } else if (i % 5 == 0) {
+                        wakeArchiver();
+                    }
                 }
             } finally {
                 chaos.set(false);
                 killer.join();
             }
+            Map<Fault, Long> pushFaults = proxy.injectedByKind();
             proxy.heal();
             pg.execute("select pg_switch_wal()");
             // a direct push starts a JVM (about a second here), and killed pushes are retried
             long deadline = System.currentTimeMillis() + 60_000 + 4_000L * TRIALS;
-            while (!"0".equals(pg.queryForString("select count(*) from pg_ls_archive_statusdir() where name like '%.ready'"))) {
+            for (int i = 1; readySegments() > 0; i++) {
                 assertThat(System.currentTimeMillis()).as("the archiver catches up once the chaos stops; server log: %s", pg.logTail())
                         .isLessThan(deadline);
                 Thread.sleep(200);
+                if (i % 10 == 0) {
+                    wakeArchiver();
+                }
             }
-            long faults = proxy.injectedTotal() + kills.get();
 
             // every acknowledged segment is in the repository, byte for byte, also fetched through faults
             List<String> done = pg.queryForRows("postgres",
@@ -220,7 +237,9 @@ class CrashAndFaultTrialsTest {
                             + "and name not like '%.history%' and name not like '%.backup%' order by 1")
                     .stream().map(r -> r.get(0)).toList();
             assertThat(done).hasSizeGreaterThanOrEqualTo(TRIALS);
-            proxy.rate(Fault.SERVER_ERROR, 0.05).rate(Fault.RESET_MID_BODY, 0.05).rate(Fault.TRUNCATED_BODY, 0.05);
+            // every kind meets a fetch: the first segments' fetches take one of each
+            proxy.rate(Fault.SERVER_ERROR, 0.05).rate(Fault.SLOW_DOWN, 0.02).rate(Fault.RESET_MID_BODY, 0.05)
+                    .rate(Fault.TRUNCATED_BODY, 0.05).rate(Fault.LATENCY, 0.02).next(Fault.values());
             int lost = 0;
             int fetchFailures = 0;
             for (String segment : done) {
@@ -243,14 +262,36 @@ class CrashAndFaultTrialsTest {
                     lost++;
                 }
             }
-            faults += proxy.injectedTotal();
+            Map<Fault, Long> fetchFaults = Trials.since(pushFaults, proxy.injectedByKind());
+            long faults = proxy.injectedTotal() + kills.get();
             proxy.heal();
             pg.execute("ALTER SYSTEM SET archive_mode = 'off'");
             pg.execute("ALTER SYSTEM RESET archive_command");
             pg.restart();
+            System.out.println("reliability wal-push/kill-9             pushes killed=" + kills.get());
             Trials.report("wal-push+fetch/kill+faults", faults, "segments acknowledged", done.size(),
                     "fetches failed cleanly", fetchFailures, lost);
+            Trials.assertEveryKindInjected("wal-push/s3-faults", pushFaults);
+            Trials.assertEveryKindInjected("wal-fetch/s3-faults", fetchFaults);
             assertThat(lost).isZero();
         }
+    }
+
+    /** Some WAL and a switch to the next segment: one more segment for the archiver to push. */
+    private static void writeAndSwitchSegment(int i) {
+        pg.execute("app", "update items set name = name || '.' where id % 50 = " + (i % 50));
+        pg.execute("select pg_switch_wal()");
+    }
+
+    private static int readySegments() {
+        return Integer.parseInt(pg.queryForString("select count(*) from pg_ls_archive_statusdir() where name like '%.ready'"));
+    }
+
+    /**
+     * After three failed pushes of a segment the archiver sleeps up to a minute; a reload's
+     * SIGHUP sets its latch, so that it tries again now.
+     */
+    private static void wakeArchiver() {
+        pg.execute("select pg_reload_conf()");
     }
 }

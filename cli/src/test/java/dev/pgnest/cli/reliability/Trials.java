@@ -5,18 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.FaultyProxy;
+import dev.pgnest.testing.FaultyProxy.Fault;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * What the randomized trials share: how many, the seed, pgnest as a child JVM (so that it can
- * be killed), the S3 repository's environment, the after-the-chaos repository check and the
- * per-path summary line that {@code -Preliability} prints.
+ * be killed), the S3 repository's environment, the fault rates of a trial, the after-the-chaos
+ * repository check, the proof that every fault kind was met, and the per-path summary line that
+ * {@code -Preliability} prints.
  */
 final class Trials {
     static final int COUNT = Integer.getInteger("pgnest.reliability.trials", 3);
@@ -47,6 +52,39 @@ final class Trials {
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.pgnest.cli.Pgnest"));
         command.addAll(List.of(args));
         return command;
+    }
+
+    /**
+     * One trial's fault rates: a random share between 2% and {@code 2% + spread}, over every kind;
+     * trial 0 also queues one fault of each kind, so that a short run meets them all. The rates
+     * are set without {@code heal()}, which would drop queued faults not yet injected.
+     */
+    static void faultRates(FaultyProxy proxy, Random random, int trial, double spread) {
+        double rate = 0.02 + random.nextDouble() * spread;
+        proxy.rate(Fault.SERVER_ERROR, rate / 4).rate(Fault.SLOW_DOWN, rate / 4)
+                .rate(Fault.RESET_MID_BODY, rate / 4).rate(Fault.TRUNCATED_BODY, rate / 8).rate(Fault.LATENCY, rate / 8);
+        if (trial == 0) {
+            proxy.next(Fault.values());
+        }
+    }
+
+    /**
+     * Fails unless every fault kind was injected into {@code path} at least once. Every kind
+     * applies to every path: each reads objects (the repository's format file at least), and
+     * those responses have the bodies that resets and truncations cut.
+     */
+    static void assertEveryKindInjected(String path, Map<Fault, Long> injected) {
+        System.out.printf("reliability %-24s faults by kind: %s%n", path, injected);
+        for (Fault kind : Fault.values()) {
+            assertThat(injected.get(kind)).as("%s: %s injected at least once (%s)", path, kind, injected).isPositive();
+        }
+    }
+
+    /** The per-kind counts of {@code now} minus those of {@code before}: what one phase injected. */
+    static Map<Fault, Long> since(Map<Fault, Long> before, Map<Fault, Long> now) {
+        Map<Fault, Long> difference = new EnumMap<>(Fault.class);
+        now.forEach((kind, n) -> difference.put(kind, n - before.getOrDefault(kind, 0L)));
+        return difference;
     }
 
     static int manifests(S3Server s3, String bucket, String prefix) {
