@@ -50,8 +50,17 @@ public interface Storage extends AutoCloseable {
 
     /** Writes {@code bytes} as {@code key} (small objects: manifests, markers). */
     default void put(String key, byte[] bytes) {
+        put(key, bytes, 0, bytes.length);
+    }
+
+    /**
+     * Writes {@code length} bytes of {@code bytes} from {@code offset} as {@code key}, in one
+     * request where the backend allows it (a compressed WAL segment); the caller may reuse the
+     * array once this returns.
+     */
+    default void put(String key, byte[] bytes, int offset, int length) {
         try (StorageOutput out = create(key)) {
-            out.write(bytes);
+            out.write(bytes, offset, length);
             out.commit();
         } catch (IOException e) {
             throw StorageException.io("write", location(key), e);

@@ -81,6 +81,17 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void putOfASliceStoresExactlyThoseBytesAndLeavesTheArrayToTheCaller() throws Exception {
+        byte[] small = random(100_000, 3);
+        byte[] large = random(LARGE, 4); // past the S3 part size: the driver falls back to a multipart upload
+        storage().put(root + "slice-small", small, 1000, 50_000);
+        storage().put(root + "slice-large", large, 7, LARGE - 100);
+        java.util.Arrays.fill(small, (byte) 0); // the caller reuses its buffer once put returns
+        assertThat(storage().getBytes(root + "slice-small")).isEqualTo(java.util.Arrays.copyOfRange(random(100_000, 3), 1000, 51_000));
+        assertThat(sha256(storage().get(root + "slice-large"))).isEqualTo(sha256(java.util.Arrays.copyOfRange(large, 7, LARGE - 93)));
+    }
+
+    @Test
     void putFromStreamReturnsTheStoredSize() {
         byte[] data = random(300_000, 2);
         long n = storage().put(root + "stream", new java.io.ByteArrayInputStream(data));

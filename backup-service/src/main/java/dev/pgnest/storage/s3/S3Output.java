@@ -157,24 +157,7 @@ final class S3Output extends StorageOutput {
     }
 
     private void putSingle() {
-        byte[] data = buffer == null ? new byte[0] : buffer;
-        int length = filled;
-        S3StorageConfig config = storage.config();
-        try {
-            storage.client().putObject(b -> {
-                b.bucket(config.bucket()).key(storage.fullKey(key))
-                        .contentLength((long) length)
-                        .contentMD5(Base64.getEncoder().encodeToString(md5(data, length)));
-                if (config.sse() != null) {
-                    b.serverSideEncryption(config.sse()).ssekmsKeyId(config.sseKmsKeyId());
-                }
-                if (config.storageClass() != null) {
-                    b.storageClass(config.storageClass());
-                }
-            }, body(data, length));
-        } catch (SdkException | java.io.UncheckedIOException e) {
-            throw storage.translate("write", key, e);
-        }
+        storage.putObject(key, buffer == null ? new byte[0] : buffer, 0, filled);
     }
 
     private void startUpload() {
@@ -218,7 +201,7 @@ final class S3Output extends StorageOutput {
         parts.add(storage.uploads().submit(() -> {
             try {
                 // hashed here, not by the writer: the caller's thread only copies bytes
-                byte[] digest = md5(data, length);
+                byte[] digest = md5(data, 0, length);
                 partDigests.put(partNumber, digest);
                 return uploadPart(partNumber, data, length, digest);
             } catch (Throwable t) {
@@ -238,7 +221,7 @@ final class S3Output extends StorageOutput {
         String etag = storage.client().uploadPart(b -> b.bucket(config.bucket()).key(storage.fullKey(key))
                         .uploadId(uploadId).partNumber(partNumber).contentLength((long) length)
                         .contentMD5(Base64.getEncoder().encodeToString(digest)),
-                body(data, length)).eTag();
+                body(data, 0, length)).eTag();
         return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
     }
 
@@ -354,15 +337,15 @@ final class S3Output extends StorageOutput {
         }
     }
 
-    private static RequestBody body(byte[] data, int length) {
+    static RequestBody body(byte[] data, int offset, int length) {
         // a provider, not fromBytes: no defensive copy of the part, and each retry re-reads it
-        return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, 0, length), length,
+        return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, offset, length), length,
                 "application/octet-stream");
     }
 
-    private static byte[] md5(byte[] data, int length) {
+    static byte[] md5(byte[] data, int offset, int length) {
         MessageDigest md5 = newMd5();
-        md5.update(data, 0, length);
+        md5.update(data, offset, length);
         return md5.digest();
     }
 

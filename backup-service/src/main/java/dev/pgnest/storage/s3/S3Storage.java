@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -142,6 +143,36 @@ public final class S3Storage implements Storage {
     @Override
     public StorageOutput create(String key) {
         return new S3Output(this, ObjectKeys.check(key));
+    }
+
+    /** One PutObject up to the part size (no multipart upload: one request instead of three). */
+    @Override
+    public void put(String key, byte[] bytes, int offset, int length) {
+        ObjectKeys.check(key);
+        if (length > config.partSize()) {
+            Storage.super.put(key, bytes, offset, length);
+            return;
+        }
+        putObject(key, bytes, offset, length);
+    }
+
+    /** A whole object in one PutObject, with its Content-MD5 (S3 rejects a body that does not match). */
+    void putObject(String key, byte[] data, int offset, int length) {
+        try {
+            client.putObject(b -> {
+                b.bucket(config.bucket()).key(fullKey(key))
+                        .contentLength((long) length)
+                        .contentMD5(Base64.getEncoder().encodeToString(S3Output.md5(data, offset, length)));
+                if (config.sse() != null) {
+                    b.serverSideEncryption(config.sse()).ssekmsKeyId(config.sseKmsKeyId());
+                }
+                if (config.storageClass() != null) {
+                    b.storageClass(config.storageClass());
+                }
+            }, S3Output.body(data, offset, length));
+        } catch (SdkException | java.io.UncheckedIOException e) {
+            throw translate("write", key, e);
+        }
     }
 
     @Override
