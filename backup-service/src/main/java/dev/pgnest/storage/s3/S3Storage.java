@@ -29,6 +29,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.RetryableException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
@@ -57,7 +58,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * at most {@code partsInFlight} parts per object in flight; an object that fits in one part is
  * a single PUT. Each request is retried by the SDK (throttling, 5xx, network errors) with
  * exponential backoff; each part carries a Content-MD5, so the server rejects a part
- * corrupted on the way.
+ * corrupted on the way. Small whole-object reads ({@link #getBytes}) and listings are read
+ * inside the SDK call, so a body that breaks off after the headers arrived is retried too,
+ * within the same attempts; a stream from {@link #get} is read by the caller and is not.
  */
 public final class S3Storage implements Storage {
     private final S3StorageConfig config;
@@ -113,7 +116,7 @@ public final class S3Storage implements Storage {
                 // integrity comes from Content-MD5 per part and our own SHA-256 per object
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .overrideConfiguration(o -> o.retryStrategy(retries))
+                .overrideConfiguration(o -> o.retryStrategy(retries).addExecutionInterceptor(new RetryCutListings()))
                 .credentialsProvider(credentials(config));
         if (config.endpoint() != null) {
             builder.endpointOverride(config.endpoint());
@@ -196,6 +199,21 @@ public final class S3Storage implements Storage {
                 return InputStream.nullInputStream();
             }
             throw translate("read", key, e);
+        } catch (SdkException | java.io.UncheckedIOException e) {
+            throw translate("read", key, e);
+        }
+    }
+
+    /**
+     * Reads the object inside the SDK call, so that a body cut after the headers arrived (a reset,
+     * a truncation) is retried like any other network error, with the same attempts and backoff;
+     * a stream from {@link #get} is read after the call returned, beyond the SDK's retries.
+     */
+    @Override
+    public byte[] getBytes(String key) {
+        ObjectKeys.check(key);
+        try {
+            return client.getObjectAsBytes(b -> b.bucket(config.bucket()).key(fullKey(key))).asByteArrayUnsafe();
         } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("read", key, e);
         }
@@ -399,6 +417,13 @@ public final class S3Storage implements Storage {
             return new StorageException("cannot " + action + " " + where + ": S3 answered HTTP "
                     + s3.statusCode() + " " + code + " after " + config.maxAttempts() + " attempts",
                     "retry later; if it persists, check the S3 service and raise the S3 max attempts", e);
+        }
+        if (e instanceof RetryableException) {
+            // the SDK's retries are spent: a body kept breaking off after the headers arrived
+            return new StorageException("cannot " + action + " " + where + ": the response broke off while being read ("
+                    + rootMessage(e) + ") after " + config.maxAttempts() + " attempts",
+                    "check the network to the S3 endpoint (proxies, load balancers, timeouts), then retry; "
+                            + "if it persists, raise the S3 max attempts", e);
         }
         if (e.getMessage() != null && e.getMessage().startsWith("Unable to load credentials")) {
             return new StorageException("cannot " + action + " " + where + ": no S3 credentials were found",
