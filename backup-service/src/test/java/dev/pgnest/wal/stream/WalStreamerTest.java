@@ -81,10 +81,20 @@ class WalStreamerTest {
             WalArchive.Contents contents = archive.contents();
             assertThat(WalCoverage.missing(contents.segments(), first,
                     WalSegment.parse(afterRestart, SEGMENT).number(), TimelineHistory.first(), SEGMENT)).isEmpty();
+            // the object is visible before the streamer collects its upload and counts it: wait for the count
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (streamer.progress().segmentsStored() < 8 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
             // streamed segments are byte-identical to the server's files: the same push check would refuse others
             assertThat(streamer.progress().segmentsStored()).isGreaterThanOrEqualTo(8);
             // the slot was told: the server may recycle what is stored
+            Lsn stored = WalSegment.parse(afterRestart, SEGMENT).endLsn(SEGMENT);
             Lsn restart = Lsn.parse(pg.queryForString("SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'pgnest_test'"));
+            while (restart.compareTo(stored) < 0 && System.nanoTime() < deadline) { // feedback goes every 200 ms
+                Thread.sleep(50);
+                restart = Lsn.parse(pg.queryForString("SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'pgnest_test'"));
+            }
             assertThat(restart).isGreaterThanOrEqualTo(WalSegment.parse(afterRestart, SEGMENT).endLsn(SEGMENT));
         } finally {
             running.set(false);
