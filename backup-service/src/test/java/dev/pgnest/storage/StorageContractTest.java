@@ -83,7 +83,7 @@ public abstract class StorageContractTest {
     @Test
     void putOfASliceStoresExactlyThoseBytesAndLeavesTheArrayToTheCaller() throws Exception {
         byte[] small = random(100_000, 3);
-        byte[] large = random(LARGE, 4); // past the S3 part size: the driver falls back to a multipart upload
+        byte[] large = random(LARGE, 4); // past the S3 part size: still one request
         storage().put(root + "slice-small", small, 1000, 50_000);
         storage().put(root + "slice-large", large, 7, LARGE - 100);
         java.util.Arrays.fill(small, (byte) 0); // the caller reuses its buffer once put returns

@@ -148,15 +148,13 @@ public final class S3Storage implements Storage {
         return new S3Output(this, ObjectKeys.check(key));
     }
 
-    /** One PutObject up to the part size (no multipart upload: one request instead of three). */
+    /**
+     * One PutObject whatever the length (S3 takes up to 5 GiB in one, more than an array holds):
+     * the bytes are in memory already, so a multipart upload would only add requests.
+     */
     @Override
     public void put(String key, byte[] bytes, int offset, int length) {
-        ObjectKeys.check(key);
-        if (length > config.partSize()) {
-            Storage.super.put(key, bytes, offset, length);
-            return;
-        }
-        putObject(key, bytes, offset, length);
+        putObject(ObjectKeys.check(key), bytes, offset, length);
     }
 
     /** A whole object in one PutObject, with its Content-MD5 (S3 rejects a body that does not match). */
