@@ -135,8 +135,7 @@ public final class WalArchive {
             stored = counted.count;
             out.commit();
         } catch (NoSuchFileException e) {
-            throw new PgnestException(ErrorKind.USAGE, "WAL file " + file.toAbsolutePath() + " does not exist",
-                    "archive_command runs in the data directory; pass %p as PostgreSQL gives it");
+            throw walFileMissing(file);
         } catch (IOException e) {
             throw StorageException.io("archive " + name + " to", storage.location(key), e);
         }
@@ -170,11 +169,9 @@ public final class WalArchive {
             }
             raw = into.position();
         } catch (NoSuchFileException e) {
-            throw new PgnestException(ErrorKind.USAGE, "WAL file " + file.toAbsolutePath() + " does not exist",
-                    "archive_command runs in the data directory; pass %p as PostgreSQL gives it");
+            throw walFileMissing(file);
         } catch (IOException e) {
-            throw new PgnestException(ErrorKind.TOOL, "cannot read " + file + ": " + e.getMessage(),
-                    "pgnest must run as an OS user that can read the server's pg_wal (normally postgres)", e);
+            throw walFileUnreadable(file, e);
         }
         int stored;
         try (ZstdCompressCtx zstd = new ZstdCompressCtx()) {
@@ -198,11 +195,9 @@ public final class WalArchive {
                 throw notASegment(file, "it is only " + size + " bytes");
             }
         } catch (NoSuchFileException e) {
-            throw new PgnestException(ErrorKind.USAGE, "WAL file " + file.toAbsolutePath() + " does not exist",
-                    "archive_command runs in the data directory; pass %p as PostgreSQL gives it");
+            throw walFileMissing(file);
         } catch (IOException e) {
-            throw new PgnestException(ErrorKind.TOOL, "cannot read " + file + ": " + e.getMessage(),
-                    "pgnest must run as an OS user that can read the server's pg_wal (normally postgres)", e);
+            throw walFileUnreadable(file, e);
         }
         WalPageHeader header = WalPageHeader.read(start).orElseThrow(() -> notASegment(file, "it has no WAL page header"));
         WalSegment segment = WalSegment.parse(segmentName, header.segmentSize());
@@ -232,6 +227,16 @@ public final class WalArchive {
                     + "-byte segments but the archive of target " + target + " holds " + archive.segmentSize() + "-byte ones",
                     "use another target for this cluster");
         }
+    }
+
+    private static PgnestException walFileMissing(Path file) {
+        return new PgnestException(ErrorKind.USAGE, "WAL file " + file.toAbsolutePath() + " does not exist",
+                "archive_command runs in the data directory; pass %p as PostgreSQL gives it");
+    }
+
+    private static PgnestException walFileUnreadable(Path file, IOException e) {
+        return new PgnestException(ErrorKind.TOOL, "cannot read " + file + ": " + e.getMessage(),
+                "pgnest must run as an OS user that can read the server's pg_wal (normally postgres)", e);
     }
 
     private static PgnestException notASegment(Path file, String why) {
