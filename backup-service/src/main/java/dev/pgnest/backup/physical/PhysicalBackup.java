@@ -355,7 +355,6 @@ public final class PhysicalBackup {
                           List<PhysicalFiles.TablespaceEntry> tablespaces, Instant began) {
         WalSegment startSegment = WalSegment.containing(timeline, startLsn, segmentSize);
         WalSegment stopSegment = WalSegment.endingAt(timeline, stopLsn, segmentSize);
-        awaitWal(startSegment, stopSegment);
         List<PhysicalFiles.FileEntry> sorted = new ArrayList<>(entries);
         sorted.sort(Comparator.comparing(PhysicalFiles.FileEntry::path));
         PhysicalFiles list = new PhysicalFiles(PhysicalFiles.FORMAT, sysid, segmentSize, sorted, directories, tablespaces);
@@ -366,6 +365,8 @@ public final class PhysicalBackup {
             throw new PgnestException(ErrorKind.STORAGE, "cannot store the file list: " + e.getMessage(), "retry", e);
         }
         String schemaVersion = schemaVersion(c);
+        // last before the manifest: the archiver works on the stop segment while the above is stored
+        awaitWal(startSegment, stopSegment);
         BackupManifest manifest = new BackupManifest(RepositoryFormat.CURRENT, pending.id(), BackupKind.PHYSICAL, target,
                 pending.startTime(), Instant.now(), ToolVersion.current(),
                 new BackupManifest.PostgresInfo(serverVersion, versionNum, sysid), schemaVersion, List.of(), List.of(),
@@ -391,6 +392,7 @@ public final class PhysicalBackup {
             missing.add(new WalSegment(stop.timeline(), n).name(segmentSize));
         }
         long deadline = System.nanoTime() + options.walTimeout().toNanos();
+        long firstSeconds = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         while (true) {
             missing.removeIf(archive::contains);
             if (missing.isEmpty()) {
@@ -399,7 +401,9 @@ public final class PhysicalBackup {
             if (System.nanoTime() > deadline) {
                 break;
             }
-            sleep(Duration.ofMillis(250));
+            // the stop segment usually arrives within a second of pg_backup_stop: look often then
+            // (one listing per missing segment), then back off for a slow archive_command
+            sleep(Duration.ofMillis(System.nanoTime() < firstSeconds ? 50 : 250));
         }
         throw new PgnestException(ErrorKind.REPOSITORY, "the backup's WAL did not reach the archive within "
                 + options.walTimeout().toSeconds() + " s: missing " + missing,

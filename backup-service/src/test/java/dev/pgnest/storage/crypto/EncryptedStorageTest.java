@@ -94,6 +94,28 @@ class EncryptedStorageTest extends StorageContractTest {
             assertThatThrownBy(() -> storage.getBytes(key))
                     .isInstanceOfSatisfying(PgnestException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INTEGRITY))
                     .hasMessageContaining(key).hasMessageContaining("failed authentication");
+            // the streamed read (restores) decrypts on its own path: it must refuse the same bytes
+            assertThatThrownBy(() -> streamed(key))
+                    .isInstanceOfSatisfying(PgnestException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INTEGRITY))
+                    .hasMessageContaining(key).hasMessageContaining("failed authentication");
+        }
+    }
+
+    @Test
+    void anEmptyObjectIsAuthenticatedToo() throws IOException {
+        storage.put(root + "empty", new byte[0]);
+        assertThat(storage.getBytes(root + "empty")).isEmpty();
+        Path file = dir.resolve("repo").resolve(root + "empty");
+        byte[] stored = Files.readAllBytes(file);
+        assertThat(stored).hasSize(EncryptedStorage.HEADER_BYTES + EncryptedStorage.TAG_BYTES);
+        stored[stored.length - 1] ^= 1;
+        Files.write(file, stored);
+        assertThatThrownBy(() -> storage.getBytes(root + "empty")).hasMessageContaining("failed authentication");
+    }
+
+    private static byte[] streamed(String key) throws IOException {
+        try (InputStream in = storage.get(key)) {
+            return in.readAllBytes();
         }
     }
 
@@ -107,12 +129,14 @@ class EncryptedStorageTest extends StorageContractTest {
         // drop the last chunk: the new last chunk was not sealed as last
         Files.write(file, Arrays.copyOf(stored, EncryptedStorage.HEADER_BYTES + 2 * sealed));
         assertThatThrownBy(() -> storage.getBytes(root + "cut")).hasMessageContaining("failed authentication");
+        assertThatThrownBy(() -> streamed(root + "cut")).hasMessageContaining("failed authentication");
         // swap the first two chunks
         byte[] swapped = stored.clone();
         System.arraycopy(stored, EncryptedStorage.HEADER_BYTES, swapped, EncryptedStorage.HEADER_BYTES + sealed, sealed);
         System.arraycopy(stored, EncryptedStorage.HEADER_BYTES + sealed, swapped, EncryptedStorage.HEADER_BYTES, sealed);
         Files.write(file, swapped);
         assertThatThrownBy(() -> storage.getBytes(root + "cut")).hasMessageContaining("failed authentication");
+        assertThatThrownBy(() -> streamed(root + "cut")).hasMessageContaining("failed authentication");
     }
 
     @Test

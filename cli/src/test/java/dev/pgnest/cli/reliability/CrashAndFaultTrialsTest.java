@@ -79,8 +79,9 @@ class CrashAndFaultTrialsTest {
         Trials.report(path, faults, "backups completed", completed, "failed cleanly", failedCleanly, lost);
     }
 
-    private static int checkRepository(Map<String, String> env, String prefix) throws Exception {
-        return Trials.checkRepository(s3, "trials", prefix, env, tmp);
+    /** The after-each-trial check, straight to the store (past any fault proxy). */
+    private static Trials.RepositoryAudit audit(String prefix) {
+        return new Trials.RepositoryAudit(s3, "trials", prefix, s3Env(prefix, s3.endpoint().toString()), tmp);
     }
 
     @Test
@@ -89,8 +90,10 @@ class CrashAndFaultTrialsTest {
         Map<String, String> env = s3Env(prefix, s3.endpoint().toString());
         assertThat(CliRun.run(env, tmp, "repo", "init").exitCode()).isZero();
         Random random = new Random(SEED);
+        Trials.RepositoryAudit audit = audit(prefix);
         int completed = 0;
         int killed = 0;
+        int lost = 0;
         for (int trial = 0; trial < TRIALS; trial++) {
             int before = manifests(prefix);
             ProcessBuilder pb = new ProcessBuilder(javaCommand("backup", "logical")).directory(tmp.toFile())
@@ -106,8 +109,8 @@ class CrashAndFaultTrialsTest {
             if (manifests(prefix) > before) {
                 completed++;
             }
+            lost += audit.check();
         }
-        int lost = checkRepository(env, prefix);
         CliRun next = CliRun.run(env, tmp, "backup", "logical");
         assertThat(next.exitCode()).as("the next backup succeeds: %s", next.err()).isZero();
         report("logical-backup/kill-9", TRIALS, killed, completed, TRIALS - completed, lost);
@@ -121,7 +124,9 @@ class CrashAndFaultTrialsTest {
         try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), SEED, java.time.Duration.ofMillis(50))) {
             Map<String, String> env = s3Env(prefix, proxy.endpoint().toString());
             assertThat(CliRun.run(env, tmp, "repo", "init").exitCode()).isZero();
+            Trials.RepositoryAudit audit = audit(prefix);
             int completed = 0;
+            int lost = 0;
             for (int trial = 0; trial < TRIALS; trial++) {
                 Trials.faultRates(proxy, random, trial, 0.15);
                 int before = manifests(prefix);
@@ -136,11 +141,11 @@ class CrashAndFaultTrialsTest {
                     System.out.println("trial " + trial + " failed cleanly: " + r.err().strip());
                     assertThat(manifests(prefix)).as("no manifest for a failed backup").isEqualTo(before);
                 }
+                lost += audit.check();
             }
             long faults = proxy.injectedTotal();
             Map<Fault, Long> byKind = proxy.injectedByKind();
             proxy.heal();
-            int lost = checkRepository(env, prefix);
             report("logical-backup/s3-faults", TRIALS, faults, completed, TRIALS - completed, lost);
             Trials.assertEveryKindInjected("logical-backup/s3-faults", byKind);
             assertThat(lost).isZero();

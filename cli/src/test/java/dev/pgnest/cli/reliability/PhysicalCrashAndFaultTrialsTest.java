@@ -130,8 +130,10 @@ class PhysicalCrashAndFaultTrialsTest {
     @Order(1)
     void physicalBackupKilledAtRandomPointsNeverLeavesABrokenBackupListed() throws Exception {
         Random random = new Random(Trials.SEED + 10);
+        Trials.RepositoryAudit audit = new Trials.RepositoryAudit(s3, BUCKET, PREFIX, env, dir);
         int completed = 0;
         int killed = 0;
+        int lost = 0;
         for (int trial = 0; trial < Trials.COUNT; trial++) {
             int before = manifests();
             if (runAndMaybeKill(child(env, "backup", "physical"), 300 + random.nextInt(5000))) {
@@ -140,8 +142,8 @@ class PhysicalCrashAndFaultTrialsTest {
             if (manifests() > before) {
                 completed++;
             }
+            lost += audit.check();
         }
-        int lost = Trials.checkRepository(s3, BUCKET, PREFIX, env, dir);
         CliRun next = CliRun.run(env, dir, "backup", "physical");
         assertThat(next.exitCode()).as("the next backup succeeds: %s", next.err()).isZero();
         Trials.report("physical-backup/kill-9", killed, "backups completed", completed, "failed cleanly",
@@ -156,7 +158,9 @@ class PhysicalCrashAndFaultTrialsTest {
         try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), Trials.SEED + 12, Duration.ofMillis(50))) {
             Map<String, String> faulty = new HashMap<>(env);
             faulty.put("PGNEST_S3_ENDPOINT", proxy.endpoint().toString());
+            Trials.RepositoryAudit audit = new Trials.RepositoryAudit(s3, BUCKET, PREFIX, env, dir);
             int completed = 0;
+            int lost = 0;
             for (int trial = 0; trial < Trials.COUNT; trial++) {
                 Trials.faultRates(proxy, random, trial, 0.12);
                 int before = manifests();
@@ -171,11 +175,11 @@ class PhysicalCrashAndFaultTrialsTest {
                     System.out.println("trial " + trial + " failed cleanly: " + r.err().strip());
                     assertThat(manifests()).as("no manifest for a failed backup").isEqualTo(before);
                 }
+                lost += audit.check();
             }
             long injected = proxy.injectedTotal();
             Map<Fault, Long> byKind = proxy.injectedByKind();
             proxy.heal();
-            int lost = Trials.checkRepository(s3, BUCKET, PREFIX, env, dir);
             Trials.report("physical-backup/s3-faults", injected, "backups completed", completed, "failed cleanly",
                     Trials.COUNT - completed, lost);
             Trials.assertEveryKindInjected("physical-backup/s3-faults", byKind);
@@ -188,13 +192,17 @@ class PhysicalCrashAndFaultTrialsTest {
     void restoreKilledAtRandomPointsLeavesNoStartableHalfAndTheRerunRestoresExactly() throws Exception {
         String expected = newestArchivedState();
         Random random = new Random(Trials.SEED + 13);
+        Trials.RepositoryAudit audit = new Trials.RepositoryAudit(s3, BUCKET, PREFIX, env, dir);
         int killed = 0;
         int finishedBeforeKill = 0;
         int lost = 0;
+        // kills land anywhere in a restore's run: the window follows how long an unkilled one took
+        long window = 3000;
         for (int trial = 0; trial < Trials.COUNT; trial++) {
             Path dataDir = dir.resolve("restore-kill-" + trial);
             String[] restore = {"restore", "pitr", "--latest", "--no-archive", "--data-dir", dataDir.toString(), "--port", "" + freePort()};
-            if (runAndMaybeKill(child(env, restore), 500 + random.nextInt(7000))) {
+            long started = System.nanoTime();
+            if (runAndMaybeKill(child(env, restore), 100 + random.nextInt((int) window))) {
                 killed++;
                 // the killed restore's server may still be recovering: stop it, as its error message tells
                 stopServer(dataDir);
@@ -203,6 +211,7 @@ class PhysicalCrashAndFaultTrialsTest {
             if (Files.isRegularFile(dataDir.resolve("PG_VERSION")) && !marked) {
                 // unmarked: the restore had finished, and must hold the data
                 finishedBeforeKill++;
+                window = Math.max(500, (System.nanoTime() - started) / 1_000_000);
                 lost += checksumOf(dataDir).equals(expected) ? 0 : 1;
             } else {
                 CliRun again = CliRun.run(env, dir, restore);
@@ -217,8 +226,8 @@ class PhysicalCrashAndFaultTrialsTest {
             }
             assertThat(dataDir.resolve(PhysicalRestore.INCOMPLETE_MARKER)).doesNotExist();
             deleteTree(dataDir);
+            lost += audit.check();
         }
-        lost += Trials.checkRepository(s3, BUCKET, PREFIX, env, dir);
         Trials.report("restore/kill-9", killed, "restores finished", Trials.COUNT, "finished before the kill",
                 finishedBeforeKill, lost);
         assertThat(lost).isZero();

@@ -13,14 +13,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * What the randomized trials share: how many, the seed, pgnest as a child JVM (so that it can
  * be killed), the S3 repository's environment, the fault rates of a trial, the after-the-chaos
- * repository check, the proof that every fault kind was met, and the per-path summary line that
+ * repository check after each trial, the proof that every fault kind was met, and the per-path summary line that
  * {@code -Preliability} prints.
  */
 final class Trials {
@@ -93,26 +95,47 @@ final class Trials {
     }
 
     /**
-     * Whatever survived the trials: {@code repo check} passes and leaves no orphan upload, only
-     * backups with a manifest are listed, and each of them verifies. Returns how many did not.
+     * The consistency check run after each trial (each crash, each faulted run): {@code repo check}
+     * exits 0 and leaves no orphan upload, only backups with a manifest are listed, and each listed
+     * backup verifies. A backup is verified once, the first time it is listed, so that a run of 50
+     * trials does not verify the first backup 50 times. Returns how many new backups did not verify.
      */
-    static int checkRepository(S3Server s3, String bucket, String prefix, Map<String, String> env, Path workDir)
-            throws Exception {
-        CliRun check = CliRun.run(env, workDir, "repo", "check");
-        assertThat(check.exitCode()).as("repo check: %s %s", check.out(), check.err()).isIn(0, 3);
-        assertThat(s3.client().listMultipartUploads(b -> b.bucket(bucket).prefix(prefix + "/")).uploads())
-                .as("no orphan multipart upload after repo check").isEmpty();
-        JsonNode list = JSON.readTree(CliRun.run(env, workDir, "backup", "list", "--output", "json").out());
-        JsonNode backups = list.isArray() ? list : list.path("backups");
-        assertThat(backups.size()).as("only backups with a manifest are listed").isEqualTo(manifests(s3, bucket, prefix));
-        int lost = 0;
-        for (JsonNode b : backups) {
-            CliRun verify = CliRun.run(env, workDir, "backup", "verify", b.get("id").asText());
-            if (verify.exitCode() != 0) {
-                lost++;
-            }
+    static final class RepositoryAudit {
+        private final S3Server s3;
+        private final String bucket;
+        private final String prefix;
+        private final Map<String, String> env;
+        private final Path workDir;
+        private final Set<String> verified = new HashSet<>();
+        private int checks;
+
+        RepositoryAudit(S3Server s3, String bucket, String prefix, Map<String, String> env, Path workDir) {
+            this.s3 = s3;
+            this.bucket = bucket;
+            this.prefix = prefix;
+            this.env = env;
+            this.workDir = workDir;
         }
-        return lost;
+
+        int check() throws Exception {
+            checks++;
+            CliRun check = CliRun.run(env, workDir, "repo", "check");
+            assertThat(check.exitCode()).as("repo check after trial %d: %s %s", checks, check.out(), check.err()).isZero();
+            assertThat(s3.client().listMultipartUploads(b -> b.bucket(bucket).prefix(prefix + "/")).uploads())
+                    .as("no orphan multipart upload after repo check (trial %d)", checks).isEmpty();
+            JsonNode list = JSON.readTree(CliRun.run(env, workDir, "backup", "list", "--output", "json").out());
+            JsonNode backups = list.isArray() ? list : list.path("backups");
+            assertThat(backups.size()).as("only backups with a manifest are listed (trial %d)", checks)
+                    .isEqualTo(manifests(s3, bucket, prefix));
+            int lost = 0;
+            for (JsonNode b : backups) {
+                String id = b.get("id").asText();
+                if (verified.add(id) && CliRun.run(env, workDir, "backup", "verify", id).exitCode() != 0) {
+                    lost++;
+                }
+            }
+            return lost;
+        }
     }
 
     static void report(String path, long faults, String completedLabel, int completed, String failedLabel, int failed,
