@@ -26,15 +26,11 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building pgnest and the bench helpers..." >&2
-# pgnest runs from its classes and dependency jars (what the shaded cli/target/pgnest.jar holds)
-./mvnw -q -B -DskipTests -pl cli -am compile dependency:build-classpath \
-  -Dmdep.includeScope=runtime -Dmdep.outputFile="$work/cli-cp.txt" >&2
+# pgnest runs as operators run it: the repository's launcher (shaded jar + class-data-sharing archive)
+"$root/pgnest" --version >/dev/null   # builds cli/target/pgnest.jar and its CDS archive when stale
 ./mvnw -q -B -DskipTests -pl backup-service -am test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >&2
 cp="backup-service/target/test-classes:backup-service/target/classes:$(cat "$work/cp.txt")"
-cli_cp="$root/cli/target/classes:$root/config/target/classes:$root/migration-core/target/classes"
-cli_cp="$cli_cp:$root/seed/target/classes:$root/backup-service/target/classes:$root/restore-tool/target/classes"
-cli_cp="$cli_cp:$(cat "$work/cli-cp.txt")"
 cat > "$work/logback.xml" <<'XML'
 <configuration>
   <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
@@ -60,8 +56,8 @@ source "$work/env.sh"
 
 # a 128 MiB heap holds the (parts in flight + 1) x 8 MiB part buffers with room; C2 stays on:
 # C1-only (TieredStopAtLevel=1) starts faster but hashes SHA-256 ten times slower
-export PGNEST_JAVA_OPTS="${PGNEST_JAVA_OPTS:--Xmx128m -XX:+UseSerialGC}"
-pgnest() { java $PGNEST_JAVA_OPTS -Dlogback.configurationFile="$work/logback.xml" -cp "$cli_cp" dev.pgnest.cli.Pgnest "$@"; }
+export PGNEST_JAVA_OPTS="${PGNEST_JAVA_OPTS:--Xmx128m -XX:+UseSerialGC} -Dlogback.configurationFile=$work/logback.xml"
+pgnest() { "$root/pgnest" "$@"; }
 
 echo "seeding scale $SCALE..." >&2
 pgnest seed --scale "$SCALE" >&2
@@ -72,9 +68,7 @@ best_dump=""; best_pgnest=""; peak_rss=0; stored=""
 for round in $(seq 1 "$ROUNDS"); do
   /usr/bin/time -f "%e %M" -o "$work/t1" "$PG_BIN_DIR/pg_dump" -Fc -Z0 --no-sync -f /dev/null
   read -r dump_s _ < "$work/t1"
-  /usr/bin/time -f "%e %M" -o "$work/t2" \
-    java $PGNEST_JAVA_OPTS -Dlogback.configurationFile="$work/logback.xml" -cp "$cli_cp" dev.pgnest.cli.Pgnest \
-    backup logical --output json > "$work/manifest.json"
+  /usr/bin/time -f "%e %M" -o "$work/t2" "$root/pgnest" backup logical --output json > "$work/manifest.json"
   read -r pgnest_s rss_kb < "$work/t2"
   stored=$(python3 -c "import json,sys; m=json.load(open('$work/manifest.json')); o=m['objects'][0]; print(o['rawSize'], o['size'])")
   inner=$(python3 -c "import json,datetime as d; m=json.load(open('$work/manifest.json')); p=lambda s: d.datetime.fromisoformat(s.replace('Z','+00:00')); print(round((p(m['endTime'])-p(m['startTime'])).total_seconds(),2))")

@@ -25,14 +25,12 @@ trap bench_cleanup EXIT
 command -v pgbackrest >/dev/null || { echo "pgbackrest is not installed (apt-get install pgbackrest)" >&2; exit 2; }
 
 echo "building pgnest and the bench helpers..." >&2
-./mvnw -q -B -DskipTests -pl cli -am compile dependency:build-classpath \
-  -Dmdep.includeScope=runtime -Dmdep.outputFile="$work/cli-cp.txt" >&2
+# pgnest runs as operators run it: the repository's launcher (shaded jar + its class-data-sharing
+# archive, both built here on first use)
+"$root/pgnest" --version >/dev/null
 ./mvnw -q -B -DskipTests -pl backup-service -am test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >&2
 cp="$root/backup-service/target/test-classes:$root/backup-service/target/classes:$(cat "$work/cp.txt")"
-cli_cp="$root/cli/target/classes:$root/config/target/classes:$root/migration-core/target/classes"
-cli_cp="$cli_cp:$root/seed/target/classes:$root/backup-service/target/classes:$root/restore-tool/target/classes"
-cli_cp="$cli_cp:$(cat "$work/cli-cp.txt")"
 cat > "$work/logback.xml" <<'XML'
 <configuration>
   <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
@@ -65,18 +63,17 @@ source "$work/env.sh"
 
 export PGNEST_JAVA_OPTS="${PGNEST_JAVA_OPTS:--Xmx512m} -Djavax.net.ssl.trustStore=$work/s3.p12 -Djavax.net.ssl.trustStorePassword=$ks_pass -Dlogback.configurationFile=$work/logback.xml"
 export PGNEST_WAL_SPOOL_DIR="$work/spool"
-pgnest() { java $PGNEST_JAVA_OPTS -cp "$cli_cp" dev.pgnest.cli.Pgnest "$@"; }
+pgnest() { "$root/pgnest" "$@"; }
 psql() { "$PG_BIN_DIR/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-# the launcher archive_command runs: fast paths in bash, else the JVM (the repo's ./pgnest does
-# the same from the shaded jar)
+# what archive_command runs: the repository's launcher (fast paths in bash, else the JVM), with
+# the bench's spool directory and trust store (the server's environment does not have ours)
 launcher="$work/pgnest"
 cat > "$launcher" <<SH
 #!/usr/bin/env bash
-set -euo pipefail
 export PGNEST_WAL_SPOOL_DIR='$work/spool'
-. '$root/cli/src/main/sh/wal-fast-path.sh'
-exec java $PGNEST_JAVA_OPTS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '$cli_cp' dev.pgnest.cli.Pgnest "\$@"
+export PGNEST_JAVA_OPTS='$PGNEST_JAVA_OPTS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC'
+exec '$root/pgnest' "\$@"
 SH
 chmod +x "$launcher"
 
@@ -132,7 +129,7 @@ set_archive_command() {   # the command, verbatim (psql quotes it)
 
 start_wal_serve() {   # parallelism; fd 3 (the servers' stdin) must not leak into it
   mkdir -p "$work/spool"
-  java $PGNEST_JAVA_OPTS ${PGNEST_SERVE_JAVA_OPTS:-} -cp "$cli_cp" dev.pgnest.cli.Pgnest wal serve --parallel "$1" > "$work/serve.log" 2>&1 3>&- &
+  PGNEST_JAVA_OPTS="$PGNEST_JAVA_OPTS ${PGNEST_SERVE_JAVA_OPTS:-}" "$root/pgnest" wal serve --parallel "$1" > "$work/serve.log" 2>&1 3>&- &
   serve_pid=$!
   for _ in $(seq 1 300); do [ -f "$work/spool/push-endpoint" ] && return 0; sleep 0.1; done
   cat "$work/serve.log" >&2
