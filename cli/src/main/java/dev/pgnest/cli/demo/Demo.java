@@ -76,7 +76,7 @@ final class Demo {
     record Step(String name, Status status, String detail, Duration took) {
     }
 
-    enum Status { DONE, NOT_YET, FAILED }
+    enum Status { DONE, FAILED }
 
     /** What the demo did and whether the data came back. */
     record Report(List<Step> steps, boolean verified, Duration took) {
@@ -330,15 +330,10 @@ final class Demo {
         }
     }
 
-    private void notYet(String name, String why) {
-        record(new Step(name, Status.NOT_YET, why, Duration.ZERO));
-    }
-
     private void record(Step s) {
         steps.add(s);
         String mark = switch (s.status()) {
             case DONE -> "ok     ";
-            case NOT_YET -> "not yet";
             case FAILED -> "FAILED ";
         };
         out.printf(Locale.ROOT, "  %s  %-22s %s%s%n", mark, s.name(), s.detail(),

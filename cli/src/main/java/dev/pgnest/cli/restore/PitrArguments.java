@@ -140,26 +140,14 @@ final class PitrArguments {
     }
 
     static final String RUN_DIR_PREFIX = "pgnest-restore-";
-    /** "/" + prefix + the longest name createTempDirectory draws (an unsigned long). */
-    private static final int RUN_DIR_NAME_LENGTH = 1 + RUN_DIR_PREFIX.length() + 20;
 
     /**
      * Socket and server log of the recovery: a private {@code pgnest-restore-*} directory under
-     * $TMPDIR (java.io.tmpdir when unset). It stays after the restore while the server log the
-     * output and the report point to is in it. The socket lives there too, and a unix socket
-     * path is short: under a temp dir too long for one it goes to /tmp instead.
+     * $TMPDIR (java.io.tmpdir when unset), or /tmp when that is too long for a socket path. It
+     * stays after the restore while the server log the output and the report point to is in it.
      */
     static Path runDir(Path tempDir) {
-        Path base = tempDir.toAbsolutePath().normalize();
-        if (base.toString().length() + RUN_DIR_NAME_LENGTH > LocalServer.MAX_SOCKET_DIR) {
-            base = Path.of("/tmp");
-        }
-        try {
-            return Files.createTempDirectory(base, RUN_DIR_PREFIX);
-        } catch (IOException e) {
-            throw new PgnestException(ErrorKind.TOOL, "cannot create a run directory in " + base + ": " + e.getMessage(),
-                    "make " + base + " a writable directory, or point TMPDIR at one", e);
-        }
+        return LocalServer.createRunDirectory(tempDir, RUN_DIR_PREFIX);
     }
 
     /** The run directory goes when nothing in it is left to read (a kept server's socket or log stays). */

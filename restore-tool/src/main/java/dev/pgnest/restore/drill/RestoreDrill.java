@@ -20,7 +20,6 @@ import dev.pgnest.restore.pitr.RecoveryAction;
 import dev.pgnest.restore.pitr.RecoveryTarget;
 import dev.pgnest.restore.pitr.RestorableWindow;
 import dev.pgnest.restore.pitr.ServerAccount;
-import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import dev.pgnest.restore.plan.BackupSelector;
@@ -149,7 +148,7 @@ public final class RestoreDrill {
             Map<String, Path> tablespaces = new LinkedHashMap<>();
             new PhysicalRestore(repository, backup).files().tablespaces()
                     .forEach(t -> tablespaces.put(t.oid(), scratch.resolve("tablespaces").resolve(t.oid())));
-            Path runDir = Files.createTempDirectory(Path.of("/tmp"), "pgnest-drill-");
+            Path runDir = LocalServer.createRunDirectory(Path.of(System.getProperty("java.io.tmpdir")), "pgnest-drill-");
             LocalServer.Options server = new LocalServer.Options(options.binaries(), options.account(), ScratchCluster.freePort(),
                     runDir, "postgres", null, Map.of("listen_addresses", "", "shared_buffers", "128MB"));
             PitrRestore.Result result = PitrRestore.run(repository, new PitrRestore.Request(options.target(),
@@ -162,8 +161,6 @@ public final class RestoreDrill {
                         options.flywayTable(), options.sqlChecks(), report));
             }
             ScratchCluster.deleteTree(runDir);
-        } catch (java.io.IOException e) {
-            throw new PgnestException(ErrorKind.TOOL, "cannot create the drill's run directory: " + e.getMessage(), "check /tmp", e);
         } finally {
             report.phase("tear down", () -> ScratchCluster.deleteTree(scratch));
         }

@@ -191,8 +191,9 @@ public final class PointInTimeRecovery {
         RecoveryOutcome outcome = new RecoveryOutcome(settings.target(), settings.inclusive(), state, lsn, time, timeline,
                 log.stopLine().orElse("end of the archived WAL"), RecoveryOutcome.WalReplayed.of(log.restoredWal()),
                 Duration.between(started, consistent), Duration.between(consistent, done), server.logFile());
-        LOG.info("recovery {}: reached LSN {}, last transaction at {}, timeline {} ({})",
-                state.name().toLowerCase(java.util.Locale.ROOT), lsn, time, timeline, outcome.stopReason());
+        LOG.info("recovery {}: reached LSN {}, {}, timeline {} ({})",
+                state.name().toLowerCase(java.util.Locale.ROOT), lsn,
+                time == null ? "no transaction replayed" : "last transaction at " + time, timeline, outcome.stopReason());
         return outcome;
     }
 
