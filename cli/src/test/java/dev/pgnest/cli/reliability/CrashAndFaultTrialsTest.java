@@ -177,18 +177,35 @@ class CrashAndFaultTrialsTest {
             Random random = new Random(SEED + 3);
             AtomicBoolean chaos = new AtomicBoolean(true);
             AtomicInteger kills = new AtomicInteger();
-            long archiver = Long.parseLong(pg.queryForString("select pid from pg_stat_activity where backend_type = 'archiver'"));
+            AtomicInteger pushesSeen = new AtomicInteger();
+            // the postmaster, not the archiver: an archive_command killed by a signal makes the
+            // archiver exit, and the postmaster starts a new one
+            long postmaster = Long.parseLong(Files.readAllLines(pg.dataDir().resolve("postmaster.pid")).get(0).strip());
+            // each push the archiver starts is a trial: half of them are killed, each at a random
+            // point of its run (start-up, reads, upload, acknowledgement)
             Thread killer = new Thread(() -> {
+                java.util.Set<Long> seen = new java.util.HashSet<>();
                 while (chaos.get()) {
                     try {
-                        Thread.sleep(100 + random.nextInt(600));
-                        // only this cluster's pushes (not another run's): the JVMs the archiver started.
+                        Thread.sleep(20);
+                        // only this cluster's pushes (not another run's): the JVMs below its postmaster.
                         // (The JDK reads a command line only up to a page, short of the class path's end.)
-                        var push = ProcessHandle.of(archiver).stream().flatMap(ProcessHandle::descendants)
+                        var push = ProcessHandle.of(postmaster).stream().flatMap(ProcessHandle::descendants)
                                 .filter(h -> h.info().command().orElse("").endsWith("/java"))
                                 .findFirst();
-                        if (push.isPresent() && random.nextBoolean() && push.get().destroyForcibly()) { // SIGKILL
-                            kills.incrementAndGet();
+                        if (push.isEmpty() || !seen.add(push.get().pid())) {
+                            continue;
+                        }
+                        pushesSeen.incrementAndGet();
+                        if (random.nextBoolean()) {
+                            Thread.sleep(random.nextInt(1000));
+                            if (push.get().isAlive() && push.get().destroyForcibly()) { // SIGKILL
+                                kills.incrementAndGet();
+                                // the archiver exits on a killed command; the postmaster starts a new
+                                // one at once only when woken (else within a minute)
+                                Thread.sleep(300);
+                                wakeArchiver();
+                            }
                         }
                     } catch (Exception e) {
                         return;
@@ -205,16 +222,18 @@ class CrashAndFaultTrialsTest {
                 for (int i = 0; i < TRIALS; i++) {
                     writeAndSwitchSegment(i);
                 }
-                // a short run switches its segments before the first push has started: the faults
-                // and kills stay on until every queued fault has met a push and a push was killed
-                long deadline = System.currentTimeMillis() + 120_000;
-                for (int i = TRIALS; proxy.pending() > 0 || kills.get() == 0; i++) {
-                    assertThat(System.currentTimeMillis()).as("every queued fault meets a push and a push is killed: %s, "
-                            + "%d kills; server log: %s", proxy, kills.get(), pg.logTail()).isLessThan(deadline);
+                // the faults and kills stay on until every queued fault has met a push and half as
+                // many pushes as trials were killed (a short run may need more segments); a push
+                // takes about a second, a killed one is retried
+                int wantedKills = Math.max(1, TRIALS / 2);
+                long deadline = System.currentTimeMillis() + 120_000 + 8_000L * TRIALS;
+                for (int i = TRIALS; proxy.pending() > 0 || kills.get() < wantedKills; i++) {
+                    assertThat(System.currentTimeMillis()).as("every queued fault meets a push and %d pushes are killed: "
+                            + "%s, %d kills; server log: %s", wantedKills, proxy, kills.get(), pg.logTail()).isLessThan(deadline);
                     Thread.sleep(1000);
                     if (readySegments() == 0) {
                         writeAndSwitchSegment(i);
-                    } else if (i % 5 == 0) {
+                    } else if (i % 2 == 0) {
                         wakeArchiver();
                     }
                 }
@@ -273,7 +292,8 @@ class CrashAndFaultTrialsTest {
             pg.execute("ALTER SYSTEM SET archive_mode = 'off'");
             pg.execute("ALTER SYSTEM RESET archive_command");
             pg.restart();
-            System.out.println("reliability wal-push/kill-9             pushes killed=" + kills.get());
+            System.out.println("reliability wal-push/kill-9             pushes under chaos=" + pushesSeen.get()
+                    + " killed=" + kills.get());
             Trials.report("wal-push+fetch/kill+faults", faults, "segments acknowledged", done.size(),
                     "fetches failed cleanly", fetchFailures, lost);
             Trials.assertEveryKindInjected("wal-push/s3-faults", pushFaults);
