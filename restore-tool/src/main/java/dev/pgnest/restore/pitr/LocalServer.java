@@ -38,8 +38,6 @@ public final class LocalServer implements AutoCloseable {
     /** sockaddr_un.sun_path is 108 bytes; the socket is {@code <dir>/.s.PGSQL.<port>.lock}. */
     public static final int MAX_SOCKET_DIR = 80;
     private static final Duration PG_CTL_TIMEOUT = Duration.ofMinutes(5);
-    /** "/" + a prefix of up to 20 characters + the longest name createTempDirectory draws (an unsigned long). */
-    private static final int RUN_DIR_NAME_LENGTH = 1 + 20 + 20;
 
     /**
      * A private directory for a server's socket and log, {@code prefix*} under {@code tempDir}
@@ -48,7 +46,8 @@ public final class LocalServer implements AutoCloseable {
      */
     public static Path createRunDirectory(Path tempDir, String prefix) {
         Path base = tempDir.toAbsolutePath().normalize();
-        if (base.toString().length() + RUN_DIR_NAME_LENGTH > MAX_SOCKET_DIR) {
+        // "/" + prefix + the longest name createTempDirectory draws (an unsigned long)
+        if (base.toString().length() + 1 + prefix.length() + 20 > MAX_SOCKET_DIR) {
             base = Path.of("/tmp");
         }
         try {
