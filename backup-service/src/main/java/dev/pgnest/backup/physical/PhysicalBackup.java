@@ -392,7 +392,7 @@ public final class PhysicalBackup {
             missing.add(new WalSegment(stop.timeline(), n).name(segmentSize));
         }
         long deadline = System.nanoTime() + options.walTimeout().toNanos();
-        long firstSeconds = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        long pollQuicklyUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         while (true) {
             missing.removeIf(archive::contains);
             if (missing.isEmpty()) {
@@ -403,7 +403,7 @@ public final class PhysicalBackup {
             }
             // the stop segment usually arrives within a second of pg_backup_stop: look often then
             // (one listing per missing segment), then back off for a slow archive_command
-            sleep(Duration.ofMillis(System.nanoTime() < firstSeconds ? 50 : 250));
+            sleep(Duration.ofMillis(System.nanoTime() < pollQuicklyUntil ? 50 : 250));
         }
         throw new PgnestException(ErrorKind.REPOSITORY, "the backup's WAL did not reach the archive within "
                 + options.walTimeout().toSeconds() + " s: missing " + missing,

@@ -7,6 +7,7 @@ import dev.pgnest.storage.ObjectInfo;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageException;
 import dev.pgnest.storage.StorageOutput;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -94,12 +95,9 @@ public final class EncryptedStorage implements Storage {
         byte[] header = Arrays.copyOf(sealed, Math.min(sealed.length, HEADER_BYTES));
         byte[] objectKeyBytes = checkHeader(objectKey, header);
         long plainSize = plaintextSize(sealed.length);
-        InputStream body = new java.io.ByteArrayInputStream(sealed, HEADER_BYTES, sealed.length - HEADER_BYTES);
-        try (Opening in = new Opening(body, header, objectKeyBytes, 0, chunkCount(sealed.length), 0, plainSize,
+        InputStream body = new ByteArrayInputStream(sealed, HEADER_BYTES, sealed.length - HEADER_BYTES);
+        try (InputStream in = new Opening(body, header, objectKeyBytes, 0, chunkCount(sealed.length), 0, plainSize,
                 inner.location(objectKey))) {
-            if (plainSize == 0) {
-                in.nextChunk(); // an empty object's one chunk is authenticated too
-            }
             return in.readAllBytes();
         } catch (IOException e) {
             throw StorageException.io("read", inner.location(objectKey), e);
@@ -305,6 +303,10 @@ public final class EncryptedStorage implements Storage {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (remaining <= 0) {
+                // an empty object still has its one sealed chunk: authenticate it before the end
+                if (chunks == 1 && chunk == 0 && !nextChunk()) {
+                    throw tampered("it ends before its last chunk");
+                }
                 return -1;
             }
             while (pos >= plain.length) {

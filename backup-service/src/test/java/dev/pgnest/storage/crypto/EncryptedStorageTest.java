@@ -111,6 +111,7 @@ class EncryptedStorageTest extends StorageContractTest {
         stored[stored.length - 1] ^= 1;
         Files.write(file, stored);
         assertThatThrownBy(() -> storage.getBytes(root + "empty")).hasMessageContaining("failed authentication");
+        assertThatThrownBy(() -> streamed(root + "empty")).hasMessageContaining("failed authentication");
     }
 
     private static byte[] streamed(String key) throws IOException {

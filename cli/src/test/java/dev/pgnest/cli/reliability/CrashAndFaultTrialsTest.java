@@ -9,9 +9,11 @@ import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -184,7 +186,7 @@ class CrashAndFaultTrialsTest {
             // each push the archiver starts is a trial: half of them are killed, each at a random
             // point of its run (start-up, reads, upload, acknowledgement)
             Thread killer = new Thread(() -> {
-                java.util.Set<Long> seen = new java.util.HashSet<>();
+                Set<Long> seen = new HashSet<>();
                 while (chaos.get()) {
                     try {
                         Thread.sleep(20);
