@@ -115,6 +115,7 @@ public final class PgnestCommand implements Runnable {
         root.workingDir = workingDir;
         CommandLine cl = new CommandLine(root);
         addSettingFlags(cl.getCommandSpec(), root.settingFlags);
+        addHelpFlags(cl);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine, root.debug));
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -124,6 +125,19 @@ public final class PgnestCommand implements Runnable {
         });
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         return cl;
+    }
+
+    /**
+     * {@code -h/--help} on every command that lacks it: picocli gives it to the root only, yet
+     * every usage error ends with "see 'pgnest … --help'", and operators type it at any level.
+     */
+    private static void addHelpFlags(CommandLine cl) {
+        CommandSpec spec = cl.getCommandSpec();
+        if (spec.options().stream().noneMatch(OptionSpec::usageHelp)) {
+            spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+                    .description("Show this help message and exit.").build());
+        }
+        cl.getSubcommands().values().stream().distinct().forEach(PgnestCommand::addHelpFlags);
     }
 
     /** One flag per declared setting (secrets have none), shared by every subcommand. */

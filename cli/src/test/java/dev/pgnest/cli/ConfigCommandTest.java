@@ -28,6 +28,34 @@ class ConfigCommandTest {
     }
 
     @Test
+    void everyCommandTakesHelpAndShowsItsOwnUsage() {
+        // usage errors end with "see 'pgnest backup logical --help'": that advice must work everywhere
+        java.util.List<String[]> paths = new java.util.ArrayList<>();
+        collect(PgnestCommand.commandLine(Map.of(), dir), new java.util.ArrayList<>(), paths);
+        assertThat(paths).as("commands found in the tree").hasSizeGreaterThan(30);
+        for (String[] path : paths) {
+            String[] args = java.util.Arrays.copyOf(path, path.length + 1);
+            args[path.length] = "--help";
+            CliRun r = CliRun.run(Map.of(), dir, args);
+            String name = String.join(" ", path);
+            assertThat(r.exitCode()).as("pgnest %s --help: exit code (stderr: %s)", name, r.err()).isZero();
+            assertThat(r.out()).as("pgnest %s --help", name).startsWith("Usage: pgnest " + name).contains("-h, --help");
+        }
+    }
+
+    private static void collect(picocli.CommandLine cl, java.util.List<String> path, java.util.List<String[]> out) {
+        cl.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals(sub.getCommandName()) || sub.getCommandSpec().usageMessage().hidden() || name.equals("help")) {
+                return; // aliases, the launcher's hidden warm-up, and picocli's help command (no --help of its own)
+            }
+            java.util.List<String> p = new java.util.ArrayList<>(path);
+            p.add(name);
+            out.add(p.toArray(String[]::new));
+            collect(sub, p, out);
+        });
+    }
+
+    @Test
     void showAsJsonRedactsEverySecretAndNamesSources() throws Exception {
         Files.writeString(dir.resolve("pgnest.yml"), """
                 targets:
