@@ -27,7 +27,7 @@ public final class BackupObjectOutput extends OutputStream {
     private long storedSize;
     private boolean closed;
 
-    BackupObjectOutput(String name, Compression compression, int level, int workers, StorageOutput storage,
+    private BackupObjectOutput(String name, Compression compression, int level, int workers, StorageOutput storage,
                        Consumer<BackupObject> onFinish) throws IOException {
         this.name = name;
         this.compression = compression;
@@ -54,6 +54,21 @@ public final class BackupObjectOutput extends OutputStream {
             }
         };
         this.compressor = compression.compress(hashing, level, workers);
+    }
+
+    /** Opens the object on {@code storage}; closes {@code storage} when that fails. */
+    static BackupObjectOutput open(String name, Compression compression, int level, int workers, StorageOutput storage,
+                                   Consumer<BackupObject> onFinish) {
+        try {
+            return new BackupObjectOutput(name, compression, level, workers, storage, onFinish);
+        } catch (IOException e) {
+            storage.close();
+            throw new StorageException("cannot start backup object " + name + ": " + StorageException.describe(e),
+                    "retry; if it persists, report a bug", e);
+        } catch (RuntimeException e) {
+            storage.close();
+            throw e;
+        }
     }
 
     /** The object's name inside the backup. */

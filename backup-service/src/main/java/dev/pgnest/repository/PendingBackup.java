@@ -6,8 +6,7 @@ import dev.pgnest.repository.BackupManifest.BackupObject;
 import dev.pgnest.storage.IncompleteWrite;
 import dev.pgnest.storage.ObjectInfo;
 import dev.pgnest.storage.Storage;
-import dev.pgnest.storage.StorageException;
-import java.io.IOException;
+import dev.pgnest.storage.StorageOutput;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -102,22 +101,22 @@ public final class PendingBackup implements AutoCloseable {
      * @param workers zstd compression threads besides the caller's (0: compress inline)
      */
     public BackupObjectOutput newObject(String name, Compression compression, int level, int workers) {
-        checkOpen();
         String stored = name + compression.extension();
+        return BackupObjectOutput.open(stored, compression, level, workers, createObject(stored), this::finished);
+    }
+
+    /** Starts storing the object {@code stored} (its name with the compression's extension). */
+    StorageOutput createObject(String stored) {
+        checkOpen();
         if (objects.containsKey(stored) || isReserved(stored)) {
             throw new IllegalArgumentException("object name already used or reserved: " + stored);
         }
-        var output = repository.storage().create(RepositoryLayout.backupObjectKey(target, id, stored));
-        try {
-            return new BackupObjectOutput(stored, compression, level, workers, output, o -> objects.put(o.name(), o));
-        } catch (IOException e) {
-            output.close();
-            throw new StorageException("cannot start backup object " + stored + ": " + StorageException.describe(e),
-                    "retry; if it persists, report a bug", e);
-        } catch (RuntimeException e) {
-            output.close();
-            throw e;
-        }
+        return repository.storage().create(RepositoryLayout.backupObjectKey(target, id, stored));
+    }
+
+    /** Records a stored object for the manifest check in {@link #commit}. */
+    void finished(BackupObject object) {
+        objects.put(object.name(), object);
     }
 
     /** Objects finished so far, in name order. */

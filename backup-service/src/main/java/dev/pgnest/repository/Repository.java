@@ -119,15 +119,20 @@ public final class Repository {
      * second when taken) and writes its in-progress marker.
      */
     public PendingBackup begin(String target, BackupKind kind) {
+        return begin(target, kind, clock.instant());
+    }
+
+    /** {@link #begin(String, BackupKind)} for a backup that started at {@code startTime}. */
+    PendingBackup begin(String target, BackupKind kind, Instant startTime) {
         RepositoryLayout.checkTarget(target);
-        Instant start = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Instant start = startTime.truncatedTo(ChronoUnit.SECONDS);
         String id = BackupId.of(start, kind);
         while (retiredIds.contains(target + "/" + id)
                 || !storage.list(RepositoryLayout.backupPrefix(target, id)).isEmpty()) {
             start = start.plusSeconds(1);
             id = BackupId.of(start, kind);
         }
-        return new PendingBackup(this, target, id, kind, clock.instant());
+        return new PendingBackup(this, target, id, kind, startTime);
     }
 
     /** Records that the leftovers of {@code id} were removed, so that the id is not reused. */

@@ -303,7 +303,7 @@ class RepositoryTest {
                 new BackupManifest.LogicalInfo("app", "custom", "pg_dump (PostgreSQL) 15.8", 1000L), null);
     }
 
-    private static byte[] random(int n) {
+    static byte[] random(int n) {
         byte[] b = new byte[n];
         new Random(n).nextBytes(b);
         // compressible half, so compression has something to do

@@ -13,7 +13,7 @@ import dev.pgnest.repository.BackupManifest.BackupObject;
 import dev.pgnest.repository.BackupObjectOutput;
 import dev.pgnest.repository.PendingBackup;
 import dev.pgnest.repository.Repository;
-import dev.pgnest.repository.RepositoryCheck;
+import dev.pgnest.repository.PreparingBackup;
 import dev.pgnest.repository.RepositoryFormat;
 import dev.pgnest.repository.ToolVersion;
 import java.io.IOException;
@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * → streamed (multipart) upload, with no temporary file. pg_dump runs in its own process, the
  * compressor on its own thread(s) and uploads on the storage's pool, so the stages overlap and
  * a backup takes about as long as pg_dump alone; memory stays bounded by the storage's parts
- * in flight.
+ * in flight. The repository side (storage client, format check, leftovers of dead backups,
+ * in-progress marker) is prepared on another thread while pg_dump already starts.
  *
  * <p>The schema version is read in the very snapshot pg_dump dumps ({@code pg_export_snapshot}
  * + {@code pg_dump --snapshot}), so the manifest's version is exactly the dump's. The password
@@ -50,6 +52,12 @@ public final class LogicalBackup {
     public static final String DUMP_OBJECT = "dump.pgdump";
     private static final int BUFFER = 1 << 20;
     private static final long PROGRESS_EVERY_NANOS = 500_000_000L;
+    /**
+     * Compressed bytes held in memory while the repository side is still being prepared: about
+     * the first second of a dump's output on a 2-core machine (zstd of pg_dump's ~150 MB/s),
+     * so pg_dump rarely waits, at a memory cost that stays well inside the command's budget.
+     */
+    private static final long HOLD_LIMIT = 32L << 20;
 
     private LogicalBackup() {
     }
@@ -57,11 +65,29 @@ public final class LogicalBackup {
     /** Takes a backup of {@code db} into {@code repository}; returns its committed manifest. */
     public static BackupManifest run(Repository repository, DatabaseConnection db, LogicalBackupOptions options,
                                      BackupProgress progress) {
-        for (RepositoryCheck.Finding f : RepositoryCheck.cleanTarget(repository, options.target())) {
-            if (f.removed()) {
-                LOG.info("removed leftovers of an earlier backup: {} ({})", f.location(), f.detail());
+        return run(() -> repository, db, options, progress);
+    }
+
+    /**
+     * Takes a backup of {@code db}; the repository is opened ({@code repository.get()}), cleaned
+     * of dead backups' leftovers and the backup begun on a background thread while pg_dump
+     * already runs (see {@link PreparingBackup}). When both sides fail, the repository's error
+     * is the one thrown, as if it had been opened first.
+     */
+    public static BackupManifest run(Supplier<Repository> repository, DatabaseConnection db,
+                                     LogicalBackupOptions options, BackupProgress progress) {
+        try (PreparingBackup backup = PreparingBackup.start(repository, options.target(), BackupKind.LOGICAL,
+                HOLD_LIMIT)) {
+            try {
+                return run(backup, db, options, progress);
+            } catch (RuntimeException e) {
+                throw backup.firstError(e);
             }
         }
+    }
+
+    private static BackupManifest run(PreparingBackup backup, DatabaseConnection db, LogicalBackupOptions options,
+                                      BackupProgress progress) {
         Path pgDump = PgBinaries.find(options.pgBinDir(), "pg_dump");
         String pgDumpVersion = PgBinaries.version(pgDump);
 
@@ -73,7 +99,7 @@ public final class LogicalBackup {
             requireNotOlder(pgDump, pgDumpVersion, server);
             String schemaVersion = Databases.schemaVersion(c, options.flywayTable()).orElse(null);
             try {
-                return dump(repository, db, options, progress, pgDump, pgDumpVersion, snapshot, server, schemaVersion);
+                return dump(backup, db, options, progress, pgDump, pgDumpVersion, snapshot, server, schemaVersion);
             } finally {
                 rollbackQuietly(c);
             }
@@ -97,7 +123,7 @@ public final class LogicalBackup {
         }
     }
 
-    private static BackupManifest dump(Repository repository, DatabaseConnection db, LogicalBackupOptions options,
+    private static BackupManifest dump(PreparingBackup backup, DatabaseConnection db, LogicalBackupOptions options,
                                        BackupProgress progress, Path pgDump, String pgDumpVersion,
                                        Optional<String> snapshot, ServerInfo server, String schemaVersion) {
         List<String> command = new ArrayList<>(List.of(pgDump.toString(), "--format=custom", "--compress=0",
@@ -109,54 +135,54 @@ public final class LogicalBackup {
         Map<String, String> env = new LinkedHashMap<>(db.libpqEnvironment());
         env.put("PGAPPNAME", "pgnest backup (pg_dump)");
 
-        try (PendingBackup backup = repository.begin(options.target(), BackupKind.LOGICAL)) {
-            LOG.info("backup {} of {} to {}", backup.id(), db, backup.location());
-            ProcessBuilder pb = new ProcessBuilder(command);
-            pb.environment().putAll(env);
-            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            Process process;
-            try {
-                process = pb.start();
-            } catch (IOException e) {
-                throw new PgnestException(ErrorKind.TOOL, "cannot start " + pgDump + ": " + e.getMessage(),
-                        "check the PostgreSQL client installation, or set pg.bin-dir");
-            }
-            StreamCollector stderr = StreamCollector.start(process.getErrorStream(), 16 * 1024);
-            BackupObject object;
-            try (BackupObjectOutput out = backup.newObject(DUMP_OBJECT, options.compression(),
-                    options.compressionLevel(), options.compression() == dev.pgnest.repository.Compression.ZSTD
-                            ? options.compressionWorkers() : 0);
-                 InputStream in = process.getInputStream()) {
-                pump(in, out, progress, server.databaseSize());
-                int exit = waitFor(process);
-                if (exit != 0) {
-                    throw new PgnestException(ErrorKind.TOOL, "pg_dump of " + db + " failed (exit " + exit + "): "
-                            + oneLine(stderr.text()),
-                            "fix what pg_dump reports and retry; nothing was stored");
-                }
-                object = out.finish();
-            } catch (IOException e) {
-                process.destroyForcibly();
-                throw new PgnestException(ErrorKind.TOOL, "reading pg_dump's output failed: " + e.getMessage()
-                        + stderrSuffix(stderr), "retry; nothing was stored");
-            } finally {
-                if (process.isAlive()) {
-                    process.destroyForcibly();
-                }
-            }
-            String warnings = stderr.text();
-            if (!warnings.isBlank()) {
-                LOG.warn("pg_dump: {}", oneLine(warnings));
-            }
-            BackupManifest manifest = new BackupManifest(RepositoryFormat.CURRENT, backup.id(), BackupKind.LOGICAL,
-                    options.target(), backup.startTime(), Instant.now(), ToolVersion.current(),
-                    new BackupManifest.PostgresInfo(server.version(), server.versionNum(), server.systemIdentifier()),
-                    schemaVersion, options.tags(), options.precedesMigrations(), options.compression(), "none",
-                    List.of(object),
-                    new BackupManifest.LogicalInfo(server.database(), "custom", pgDumpVersion, server.databaseSize()),
-                    null);
-            return backup.commit(manifest);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(env);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot start " + pgDump + ": " + e.getMessage(),
+                    "check the PostgreSQL client installation, or set pg.bin-dir");
         }
+        LOG.debug("pg_dump started (pid {})", process.pid());
+        StreamCollector stderr = StreamCollector.start(process.getErrorStream(), 16 * 1024);
+        BackupObject object;
+        try (BackupObjectOutput out = backup.newObject(DUMP_OBJECT, options.compression(),
+                options.compressionLevel(), options.compression() == dev.pgnest.repository.Compression.ZSTD
+                        ? options.compressionWorkers() : 0);
+             InputStream in = process.getInputStream()) {
+            pump(in, out, progress, server.databaseSize());
+            int exit = waitFor(process);
+            if (exit != 0) {
+                throw new PgnestException(ErrorKind.TOOL, "pg_dump of " + db + " failed (exit " + exit + "): "
+                        + oneLine(stderr.text()),
+                        "fix what pg_dump reports and retry; nothing was stored");
+            }
+            object = out.finish();
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw new PgnestException(ErrorKind.TOOL, "reading pg_dump's output failed: " + e.getMessage()
+                    + stderrSuffix(stderr), "retry; nothing was stored");
+        } finally {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+            }
+        }
+        String warnings = stderr.text();
+        if (!warnings.isBlank()) {
+            LOG.warn("pg_dump: {}", oneLine(warnings));
+        }
+        PendingBackup begun = backup.await();
+        LOG.info("dumped {} into backup {}", db, begun.id());
+        BackupManifest manifest = new BackupManifest(RepositoryFormat.CURRENT, begun.id(), BackupKind.LOGICAL,
+                options.target(), begun.startTime(), Instant.now(), ToolVersion.current(),
+                new BackupManifest.PostgresInfo(server.version(), server.versionNum(), server.systemIdentifier()),
+                schemaVersion, options.tags(), options.precedesMigrations(), options.compression(), "none",
+                List.of(object),
+                new BackupManifest.LogicalInfo(server.database(), "custom", pgDumpVersion, server.databaseSize()),
+                null);
+        return backup.commit(manifest);
     }
 
     private static void pump(InputStream in, BackupObjectOutput out, BackupProgress progress, long databaseSize)

@@ -43,7 +43,7 @@ public final class BackupLogicalCommand implements Callable<Integer> {
             BackupProgress progress = TerminalProgress.forConsole(output.json());
             BackupManifest m;
             try {
-                m = LogicalBackup.run(access.repository(), access.config().connection(), options, progress);
+                m = LogicalBackup.run(access::repository, access.config().connection(), options, progress);
             } finally {
                 if (progress instanceof TerminalProgress t) {
                     t.finish();

@@ -6,38 +6,50 @@ import dev.pgnest.config.Settings;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.storage.Storage;
+import dev.pgnest.storage.StorageConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The configured repository, opened for one command: storage from the repository settings,
- * the format checked by {@link Repository#open}, and the selected target's name.
+ * The configured repository, opened for one command: storage from the repository settings
+ * (opened on first use, possibly on another thread: a logical backup opens it in the
+ * background while pg_dump starts), the format checked by {@link Repository#open}, and the
+ * selected target's name.
  */
 public final class RepositoryAccess implements AutoCloseable {
     private final PgnestConfig config;
-    private final Storage storage;
+    private final StorageConfig storageConfig;
+    private Storage storage;
+    private boolean closed;
 
-    private RepositoryAccess(PgnestConfig config, Storage storage) {
+    private RepositoryAccess(PgnestConfig config, StorageConfig storageConfig) {
         this.config = config;
-        this.storage = storage;
+        this.storageConfig = storageConfig;
     }
 
+    /** Reads (and so checks) the repository settings; the storage itself opens on first use. */
     public static RepositoryAccess open(CommandSpec spec) {
         PgnestConfig config = PgnestCommand.of(spec).config();
-        return new RepositoryAccess(config, RepositorySettings.storage(config.repository()).open());
+        return new RepositoryAccess(config, RepositorySettings.storage(config.repository()));
     }
 
     public PgnestConfig config() {
         return config;
     }
 
-    public Storage storage() {
+    public synchronized Storage storage() {
+        if (closed) {
+            throw new IllegalStateException("repository access already closed");
+        }
+        if (storage == null) {
+            storage = storageConfig.open();
+        }
         return storage;
     }
 
     /** The initialized repository; an error naming {@code pgnest repo init} otherwise. */
     public Repository repository() {
-        return Repository.open(storage);
+        return Repository.open(storage());
     }
 
     /** The selected target's name (the repository directory its backups live in). */
@@ -51,7 +63,10 @@ public final class RepositoryAccess implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        storage.close();
+    public synchronized void close() {
+        closed = true;
+        if (storage != null) {
+            storage.close();
+        }
     }
 }
