@@ -69,6 +69,7 @@ public final class RepositorySettings {
     }
 
     public static int compressionLevel(SettingValues repository) {
-        return compression(repository).checkLevel(repository.get(Settings.COMPRESSION_LEVEL).orElse(3));
+        Compression compression = compression(repository);
+        return compression.checkLevel(repository.get(Settings.COMPRESSION_LEVEL).orElse(compression.defaultLevel()));
     }
 }

@@ -183,8 +183,8 @@ public final class Settings {
             .describe("Compression of backups and WAL.");
 
     public static final Setting<Integer> COMPRESSION_LEVEL = Setting.define(REPOSITORY, "compression-level", SettingType.intRange(1, 19))
-            .defaultValue(3)
-            .describe("Compression level (zstd 1-19, gzip 1-9).");
+            .defaultText("zstd 1, gzip 3")
+            .describe("Compression level (zstd 1-19, gzip 1-9). zstd's default 1 takes half the CPU of 3 at about the same size.");
 
     // ---- WAL archiving and physical backups ----------------------------------------------
     // No root flags: wal and backup physical commands take --spool-dir, --parallel, --data-dir… themselves,

@@ -35,12 +35,13 @@ public record LogicalBackupOptions(String target, Compression compression, int c
     }
 
     /**
-     * zstd level 3 on the reading thread, pg_dump detected, no tags. Compressing inline keeps
-     * up with pg_dump on one core (zstd -3 runs at several hundred MB/s) and saves the ~35 MB a
-     * zstd worker's job buffers cost; pg_dump and the uploads run in parallel anyway.
+     * zstd at its default level on the reading thread, pg_dump detected, no tags. Compressing
+     * inline keeps up with pg_dump on one core and saves the ~35 MB a zstd worker's job buffers
+     * cost; pg_dump and the uploads run in parallel anyway.
      */
     public static LogicalBackupOptions defaults(String target) {
-        return new LogicalBackupOptions(target, Compression.ZSTD, 3, 0, null, List.of(), List.of(), null);
+        return new LogicalBackupOptions(target, Compression.ZSTD, Compression.ZSTD.defaultLevel(), 0, null, List.of(),
+                List.of(), null);
     }
 
     public LogicalBackupOptions withCompression(Compression compression, int level) {

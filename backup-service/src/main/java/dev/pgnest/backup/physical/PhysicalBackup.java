@@ -95,7 +95,8 @@ public final class PhysicalBackup {
 
         public static Options defaults() {
             return new Options(Method.AUTO, null, Math.max(1, Runtime.getRuntime().availableProcessors()),
-                    Compression.ZSTD, 3, true, Duration.ofSeconds(60), 2L << 20, 32L << 20, PgBinaries.in(null));
+                    Compression.ZSTD, Compression.ZSTD.defaultLevel(), true, Duration.ofSeconds(60), 2L << 20, 32L << 20,
+                    PgBinaries.in(null));
         }
 
         public Options withMethod(Method m) {

@@ -109,7 +109,7 @@ final class Demo {
                 Repository.init(storage);
                 return new Result<>(Repository.open(storage), storage.location("").replaceFirst("/$", ""));
             });
-            WalArchive archive = new WalArchive(walStorage, TARGET, Compression.ZSTD, 3);
+            WalArchive archive = new WalArchive(walStorage, TARGET, Compression.ZSTD, Compression.ZSTD.defaultLevel());
             Path spool = dir.resolve("spool");
             Path archiveCommand = writeArchiveCommand(spool);
             try (WalPushService push = step("WAL push endpoint", () -> {
