@@ -31,15 +31,6 @@ echo "building pgnest and the bench helpers..." >&2
 ./mvnw -q -B -DskipTests -pl backup-service -am test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >&2
 cp="backup-service/target/test-classes:backup-service/target/classes:$(cat "$work/cp.txt")"
-cat > "$work/logback.xml" <<'XML'
-<configuration>
-  <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
-    <target>System.err</target>
-    <encoder><pattern>%msg%n</pattern></encoder>
-  </appender>
-  <root level="WARN"><appender-ref ref="STDERR"/></root>
-</configuration>
-XML
 
 echo "starting PostgreSQL and the in-process S3 server..." >&2
 mkfifo "$work/stdin"
@@ -56,7 +47,9 @@ source "$work/env.sh"
 
 # a 128 MiB heap holds the (parts in flight + 1) x 8 MiB part buffers with room; C2 stays on:
 # C1-only (TieredStopAtLevel=1) starts faster but hashes SHA-256 ten times slower
-export PGNEST_JAVA_OPTS="${PGNEST_JAVA_OPTS:--Xmx128m -XX:+UseSerialGC} -Dlogback.configurationFile=$work/logback.xml"
+export PGNEST_JAVA_OPTS="${PGNEST_JAVA_OPTS:--Xmx128m -XX:+UseSerialGC}"
+# pgnest's own logging (set up in code), as operators run it, at WARN to keep the output short
+export PGNEST_LOG_LEVEL="${PGNEST_LOG_LEVEL:-warn}"
 pgnest() { "$root/pgnest" "$@"; }
 
 echo "seeding scale $SCALE..." >&2

@@ -6,6 +6,6 @@ public final class Pgnest {
     }
 
     public static void main(String[] args) {
-        System.exit(PgnestCommand.commandLine().execute(args));
+        System.exit(PgnestCommand.commandLine(System.getenv(), java.nio.file.Path.of(""), args).execute(args));
     }
 }

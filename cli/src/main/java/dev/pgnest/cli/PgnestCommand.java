@@ -26,19 +26,18 @@ import picocli.CommandLine.ScopeType;
  * lazily, from --config / pgnest.yml, the environment and the setting flags) and the one
  * mapping from failures to exit codes.
  */
+@Subcommands({
+        ConfigCommand.class,
+        dev.pgnest.cli.migrate.MigrateCommand.class, dev.pgnest.cli.seed.SeedCommand.class,
+        dev.pgnest.cli.backup.BackupCommand.class, dev.pgnest.cli.repo.RepoCommand.class,
+        dev.pgnest.cli.serve.ServeCommand.class, dev.pgnest.cli.demo.DemoCommand.class,
+        dev.pgnest.cli.wal.WalCommand.class, dev.pgnest.cli.wal.CheckCommand.class,
+        dev.pgnest.cli.restore.RestoreCommand.class,
+        CommandLine.HelpCommand.class, WarmUpCommand.class})
 @Command(name = "pgnest",
         mixinStandardHelpOptions = true,
         versionProvider = PgnestCommand.Version.class,
         description = "Migrations, backups to S3-compatible storage and point-in-time recovery for PostgreSQL.",
-        subcommands = {
-                ConfigCommand.class,
-                dev.pgnest.cli.migrate.MigrateCommand.class, dev.pgnest.cli.seed.SeedCommand.class,
-                dev.pgnest.cli.backup.BackupCommand.class, dev.pgnest.cli.repo.RepoCommand.class,
-                dev.pgnest.cli.serve.ServeCommand.class, dev.pgnest.cli.demo.DemoCommand.class,
-                dev.pgnest.cli.wal.WalCommand.class, dev.pgnest.cli.wal.CheckCommand.class,
-                dev.pgnest.cli.restore.RestoreCommand.class,
-                CommandLine.HelpCommand.class, WarmUpCommand.class,
-        },
         footerHeading = "%nExit codes:%n",
         footer = {
                 "  0  success",
@@ -104,16 +103,27 @@ public final class PgnestCommand implements Runnable {
         return (PgnestCommand) spec.root().userObject();
     }
 
-    public static CommandLine commandLine() {
-        return commandLine(System.getenv(), Path.of(""));
+    /**
+     * The command line to run {@code args} with: only the branch of the tree they name when that
+     * takes them, else the whole tree (see {@link CommandTree}).
+     */
+    public static CommandLine commandLine(Map<String, String> environment, Path workingDir, String... args) {
+        CommandLine branch = CommandTree.branch(new PgnestCommand(), args);
+        if (branch != null && CommandTree.runsOnlyRealCommands(wire(branch, environment, workingDir), args)) {
+            return branch;
+        }
+        return commandLine(environment, workingDir);
     }
 
-    /** A fully wired command line; tests pass their own environment and working directory. */
+    /** The whole command tree, fully wired; tests pass their own environment and working directory. */
     public static CommandLine commandLine(Map<String, String> environment, Path workingDir) {
-        PgnestCommand root = new PgnestCommand();
+        return wire(CommandTree.full(new PgnestCommand()), environment, workingDir);
+    }
+
+    private static CommandLine wire(CommandLine cl, Map<String, String> environment, Path workingDir) {
+        PgnestCommand root = cl.getCommand();
         root.environment = environment;
         root.workingDir = workingDir;
-        CommandLine cl = new CommandLine(root);
         addSettingFlags(cl.getCommandSpec(), root.settingFlags);
         addHelpFlags(cl);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine, root.debug));

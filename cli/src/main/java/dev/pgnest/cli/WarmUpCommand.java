@@ -1,15 +1,27 @@
 package dev.pgnest.cli;
 
 import dev.pgnest.config.ExitCode;
+import dev.pgnest.backup.verify.BackupVerifier;
+import dev.pgnest.backup.verify.VerifyResult;
+import dev.pgnest.repository.BackupKind;
+import dev.pgnest.repository.BackupManifest;
+import dev.pgnest.repository.BackupManifest.BackupObject;
+import dev.pgnest.repository.BackupObjectOutput;
 import dev.pgnest.repository.Compression;
+import dev.pgnest.repository.PendingBackup;
+import dev.pgnest.repository.PreparingBackup;
 import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RepositoryCheck;
+import dev.pgnest.repository.RepositoryFormat;
+import dev.pgnest.repository.ToolVersion;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
 import dev.pgnest.storage.s3.S3StorageConfig;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.net.URI;
+import java.time.Instant;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -21,8 +33,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * Walks the code every command shares, touching nothing outside a temp directory and a closed
- * loopback port, so that the launcher can record the classes it loads in a class-data-sharing
+ * Walks the code every command shares, touching nothing outside a temp directory and loopback
+ * ports (a closed one, and {@link WarmUpS3}'s), so that the launcher can record the classes it loads in a class-data-sharing
  * archive ({@code -XX:ArchiveClassesAtExit}): each later pgnest start, and each archive_command
  * or restore_command that starts one, maps them instead of loading and verifying them again.
  */
@@ -34,7 +46,8 @@ public final class WarmUpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        spec.root().commandLine().getUsageMessage();
+        // the whole tree, not just this branch: every command's classes belong in the archive
+        PgnestCommand.commandLine(Map.of(), Path.of("")).getUsageMessage();
         Path dir = Files.createTempDirectory("pgnest-warm-up-");
         try (Storage fs = new FsStorageConfig(dir.resolve("repo")).open()) {
             Repository.init(fs);
@@ -47,16 +60,15 @@ public final class WarmUpCommand implements Callable<Integer> {
                 c.decompress(new ByteArrayInputStream(packed.toByteArray())).readAllBytes();
             }
             OutputOptions.mapper().writeValueAsString(Map.of("warm", java.time.Instant.now()));
-            // S3 and JDBC up to the first connection attempt, which a closed port refuses at once
+            String s3Problem = backupToS3();
+            if (s3Problem != null) {
+                spec.commandLine().getErr().println("warm-up: the S3 part failed, its classes stay out of the archive: "
+                        + s3Problem);
+            }
+            // JDBC up to the first connection attempt, which a closed port refuses at once
             try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
                 int port = closed.getLocalPort();
                 closed.close();
-                try (Storage s3 = S3StorageConfig.builder("warm-up").endpoint(URI.create("http://127.0.0.1:" + port))
-                        .region("us-east-1").pathStyle(true).credentials("warm", "up").maxAttempts(1).build().open()) {
-                    s3.stat("nothing");
-                } catch (RuntimeException expected) {
-                    // refused: the point was loading the client
-                }
                 try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/warm?connectTimeout=1")) {
                     c.isValid(1);
                 } catch (java.sql.SQLException expected) {
@@ -69,5 +81,46 @@ public final class WarmUpCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK.status();
+    }
+
+    /**
+     * A small backup into {@link WarmUpS3}, listed and verified: every request a logical backup
+     * makes, answered, so that what handles the answers is archived too. Returns what went
+     * wrong, or null: failing here only leaves those classes out of the archive.
+     */
+    private static String backupToS3() {
+        try (WarmUpS3 s3 = new WarmUpS3();
+             Storage storage = S3StorageConfig.builder("warm-up").endpoint(s3.endpoint()).region("us-east-1")
+                     .pathStyle(true).credentials("warm", "up").maxAttempts(1).partSize(5L << 20).build().open()) {
+            Repository.init(storage);
+            BackupManifest manifest;
+            try (PreparingBackup backup = PreparingBackup.start(() -> Repository.open(storage), "default",
+                    BackupKind.LOGICAL, 32L << 20)) {
+                BackupObjectOutput out = backup.newObject("dump.pgdump", Compression.ZSTD,
+                        Compression.ZSTD.defaultLevel(), 0);
+                // incompressible, so that the object takes two parts
+                java.util.Random random = new java.util.Random(1);
+                byte[] chunk = new byte[1 << 20];
+                for (int i = 0; i < 6; i++) {
+                    random.nextBytes(chunk);
+                    out.write(chunk);
+                }
+                BackupObject object = out.finish();
+                PendingBackup begun = backup.await();
+                manifest = backup.commit(new BackupManifest(RepositoryFormat.CURRENT, begun.id(), BackupKind.LOGICAL,
+                        "default", begun.startTime(), Instant.now(), ToolVersion.current(),
+                        new BackupManifest.PostgresInfo("15.0", 150000, "0"), null, List.of(), List.of(),
+                        Compression.ZSTD, "none", List.of(object),
+                        new BackupManifest.LogicalInfo("warm", "custom", "pg_dump (PostgreSQL) 15.0", 0L), null));
+            }
+            OutputOptions.mapper().writeValueAsString(manifest);
+            Repository repository = Repository.open(storage);
+            repository.catalog().listing("default");
+            RepositoryCheck.cleanTarget(repository, "default");
+            VerifyResult verified = new BackupVerifier(repository, null).verify("default", manifest.id(), false);
+            return verified.ok() ? null : "verify: " + verified;
+        } catch (Exception e) {
+            return e.toString();
+        }
     }
 }

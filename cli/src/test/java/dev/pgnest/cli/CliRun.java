@@ -10,7 +10,7 @@ import picocli.CommandLine;
 public record CliRun(int exitCode, String out, String err) {
 
     public static CliRun run(Map<String, String> env, Path workingDir, String... args) {
-        CommandLine cl = PgnestCommand.commandLine(env, workingDir);
+        CommandLine cl = PgnestCommand.commandLine(env, workingDir, args);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));

@@ -19,6 +19,8 @@ class WarmUpCommandTest {
         CliRun run = CliRun.run(Map.of(), dir, "warm-up");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).isEmpty();
+        // the S3 part (a backup into WarmUpS3, listed and verified) reports any failure here
+        assertThat(run.err()).as("warm-up's stderr").isEmpty();
         assertThat(warmUpDirs(tmp)).isEqualTo(before);
         assertThat(CliRun.run(Map.of(), dir, "--help").out()).doesNotContain("warm-up");
     }

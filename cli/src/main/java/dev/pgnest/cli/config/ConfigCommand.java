@@ -1,8 +1,9 @@
 package dev.pgnest.cli.config;
 
+import dev.pgnest.cli.Subcommands;
 import picocli.CommandLine.Command;
 
-@Command(name = "config", description = "Show and check the effective configuration.",
-        subcommands = {ConfigShowCommand.class, ConfigCheckCommand.class})
+@Subcommands({ConfigShowCommand.class, ConfigCheckCommand.class})
+@Command(name = "config", description = "Show and check the effective configuration.")
 public final class ConfigCommand {
 }

@@ -1,14 +1,16 @@
 package dev.pgnest.cli.migrate;
 
+import dev.pgnest.cli.Subcommands;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+@Subcommands({
+        MigrateDeployCommand.class, MigrateStatusCommand.class, MigrateValidateCommand.class,
+        MigrateResolveCommand.class, MigrateBaselineCommand.class, MigrateCreateCommand.class,
+        MigrateLintCommand.class, MigrateDiffCommand.class, MigrateResetCommand.class})
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = "Schema migrations on Flyway Core, the Prisma Migrate workflow.",
-        subcommands = {MigrateDeployCommand.class, MigrateStatusCommand.class, MigrateValidateCommand.class,
-                MigrateResolveCommand.class, MigrateBaselineCommand.class, MigrateCreateCommand.class,
-                MigrateLintCommand.class, MigrateDiffCommand.class, MigrateResetCommand.class})
+        description = "Schema migrations on Flyway Core, the Prisma Migrate workflow.")
 public final class MigrateCommand implements Runnable {
     @Spec
     CommandSpec spec;

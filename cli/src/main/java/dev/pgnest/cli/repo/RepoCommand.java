@@ -1,12 +1,13 @@
 package dev.pgnest.cli.repo;
 
+import dev.pgnest.cli.Subcommands;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+@Subcommands({RepoInitCommand.class, RepoCheckCommand.class})
 @Command(name = "repo", mixinStandardHelpOptions = true,
-        description = "The backup repository itself: create it, check it for leftovers.",
-        subcommands = {RepoInitCommand.class, RepoCheckCommand.class})
+        description = "The backup repository itself: create it, check it for leftovers.")
 public final class RepoCommand implements Runnable {
     @Spec
     CommandSpec spec;

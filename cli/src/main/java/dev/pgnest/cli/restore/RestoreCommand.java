@@ -1,14 +1,16 @@
 package dev.pgnest.cli.restore;
 
+import dev.pgnest.cli.Subcommands;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+@Subcommands({
+        RestorePitrCommand.class, RestoreLogicalCommand.class, RestoreDrillCommand.class, RestorePlanCommand.class})
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore backups: logical (pg_restore into a database), point-in-time recovery of the cluster,",
                 "drills that prove the latest backup restorable, and plans that change nothing.",
-                "Every restore saves an incident report (JSON + Markdown) in restore.report-dir."},
-        subcommands = {RestorePitrCommand.class, RestoreLogicalCommand.class, RestoreDrillCommand.class, RestorePlanCommand.class})
+                "Every restore saves an incident report (JSON + Markdown) in restore.report-dir."})
 public final class RestoreCommand implements Runnable {
     @Spec
     CommandSpec spec;

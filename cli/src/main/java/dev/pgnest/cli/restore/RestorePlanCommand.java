@@ -7,14 +7,15 @@ import dev.pgnest.restore.pitr.PitrRestore;
 import dev.pgnest.restore.plan.RestorePlan;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import dev.pgnest.cli.Subcommands;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+@Subcommands({RestorePlanCommand.Logical.class, RestorePlanCommand.Pitr.class})
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "Print what a restore would do and how much it would download; change nothing.",
-        subcommands = {RestorePlanCommand.Logical.class, RestorePlanCommand.Pitr.class})
+        description = "Print what a restore would do and how much it would download; change nothing.")
 final class RestorePlanCommand implements Runnable {
     @Spec
     CommandSpec spec;
