@@ -65,7 +65,13 @@ public final class WarmUpCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("warm-up: the S3 part failed, its classes stay out of the archive: "
                         + s3Problem);
             }
-            // JDBC up to the first connection attempt, which a closed port refuses at once
+            // JDBC: no server to talk to here, so the driver's classes are loaded by name (a real
+            // connection loads some 200 of them, SCRAM's among them); then the first connection
+            // attempt, which a closed port refuses at once
+            loadClasses(org.postgresql.Driver.class, "org/postgresql/");
+            javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(new javax.crypto.spec.PBEKeySpec("warm".toCharArray(), new byte[16], 16, 256));
+            java.text.Normalizer.normalize("warm-up", java.text.Normalizer.Form.NFKC);
             try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
                 int port = closed.getLocalPort();
                 closed.close();
@@ -81,6 +87,32 @@ public final class WarmUpCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK.status();
+    }
+
+    /**
+     * Loads (without initializing) every class under {@code prefix} in the jar that holds
+     * {@code anchor}; a class that cannot be linked here (an optional dependency missing) is
+     * left out, as it would be at run time.
+     */
+    private static void loadClasses(Class<?> anchor, String prefix) {
+        java.security.CodeSource source = anchor.getProtectionDomain().getCodeSource();
+        if (source == null || !source.getLocation().getPath().endsWith(".jar")) {
+            return;
+        }
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(new java.io.File(source.getLocation().toURI()))) {
+            ClassLoader loader = anchor.getClassLoader();
+            jar.stream().map(java.util.jar.JarEntry::getName)
+                    .filter(n -> n.startsWith(prefix) && n.endsWith(".class") && !n.contains("-"))
+                    .forEach(n -> {
+                        try {
+                            Class.forName(n.substring(0, n.length() - 6).replace('/', '.'), false, loader);
+                        } catch (Throwable unlinkable) {
+                            // not loadable here: not archived either
+                        }
+                    });
+        } catch (Exception e) {
+            // no archive entries from this jar; the classes load from it at run time as before
+        }
     }
 
     /**
