@@ -3,6 +3,8 @@ package dev.pgnest.cli;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,6 +19,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * messages and behaviour are the whole tree's.
  */
 final class CommandTree {
+    /** A full stop (not of "e.g." or "i.e.") followed by a capital or a backquote. */
+    private static final Pattern FIRST_SENTENCE_END =
+            Pattern.compile("(?<!\\be\\.g|\\bi\\.e)[.!?]\\s+(?=[A-Z`])");
+
     private CommandTree() {
     }
 
@@ -59,6 +65,8 @@ final class CommandTree {
     /** {@code path}: the branch to build (all of each command's subcommands below its end), or null for all. */
     private static CommandLine build(Object command, List<Class<?>> path, int depth) {
         CommandLine cl = new CommandLine(command);
+        CommandLine.Model.UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
+        usage.description(paragraphs(usage.description()));
         Class<?> type = command instanceof Class<?> c ? c : command.getClass();
         Subcommands subcommands = type.getAnnotation(Subcommands.class);
         if (subcommands == null) {
@@ -76,6 +84,43 @@ final class CommandTree {
             }
         }
         return cl;
+    }
+
+    /**
+     * The description as picocli should print it. It is written in source lines of about 100
+     * columns, and picocli wraps each at 80 on its own, which left ragged half-lines: the lines
+     * of a paragraph are joined (an empty or indented line, or one starting with "-", stays on
+     * its own) and picocli wraps the paragraph. The first sentence comes first, on its own: it is
+     * what the parent command's list of commands shows.
+     */
+    static String[] paragraphs(String[] lines) {
+        List<String> out = new ArrayList<>();
+        StringBuilder paragraph = new StringBuilder();
+        for (String line : lines) {
+            if (line.isBlank() || Character.isWhitespace(line.charAt(0)) || line.startsWith("-")) {
+                flush(paragraph, out);
+                out.add(line);
+            } else {
+                paragraph.append(paragraph.length() > 0 ? " " : "").append(line.strip());
+            }
+        }
+        flush(paragraph, out);
+        if (!out.isEmpty()) {
+            Matcher end = FIRST_SENTENCE_END.matcher(out.get(0));
+            if (end.find()) {
+                String first = out.get(0);
+                out.set(0, first.substring(0, end.start() + 1));
+                out.add(1, first.substring(end.end()));
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+
+    private static void flush(StringBuilder paragraph, List<String> out) {
+        if (paragraph.length() > 0) {
+            out.add(paragraph.toString());
+            paragraph.setLength(0);
+        }
     }
 
     private static Class<?> subcommandNamed(Class<?> parent, String name) {

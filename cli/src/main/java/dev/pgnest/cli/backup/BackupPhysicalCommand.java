@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         "Take a physical base backup (for point-in-time recovery) with the non-exclusive backup API. On the",
         "database host the data directory is read in parallel; elsewhere pg_basebackup's tar stream is used.",
         "Small files are bundled, every file has a SHA-256, and the backup is kept only once its WAL is in the",
-        "archive (archive_command = 'pgnest wal push %p', or pgnest wal stream)."})
+        "archive (archive_command = 'pgnest wal push %%p', or pgnest wal stream)."})
 public final class BackupPhysicalCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "pitr", description = {
         "Point-in-time recovery: restore the newest base backup before the target into --data-dir, replay the",
-        "archived WAL up to the target (restore_command = '<pgnest> wal fetch %f %p'), and report what was reached.",
+        "archived WAL up to the target (restore_command = '<pgnest> wal fetch %%f %%p'), and report what was reached.",
         "A target outside the archive's window is refused before anything is touched. Run it as root on the",
         "database host: the files are handed to restore.os-user, which runs PostgreSQL."})
 final class RestorePitrCommand implements Callable<Integer> {

@@ -17,15 +17,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "fetch", description = {
-        "Restore one WAL file: restore_command = 'pgnest wal fetch %f %p'. Downloads, decompresses and checks",
+        "Restore one WAL file: restore_command = 'pgnest wal fetch %%f %%p'. Downloads, decompresses and checks",
         "it; exits 1 when the archive does not have it (how recovery finds the end of the archive). Starts a",
         "background prefetcher that downloads the next segments in parallel into the spool directory, from",
         "where the launcher moves them into place without starting a JVM."})
 public final class WalFetchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "The WAL file name, as PostgreSQL passes it in %f.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "The WAL file name, as PostgreSQL passes it in %%f.")
     String name;
 
-    @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it, as PostgreSQL passes it in %p.")
+    @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it, as PostgreSQL passes it in %%p.")
     Path destination;
 
     @Option(names = "--prefetch", paramLabel = "N", description = "Segments to download ahead (0: none; default: wal.prefetch, 8).")

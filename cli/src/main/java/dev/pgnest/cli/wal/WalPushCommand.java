@@ -12,14 +12,14 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "push", description = {
-        "Archive one WAL file: archive_command = 'pgnest wal push %p'. Exits 0 only once the file is stored.",
+        "Archive one WAL file: archive_command = 'pgnest wal push %%p'. Exits 0 only once the file is stored.",
         "A file already archived with the same content succeeds without a second upload; one archived with",
         "different content fails (exit 1) and is never overwritten. When `pgnest wal serve` runs, the launcher",
         "hands the file to it without starting a JVM."})
 public final class WalPushCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(WalPushCommand.class);
 
-    @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file, as PostgreSQL passes it in %p.")
+    @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file, as PostgreSQL passes it in %%p.")
     Path file;
 
     @Spec
