@@ -151,7 +151,8 @@ public final class WarmUpCommand implements Callable<Integer> {
             RepositoryCheck.cleanTarget(repository, "default");
             VerifyResult verified = new BackupVerifier(repository, null).verify("default", manifest.id(), false);
             return verified.ok() ? null : "verify: " + verified;
-        } catch (Exception e) {
+        } catch (Exception | LinkageError e) {
+            // LinkageError: a runtime without the jdk.httpserver module
             return e.toString();
         }
     }
