@@ -57,7 +57,7 @@ pgnest seed --scale "$SCALE" >&2
 pgnest repo init >&2
 db_size=$("$PG_BIN_DIR/psql" -XAtc "select pg_size_pretty(pg_database_size(current_database()))")
 
-best_dump=""; best_pgnest=""; peak_rss=0; stored=""
+best_dump=""; best_pgnest=""; peak_rss=0; stored=""; round_ratios=""
 for round in $(seq 1 "$ROUNDS"); do
   /usr/bin/time -f "%e %M" -o "$work/t1" "$PG_BIN_DIR/pg_dump" -Fc -Z0 --no-sync -f /dev/null
   read -r dump_s _ < "$work/t1"
@@ -71,19 +71,23 @@ for round in $(seq 1 "$ROUNDS"); do
   if [ -z "$best_dump" ] || python3 -c "import sys; sys.exit(0 if $dump_s < $best_dump else 1)"; then best_dump=$dump_s; fi
   if [ -z "$best_pgnest" ] || python3 -c "import sys; sys.exit(0 if $pgnest_s < $best_pgnest else 1)"; then best_pgnest=$pgnest_s; fi
   [ "$rss_kb" -gt "$peak_rss" ] && peak_rss=$rss_kb
+  # on a shared machine the two timings of one round saw the same load: their ratio is steadier
+  round_ratios="$round_ratios $(python3 -c "print(round($pgnest_s / $dump_s, 2) if $dump_s > 0 else 0)")"
 done
 read -r raw_bytes stored_bytes <<< "$stored"
 
-python3 - "$SCALE" "$db_size" "$best_dump" "$best_pgnest" "$peak_rss" "$raw_bytes" "$stored_bytes" "$best_inner" <<'PY'
-import sys
-scale, db, dump, pgnest, rss_kb, raw, stored, inner = sys.argv[1:]
+python3 - "$SCALE" "$db_size" "$best_dump" "$best_pgnest" "$peak_rss" "$raw_bytes" "$stored_bytes" "$best_inner" "$round_ratios" <<'PY'
+import statistics, sys
+scale, db, dump, pgnest, rss_kb, raw, stored, inner, rounds = sys.argv[1:]
+rounds = [float(r) for r in rounds.split()]
 dump, pgnest, rss, inner = float(dump), float(pgnest), int(rss_kb) / 1024, float(inner)
 ratio = pgnest / dump if dump > 0 else float("inf")
-print(f"scale {scale} (database {db}), best of the rounds:")
+print(f"scale {scale} (database {db}), best of the rounds (ratio: best pgnest / best pg_dump):")
 print(f"  pg_dump -Fc -Z0 --no-sync -f /dev/null {dump:5.2f} s")
 print(f"  pgnest backup logical (S3)     {pgnest:7.2f} s   dump {int(raw)/2**20:.1f} MiB -> stored {int(stored)/2**20:.1f} MiB (zstd)")
 print(f"  of which the backup itself     {inner:7.2f} s   (manifest start to end: dump, compress, hash, upload)")
 print(f"  ratio                          {ratio:7.2f}   (target <= 1.15) {'OK' if ratio <= 1.15 else 'MISSED'}")
 print(f"  ratio without JVM start        {inner / dump if dump > 0 else 0:7.2f}")
+print(f"  ratio per round                {', '.join(f'{r:.2f}' for r in rounds)} (median {statistics.median(rounds):.2f})")
 print(f"  pgnest peak RSS                {rss:7.0f} MiB (target <= 256) {'OK' if rss <= 256 else 'MISSED'}")
 PY
