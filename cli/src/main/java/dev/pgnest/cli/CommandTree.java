@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
 
 /**
  * Builds the command tree from the {@link Subcommands} declarations. Building the model of every
@@ -65,7 +66,7 @@ final class CommandTree {
     /** {@code path}: the branch to build (all of each command's subcommands below its end), or null for all. */
     private static CommandLine build(Object command, List<Class<?>> path, int depth) {
         CommandLine cl = new CommandLine(command);
-        CommandLine.Model.UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
+        UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
         usage.description(paragraphs(usage.description()));
         Class<?> type = command instanceof Class<?> c ? c : command.getClass();
         Subcommands subcommands = type.getAnnotation(Subcommands.class);

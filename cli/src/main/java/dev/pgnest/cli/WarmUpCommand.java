@@ -1,8 +1,8 @@
 package dev.pgnest.cli;
 
-import dev.pgnest.config.ExitCode;
 import dev.pgnest.backup.verify.BackupVerifier;
 import dev.pgnest.backup.verify.VerifyResult;
+import dev.pgnest.config.ExitCode;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.BackupManifest.BackupObject;
@@ -19,24 +19,36 @@ import dev.pgnest.storage.fs.FsStorageConfig;
 import dev.pgnest.storage.s3.S3StorageConfig;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.OutputStream;
-import java.time.Instant;
-import java.util.List;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.text.Normalizer;
+import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.stream.Stream;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
  * Walks the code every command shares, touching nothing outside a temp directory and loopback
- * ports (a closed one, and {@link WarmUpS3}'s), so that the launcher can record the classes it loads in a class-data-sharing
- * archive ({@code -XX:ArchiveClassesAtExit}): each later pgnest start, and each archive_command
- * or restore_command that starts one, maps them instead of loading and verifying them again.
+ * ports (a closed one, and {@link WarmUpS3}'s), so that the launcher can record the classes it
+ * loads in a class-data-sharing archive ({@code -XX:ArchiveClassesAtExit}): each later pgnest
+ * start, and each archive_command or restore_command that starts one, maps them instead of
+ * loading and verifying them again.
  */
 @Command(name = "warm-up", hidden = true, description = "Load the classes of the common paths (for the launcher's CDS archive).")
 public final class WarmUpCommand implements Callable<Integer> {
@@ -59,7 +71,6 @@ public final class WarmUpCommand implements Callable<Integer> {
                 }
                 c.decompress(new ByteArrayInputStream(packed.toByteArray())).readAllBytes();
             }
-            OutputOptions.mapper().writeValueAsString(Map.of("warm", java.time.Instant.now()));
             String s3Problem = backupToS3();
             if (s3Problem != null) {
                 spec.commandLine().getErr().println("warm-up: the S3 part failed, its classes stay out of the archive: "
@@ -69,15 +80,15 @@ public final class WarmUpCommand implements Callable<Integer> {
             // connection loads some 200 of them, SCRAM's among them); then the first connection
             // attempt, which a closed port refuses at once
             loadClasses(org.postgresql.Driver.class, "org/postgresql/");
-            javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
-                    .generateSecret(new javax.crypto.spec.PBEKeySpec("warm".toCharArray(), new byte[16], 16, 256));
-            java.text.Normalizer.normalize("warm-up", java.text.Normalizer.Form.NFKC);
-            try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(new PBEKeySpec("warm".toCharArray(), new byte[16], 16, 256));
+            Normalizer.normalize("warm-up", Normalizer.Form.NFKC);
+            try (ServerSocket closed = new ServerSocket(0)) {
                 int port = closed.getLocalPort();
                 closed.close();
-                try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/warm?connectTimeout=1")) {
+                try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/warm?connectTimeout=1")) {
                     c.isValid(1);
-                } catch (java.sql.SQLException expected) {
+                } catch (SQLException expected) {
                     // refused, as intended
                 }
             }
@@ -95,13 +106,13 @@ public final class WarmUpCommand implements Callable<Integer> {
      * left out, as it would be at run time.
      */
     private static void loadClasses(Class<?> anchor, String prefix) {
-        java.security.CodeSource source = anchor.getProtectionDomain().getCodeSource();
+        CodeSource source = anchor.getProtectionDomain().getCodeSource();
         if (source == null || !source.getLocation().getPath().endsWith(".jar")) {
             return;
         }
-        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(new java.io.File(source.getLocation().toURI()))) {
+        try (JarFile jar = new JarFile(new File(source.getLocation().toURI()))) {
             ClassLoader loader = anchor.getClassLoader();
-            jar.stream().map(java.util.jar.JarEntry::getName)
+            jar.stream().map(JarEntry::getName)
                     .filter(n -> n.startsWith(prefix) && n.endsWith(".class") && !n.contains("-"))
                     .forEach(n -> {
                         try {
@@ -131,7 +142,7 @@ public final class WarmUpCommand implements Callable<Integer> {
                 BackupObjectOutput out = backup.newObject("dump.pgdump", Compression.ZSTD,
                         Compression.ZSTD.defaultLevel(), 0);
                 // incompressible, so that the object takes two parts
-                java.util.Random random = new java.util.Random(1);
+                Random random = new Random(1);
                 byte[] chunk = new byte[1 << 20];
                 for (int i = 0; i < 6; i++) {
                     random.nextBytes(chunk);

@@ -3,6 +3,8 @@ package dev.pgnest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.cli.backup.BackupLogicalCommand;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -35,9 +37,9 @@ class CommandTreeTest {
         collect(PgnestCommand.commandLine(Map.of(), dir), new ArrayList<>(), paths);
         assertThat(paths).hasSizeGreaterThan(30);
         // picocli reports a description it cannot format (an unescaped %) on System.err
-        java.io.PrintStream systemErr = System.err;
-        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(warnings, true));
+        PrintStream systemErr = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(warnings, true));
         try {
             for (String[] path : paths) {
                 String[] args = Arrays.copyOf(path, path.length + 1);
