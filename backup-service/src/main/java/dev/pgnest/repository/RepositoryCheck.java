@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Finds (and unless asked not to, removes) what dead processes left in a repository: backup
@@ -59,10 +60,12 @@ public final class RepositoryCheck {
 
     private final Repository repository;
     private final boolean dryRun;
+    private final boolean readManifests;
 
-    private RepositoryCheck(Repository repository, boolean dryRun) {
+    private RepositoryCheck(Repository repository, boolean dryRun, boolean readManifests) {
         this.repository = repository;
         this.dryRun = dryRun;
+        this.readManifests = readManifests;
     }
 
     /**
@@ -72,7 +75,7 @@ public final class RepositoryCheck {
      * @param dryRun report only, remove nothing
      */
     public static Report run(Repository repository, String target, boolean dryRun) {
-        RepositoryCheck check = new RepositoryCheck(repository, dryRun);
+        RepositoryCheck check = new RepositoryCheck(repository, dryRun, true);
         List<String> targets = target == null ? repository.catalog().targets() : List.of(target);
         List<Finding> findings = new ArrayList<>();
         int backups = 0;
@@ -85,10 +88,15 @@ public final class RepositoryCheck {
         return new Report(repository.location(), repository.format().format(), targets, backups, findings);
     }
 
-    /** Removes leftovers of dead backups of {@code target}; backups call this before they start. */
+    /**
+     * Removes leftovers of dead backups of {@code target}; backups call this before they start.
+     * Unlike {@link #run}, it does not read every manifest (a damaged one is reported by
+     * {@code repo check} and {@code backup list}), so it costs a few requests however many
+     * backups the target holds.
+     */
     public static List<Finding> cleanTarget(Repository repository, String target) {
         List<Finding> findings = new ArrayList<>();
-        new RepositoryCheck(repository, false).checkTarget(target, findings);
+        new RepositoryCheck(repository, false, false).checkTarget(target, findings);
         return findings;
     }
 
@@ -109,27 +117,35 @@ public final class RepositoryCheck {
             }
         }
 
+        // one listing of the target's backup objects instead of a few requests per backup: a
+        // backup starts with this check, and a repository keeps hundreds of backups
+        Map<String, BackupObjects> backups = new TreeMap<>();
+        for (ObjectInfo o : storage.list(backupsPrefix)) {
+            int slash = o.key().indexOf('/', backupsPrefix.length());
+            if (slash > backupsPrefix.length()) {
+                backups.computeIfAbsent(o.key().substring(backupsPrefix.length(), slash), k -> new BackupObjects())
+                        .add(o.key().substring(slash + 1), o);
+            }
+        }
         int committed = 0;
-        List<String> seen = new ArrayList<>();
-        for (String prefix : storage.listPrefixes(backupsPrefix)) {
-            String id = prefix.substring(backupsPrefix.length(), prefix.length() - 1);
-            seen.add(id);
+        for (Map.Entry<String, BackupObjects> e : backups.entrySet()) {
+            String id = e.getKey();
             if (!BackupId.isValid(id)) {
-                findings.add(new Finding(FindingKind.UNKNOWN_DIRECTORY, target, null, storage.location(prefix),
-                        "not a backup id; pgnest leaves it alone", false));
+                findings.add(new Finding(FindingKind.UNKNOWN_DIRECTORY, target, null,
+                        storage.location(backupsPrefix + id + "/"), "not a backup id; pgnest leaves it alone", false));
                 continue;
             }
             List<IncompleteWrite> uploads = uploadsByBackup.getOrDefault(id, List.of());
-            if (storage.stat(RepositoryLayout.manifestKey(target, id)).isPresent()) {
+            if (e.getValue().manifest) {
                 committed++;
-                checkCommitted(target, id, uploads, staleBefore, findings);
+                checkCommitted(target, id, e.getValue().marker != null, uploads, staleBefore, findings);
             } else {
-                checkUncommitted(target, id, uploads, staleBefore, findings);
+                checkUncommitted(target, id, e.getValue(), uploads, staleBefore, findings);
             }
         }
         // uploads of backups that never stored a single object
         for (Map.Entry<String, List<IncompleteWrite>> e : uploadsByBackup.entrySet()) {
-            if (!seen.contains(e.getKey())) {
+            if (!backups.containsKey(e.getKey())) {
                 abortStale(target, e.getKey(), e.getValue(), staleBefore, findings);
             }
         }
@@ -137,17 +153,19 @@ public final class RepositoryCheck {
         return committed;
     }
 
-    private void checkCommitted(String target, String id, List<IncompleteWrite> uploads, Instant staleBefore,
-                                List<Finding> findings) {
+    private void checkCommitted(String target, String id, boolean hasMarker, List<IncompleteWrite> uploads,
+                                Instant staleBefore, List<Finding> findings) {
         Storage storage = repository.storage();
-        try {
-            repository.catalog().find(target, id);
-        } catch (PgnestException e) {
-            findings.add(new Finding(FindingKind.DAMAGED_MANIFEST, target, id,
-                    storage.location(RepositoryLayout.manifestKey(target, id)), e.getMessage(), false));
+        if (readManifests) {
+            try {
+                repository.catalog().find(target, id);
+            } catch (PgnestException e) {
+                findings.add(new Finding(FindingKind.DAMAGED_MANIFEST, target, id,
+                        storage.location(RepositoryLayout.manifestKey(target, id)), e.getMessage(), false));
+            }
         }
         String marker = RepositoryLayout.inProgressKey(target, id);
-        if (storage.stat(marker).isPresent()) {
+        if (hasMarker) {
             if (!dryRun) {
                 storage.delete(marker);
             }
@@ -157,8 +175,8 @@ public final class RepositoryCheck {
         abortStale(target, id, uploads, staleBefore, findings);
     }
 
-    private void checkUncommitted(String target, String id, List<IncompleteWrite> uploads, Instant staleBefore,
-                                  List<Finding> findings) {
+    private void checkUncommitted(String target, String id, BackupObjects listed, List<IncompleteWrite> uploads,
+                                  Instant staleBefore, List<Finding> findings) {
         Storage storage = repository.storage();
         String location = storage.location(RepositoryLayout.backupPrefix(target, id));
         Optional<BackupMarker> marker = readMarker(target, id);
@@ -176,10 +194,7 @@ public final class RepositoryCheck {
                 return;
             }
         } else {
-            Instant newest = Instant.MIN;
-            for (ObjectInfo o : storage.list(RepositoryLayout.backupPrefix(target, id))) {
-                newest = o.lastModified().isAfter(newest) ? o.lastModified() : newest;
-            }
+            Instant newest = listed.newest;
             for (IncompleteWrite w : uploads) {
                 newest = w.started().isAfter(newest) ? w.started() : newest;
             }
@@ -189,6 +204,10 @@ public final class RepositoryCheck {
                 return;
             }
             reason = "no manifest and no in-progress marker; last written " + newest;
+        }
+        // the listing is a few requests old by now: a backup that committed meanwhile stays
+        if (storage.stat(RepositoryLayout.manifestKey(target, id)).isPresent()) {
+            return;
         }
         if (!dryRun) {
             repository.retire(target, id);
@@ -232,6 +251,22 @@ public final class RepositoryCheck {
             return Optional.empty();
         } catch (PgnestException e) {
             return Optional.empty(); // a torn marker cannot prove liveness: judged by age below
+        }
+    }
+
+    /** What the listing shows of one backup directory. */
+    private static final class BackupObjects {
+        boolean manifest;
+        ObjectInfo marker;
+        Instant newest = Instant.MIN;
+
+        void add(String name, ObjectInfo o) {
+            if (name.equals(RepositoryLayout.MANIFEST)) {
+                manifest = true;
+            } else if (name.equals(RepositoryLayout.IN_PROGRESS)) {
+                marker = o;
+            }
+            newest = o.lastModified().isAfter(newest) ? o.lastModified() : newest;
         }
     }
 

@@ -253,6 +253,41 @@ class RepositoryTest {
     }
 
     @Test
+    void theCleanBeforeABackupCostsTheSameFewRequestsHoweverManyBackupsTheTargetHolds() {
+        initialized();
+        for (int i = 0; i < 40; i++) {
+            storage.put(RepositoryLayout.manifestKey("main", String.format("20250101-0000%02dL", i)),
+                    "{}".getBytes(StandardCharsets.UTF_8));
+        }
+        String strayId = "20250101-000007L";
+        storage.put(RepositoryLayout.inProgressKey("main", strayId), "{}".getBytes(StandardCharsets.UTF_8));
+        List<String> reads = new java.util.ArrayList<>();
+        Storage counting = (Storage) java.lang.reflect.Proxy.newProxyInstance(Storage.class.getClassLoader(),
+                new Class<?>[] {Storage.class}, (proxy, method, args) -> {
+                    if (method.getName().startsWith("get") || method.getName().startsWith("list")
+                            || method.getName().equals("stat")) {
+                        reads.add(method.getName() + (args == null ? "" : " " + args[0]));
+                    }
+                    try {
+                        return method.invoke(storage, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Repository repository = Repository.open(counting);
+        reads.clear();
+
+        List<Finding> findings = RepositoryCheck.cleanTarget(repository, "main");
+
+        assertThat(findings).extracting(Finding::kind, Finding::backupId, Finding::removed)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(FindingKind.STRAY_MARKER, strayId, true));
+        assertThat(storage.stat(RepositoryLayout.inProgressKey("main", strayId))).isEmpty();
+        assertThat(storage.stat(RepositoryLayout.manifestKey("main", strayId))).isPresent();
+        // one listing of unfinished uploads, one of the backups' objects: not three per backup
+        assertThat(reads).containsExactly("listIncomplete main/", "list main/backups/");
+    }
+
+    @Test
     void verificationIsRecordedNextToTheManifest() {
         Repository repository = initialized();
         String id;
