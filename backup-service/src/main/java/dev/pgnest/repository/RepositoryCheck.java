@@ -121,10 +121,10 @@ public final class RepositoryCheck {
         // backup starts with this check, and a repository keeps hundreds of backups
         Map<String, BackupObjects> backups = new TreeMap<>();
         for (ObjectInfo o : storage.list(backupsPrefix)) {
-            int slash = o.key().indexOf('/', backupsPrefix.length());
-            if (slash > backupsPrefix.length()) {
-                backups.computeIfAbsent(o.key().substring(backupsPrefix.length(), slash), k -> new BackupObjects())
-                        .add(o.key().substring(slash + 1), o);
+            String id = backupIdOf(backupsPrefix, o.key());
+            if (id != null && !id.isEmpty()) {
+                backups.computeIfAbsent(id, k -> new BackupObjects())
+                        .add(o.key().substring(backupsPrefix.length() + id.length() + 1), o);
             }
         }
         int committed = 0;
@@ -138,7 +138,7 @@ public final class RepositoryCheck {
             List<IncompleteWrite> uploads = uploadsByBackup.getOrDefault(id, List.of());
             if (e.getValue().manifest) {
                 committed++;
-                checkCommitted(target, id, e.getValue().marker != null, uploads, staleBefore, findings);
+                checkCommitted(target, id, e.getValue().marker, uploads, staleBefore, findings);
             } else {
                 checkUncommitted(target, id, e.getValue(), uploads, staleBefore, findings);
             }
@@ -257,15 +257,12 @@ public final class RepositoryCheck {
     /** What the listing shows of one backup directory. */
     private static final class BackupObjects {
         boolean manifest;
-        ObjectInfo marker;
+        boolean marker;
         Instant newest = Instant.MIN;
 
         void add(String name, ObjectInfo o) {
-            if (name.equals(RepositoryLayout.MANIFEST)) {
-                manifest = true;
-            } else if (name.equals(RepositoryLayout.IN_PROGRESS)) {
-                marker = o;
-            }
+            manifest |= name.equals(RepositoryLayout.MANIFEST);
+            marker |= name.equals(RepositoryLayout.IN_PROGRESS);
             newest = o.lastModified().isAfter(newest) ? o.lastModified() : newest;
         }
     }

@@ -2,6 +2,7 @@ package dev.pgnest.repository;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
@@ -15,6 +16,8 @@ import dev.pgnest.storage.fs.FsStorageConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -261,8 +265,8 @@ class RepositoryTest {
         }
         String strayId = "20250101-000007L";
         storage.put(RepositoryLayout.inProgressKey("main", strayId), "{}".getBytes(StandardCharsets.UTF_8));
-        List<String> reads = new java.util.ArrayList<>();
-        Storage counting = (Storage) java.lang.reflect.Proxy.newProxyInstance(Storage.class.getClassLoader(),
+        List<String> reads = new ArrayList<>();
+        Storage counting = (Storage) Proxy.newProxyInstance(Storage.class.getClassLoader(),
                 new Class<?>[] {Storage.class}, (proxy, method, args) -> {
                     if (method.getName().startsWith("get") || method.getName().startsWith("list")
                             || method.getName().equals("stat")) {
@@ -270,7 +274,7 @@ class RepositoryTest {
                     }
                     try {
                         return method.invoke(storage, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
+                    } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
                 });
@@ -280,7 +284,7 @@ class RepositoryTest {
         List<Finding> findings = RepositoryCheck.cleanTarget(repository, "main");
 
         assertThat(findings).extracting(Finding::kind, Finding::backupId, Finding::removed)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(FindingKind.STRAY_MARKER, strayId, true));
+                .containsExactly(tuple(FindingKind.STRAY_MARKER, strayId, true));
         assertThat(storage.stat(RepositoryLayout.inProgressKey("main", strayId))).isEmpty();
         assertThat(storage.stat(RepositoryLayout.manifestKey("main", strayId))).isPresent();
         // one listing of unfinished uploads, one of the backups' objects: not three per backup
