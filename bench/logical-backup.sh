@@ -6,6 +6,9 @@
 #   2. pgnest backup logical                    (dump + zstd + SHA-256 + upload to the
 #                                                in-process S3 server)
 # and print the ratio (target <= 1.15) and pgnest's peak RSS (target <= 256 MiB).
+# With the zstd CLI on PATH, each round also times the native pipeline
+#   pg_dump -Fc -Z0 | zstd -1 -T1 | sha256sum  (no JVM, no upload, no manifest)
+# as a floor: what compressing and hashing alone cost over pg_dump on this machine.
 #
 # Usage: bench/logical-backup.sh [SCALE] [ROUNDS]     (defaults: 0.5, 3; best round counts)
 # Needs: a built tree (the bench builds it with ./mvnw), PostgreSQL 15 binaries, GNU time.
@@ -58,9 +61,19 @@ pgnest repo init >&2
 db_size=$("$PG_BIN_DIR/psql" -XAtc "select pg_size_pretty(pg_database_size(current_database()))")
 
 best_dump=""; best_pgnest=""; peak_rss=0; stored=""; round_ratios=""
+best_native=""; native_ratios=""
+has_zstd=""; command -v zstd >/dev/null && has_zstd=yes
 for round in $(seq 1 "$ROUNDS"); do
   /usr/bin/time -f "%e %M" -o "$work/t1" "$PG_BIN_DIR/pg_dump" -Fc -Z0 --no-sync -f /dev/null
   read -r dump_s _ < "$work/t1"
+  if [ -n "$has_zstd" ]; then
+    /usr/bin/time -f "%e" -o "$work/t3" bash -o pipefail -c \
+      '"$0" -Fc -Z0 | zstd -q -1 -T1 | sha256sum >/dev/null' "$PG_BIN_DIR/pg_dump"
+    read -r native_s < "$work/t3"
+    echo "round $round: native pg_dump | zstd -1 | sha256sum ${native_s}s" >&2
+    if [ -z "$best_native" ] || python3 -c "import sys; sys.exit(0 if $native_s < $best_native else 1)"; then best_native=$native_s; fi
+    native_ratios="$native_ratios $(python3 -c "print(round($native_s / $dump_s, 2) if $dump_s > 0 else 0)")"
+  fi
   /usr/bin/time -f "%e %M" -o "$work/t2" "$root/pgnest" backup logical --output json > "$work/manifest.json"
   read -r pgnest_s rss_kb < "$work/t2"
   stored=$(python3 -c "import json,sys; m=json.load(open('$work/manifest.json')); o=m['objects'][0]; print(o['rawSize'], o['size'])")
@@ -76,9 +89,10 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 read -r raw_bytes stored_bytes <<< "$stored"
 
-python3 - "$SCALE" "$db_size" "$best_dump" "$best_pgnest" "$peak_rss" "$raw_bytes" "$stored_bytes" "$best_inner" "$round_ratios" <<'PY'
+python3 - "$SCALE" "$db_size" "$best_dump" "$best_pgnest" "$peak_rss" "$raw_bytes" "$stored_bytes" "$best_inner" "$round_ratios" \
+  "${best_native:-}" "${native_ratios:-}" <<'PY'
 import statistics, sys
-scale, db, dump, pgnest, rss_kb, raw, stored, inner, rounds = sys.argv[1:]
+scale, db, dump, pgnest, rss_kb, raw, stored, inner, rounds, native, native_rounds = sys.argv[1:]
 rounds = [float(r) for r in rounds.split()]
 dump, pgnest, rss, inner = float(dump), float(pgnest), int(rss_kb) / 1024, float(inner)
 ratio = pgnest / dump if dump > 0 else float("inf")
@@ -90,4 +104,8 @@ print(f"  ratio                          {ratio:7.2f}   (target <= 1.15) {'OK' i
 print(f"  ratio without JVM start        {inner / dump if dump > 0 else 0:7.2f}")
 print(f"  ratio per round                {', '.join(f'{r:.2f}' for r in rounds)} (median {statistics.median(rounds):.2f})")
 print(f"  pgnest peak RSS                {rss:7.0f} MiB (target <= 256) {'OK' if rss <= 256 else 'MISSED'}")
+if native:
+    nr = [float(r) for r in native_rounds.split()]
+    print(f"  floor: native pg_dump | zstd -1 | sha256sum (no JVM, no upload) {float(native):.2f} s, ratio {float(native) / dump:.2f},"
+          f" per round {', '.join(f'{r:.2f}' for r in nr)} (median {statistics.median(nr):.2f})")
 PY
