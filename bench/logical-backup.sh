@@ -11,7 +11,8 @@
 # as a floor: what compressing and hashing alone cost over pg_dump on this machine.
 #
 # Usage: bench/logical-backup.sh [SCALE] [ROUNDS]     (defaults: 0.5, 3; best round counts)
-# Needs: a built tree (the bench builds it with ./mvnw), PostgreSQL 15 binaries, GNU time.
+# Needs: a built tree (the bench builds it with ./mvnw), PostgreSQL 15 binaries, GNU time;
+# optional: the zstd CLI (for the floor line).
 set -euo pipefail
 SCALE="${1:-0.5}"
 ROUNDS="${2:-3}"
