@@ -61,41 +61,37 @@ pgnest seed --scale "$SCALE" >&2
 pgnest repo init >&2
 db_size=$("$PG_BIN_DIR/psql" -XAtc "select pg_size_pretty(pg_database_size(current_database()))")
 
-best_dump=""; best_pgnest=""; peak_rss=0; stored=""; round_ratios=""
-best_native=""; native_ratios=""
+# each round's times; the bests, the ratios and their medians are worked out at the end
+dumps=""; natives=""; pgnests=""; inners=""; peak_rss=0
 has_zstd=""; command -v zstd >/dev/null && has_zstd=yes
 for round in $(seq 1 "$ROUNDS"); do
   /usr/bin/time -f "%e %M" -o "$work/t1" "$PG_BIN_DIR/pg_dump" -Fc -Z0 --no-sync -f /dev/null
   read -r dump_s _ < "$work/t1"
+  dumps="$dumps $dump_s"
   if [ -n "$has_zstd" ]; then
     /usr/bin/time -f "%e" -o "$work/t3" bash -o pipefail -c \
       '"$0" -Fc -Z0 | zstd -q -1 -T1 | sha256sum >/dev/null' "$PG_BIN_DIR/pg_dump"
     read -r native_s < "$work/t3"
+    natives="$natives $native_s"
     echo "round $round: native pg_dump | zstd -1 | sha256sum ${native_s}s" >&2
-    if [ -z "$best_native" ] || python3 -c "import sys; sys.exit(0 if $native_s < $best_native else 1)"; then best_native=$native_s; fi
-    native_ratios="$native_ratios $(python3 -c "print(round($native_s / $dump_s, 2) if $dump_s > 0 else 0)")"
   fi
   /usr/bin/time -f "%e %M" -o "$work/t2" "$root/pgnest" backup logical --output json > "$work/manifest.json"
   read -r pgnest_s rss_kb < "$work/t2"
-  stored=$(python3 -c "import json,sys; m=json.load(open('$work/manifest.json')); o=m['objects'][0]; print(o['rawSize'], o['size'])")
-  inner=$(python3 -c "import json,datetime as d; m=json.load(open('$work/manifest.json')); p=lambda s: d.datetime.fromisoformat(s.replace('Z','+00:00')); print(round((p(m['endTime'])-p(m['startTime'])).total_seconds(),2))")
+  read -r raw_bytes stored_bytes inner < <(python3 -c "import json,datetime as d; m=json.load(open('$work/manifest.json')); o=m['objects'][0]; p=lambda s: d.datetime.fromisoformat(s.replace('Z','+00:00')); print(o['rawSize'], o['size'], round((p(m['endTime'])-p(m['startTime'])).total_seconds(),2))")
+  pgnests="$pgnests $pgnest_s"; inners="$inners $inner"
   echo "round $round: pg_dump ${dump_s}s, pgnest backup logical ${pgnest_s}s (of which the backup itself ${inner}s," \
     "the rest JVM start, config, connections), peak RSS $((rss_kb / 1024)) MiB" >&2
-  if [ -z "${best_inner:-}" ] || python3 -c "import sys; sys.exit(0 if $inner < $best_inner else 1)"; then best_inner=$inner; fi
-  if [ -z "$best_dump" ] || python3 -c "import sys; sys.exit(0 if $dump_s < $best_dump else 1)"; then best_dump=$dump_s; fi
-  if [ -z "$best_pgnest" ] || python3 -c "import sys; sys.exit(0 if $pgnest_s < $best_pgnest else 1)"; then best_pgnest=$pgnest_s; fi
   [ "$rss_kb" -gt "$peak_rss" ] && peak_rss=$rss_kb
-  # on a shared machine the two timings of one round saw the same load: their ratio is steadier
-  round_ratios="$round_ratios $(python3 -c "print(round($pgnest_s / $dump_s, 2) if $dump_s > 0 else 0)")"
 done
-read -r raw_bytes stored_bytes <<< "$stored"
 
-python3 - "$SCALE" "$db_size" "$best_dump" "$best_pgnest" "$peak_rss" "$raw_bytes" "$stored_bytes" "$best_inner" "$round_ratios" \
-  "${best_native:-}" "${native_ratios:-}" <<'PY'
+python3 - "$SCALE" "$db_size" "$dumps" "$pgnests" "$inners" "$natives" "$peak_rss" "$raw_bytes" "$stored_bytes" <<'PY'
 import statistics, sys
-scale, db, dump, pgnest, rss_kb, raw, stored, inner, rounds, native, native_rounds = sys.argv[1:]
-rounds = [float(r) for r in rounds.split()]
-dump, pgnest, rss, inner = float(dump), float(pgnest), int(rss_kb) / 1024, float(inner)
+scale, db, dumps, pgnests, inners, natives, rss_kb, raw, stored = sys.argv[1:]
+dumps, pgnests, inners, natives = ([float(t) for t in ts.split()] for ts in (dumps, pgnests, inners, natives))
+# on a shared machine the timings of one round saw the same load: their ratio is steadier
+per_round = lambda ts: [round(t / d, 2) if d > 0 else 0 for t, d in zip(ts, dumps)]
+rounds = per_round(pgnests)
+dump, pgnest, inner, rss = min(dumps), min(pgnests), min(inners), int(rss_kb) / 1024
 ratio = pgnest / dump if dump > 0 else float("inf")
 print(f"scale {scale} (database {db}), best of the rounds (ratio: best pgnest / best pg_dump):")
 print(f"  pg_dump -Fc -Z0 --no-sync -f /dev/null {dump:5.2f} s")
@@ -105,8 +101,8 @@ print(f"  ratio                          {ratio:7.2f}   (target <= 1.15) {'OK' i
 print(f"  ratio without JVM start        {inner / dump if dump > 0 else 0:7.2f}")
 print(f"  ratio per round                {', '.join(f'{r:.2f}' for r in rounds)} (median {statistics.median(rounds):.2f})")
 print(f"  pgnest peak RSS                {rss:7.0f} MiB (target <= 256) {'OK' if rss <= 256 else 'MISSED'}")
-if native:
-    nr = [float(r) for r in native_rounds.split()]
-    print(f"  floor: native pg_dump | zstd -1 | sha256sum (no JVM, no upload) {float(native):.2f} s, ratio {float(native) / dump:.2f},"
+if natives:
+    nr = per_round(natives)
+    print(f"  floor: native pg_dump | zstd -1 | sha256sum (no JVM, no upload) {min(natives):.2f} s, ratio {min(natives) / dump:.2f},"
           f" per round {', '.join(f'{r:.2f}' for r in nr)} (median {statistics.median(nr):.2f})")
 PY
