@@ -32,9 +32,9 @@ trap cleanup EXIT
 echo "building pgnest and the bench helpers..." >&2
 # pgnest runs as operators run it: the repository's launcher (shaded jar + class-data-sharing archive)
 "$root/pgnest" --version >/dev/null   # builds cli/target/pgnest.jar and its CDS archive when stale
-./mvnw -q -B -DskipTests -pl backup-service -am test-compile dependency:build-classpath \
+./mvnw -q -B -DskipTests -pl backup -am test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >&2
-cp="backup-service/target/test-classes:backup-service/target/classes:$(cat "$work/cp.txt")"
+cp="backup/target/test-classes:backup/target/classes:$(cat "$work/cp.txt")"
 
 echo "starting PostgreSQL and the in-process S3 server..." >&2
 mkfifo "$work/stdin"

@@ -28,9 +28,9 @@ echo "building pgnest and the bench helpers..." >&2
 # pgnest runs as operators run it: the repository's launcher (shaded jar + its class-data-sharing
 # archive, both built here on first use)
 "$root/pgnest" --version >/dev/null
-./mvnw -q -B -DskipTests -pl backup-service -am test-compile dependency:build-classpath \
+./mvnw -q -B -DskipTests -pl backup -am test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >&2
-cp="$root/backup-service/target/test-classes:$root/backup-service/target/classes:$(cat "$work/cp.txt")"
+cp="$root/backup/target/test-classes:$root/backup/target/classes:$(cat "$work/cp.txt")"
 cat > "$work/logback.xml" <<'XML'
 <configuration>
   <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">

@@ -5,8 +5,8 @@ import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.restore.drill.RestoreDrill;
 import dev.pgnest.restore.report.IncidentReport;
-import dev.pgnest.serve.Job;
-import dev.pgnest.serve.JobResult;
+import dev.pgnest.serve.job.Job;
+import dev.pgnest.serve.job.JobResult;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,9 +1,9 @@
 package dev.pgnest.cli.serve;
 
+import dev.pgnest.backup.expire.RetentionSettings;
 import dev.pgnest.backup.logical.LogicalBackupOptions;
 import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.cli.PgnestCommand;
-import dev.pgnest.backup.expire.RetentionSettings;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestConfig;
@@ -13,12 +13,12 @@ import dev.pgnest.config.Settings;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.serve.BackupService;
-import dev.pgnest.serve.JobKind;
 import dev.pgnest.serve.RepositoryJobs;
-import dev.pgnest.serve.Schedule;
 import dev.pgnest.serve.alert.Alerts;
 import dev.pgnest.serve.http.HealthCheck;
+import dev.pgnest.serve.job.JobKind;
 import dev.pgnest.serve.metrics.ArchiverWalLagProbe;
+import dev.pgnest.serve.schedule.Schedule;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageConfig;
 import dev.pgnest.wal.WalArchive;
@@ -112,7 +112,7 @@ public final class ServeCommand implements Runnable {
                         .withCompression(RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
                         .withPgBinDir(pgBinDir)))
                 .job(JobKind.VERIFY, jobs.verify(pgBinDir))
-                .job(JobKind.PHYSICAL, dev.pgnest.backup.physical.PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
+                .job(JobKind.PHYSICAL, dev.pgnest.serve.PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
                         t -> dev.pgnest.backup.physical.PhysicalBackupSettings.options(global, config.targets().get(t), repository)))
                 .job(JobKind.EXPIRE, jobs.expire(t -> RetentionSettings.policy(config.targets().get(t)), zone))
                 .job(JobKind.DRILL, dev.pgnest.cli.restore.DrillJob.of(config))

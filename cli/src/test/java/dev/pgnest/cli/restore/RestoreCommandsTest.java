@@ -106,8 +106,8 @@ class RestoreCommandsTest {
         env.put("PGNEST_DRILL_MODE", "database");
         env.put("PGNEST_DRILL_CHECKS", "select count(*) = 300 from items");
         dev.pgnest.config.PgnestConfig config = new dev.pgnest.config.ConfigLoader(null, env, Map.of(), tmp).load();
-        dev.pgnest.serve.JobResult result = DrillJob.of(config).run(new dev.pgnest.serve.JobContext("default",
-                dev.pgnest.serve.JobKind.DRILL, java.time.Instant.now(), false, "test"));
+        dev.pgnest.serve.job.JobResult result = DrillJob.of(config).run(new dev.pgnest.serve.job.JobContext("default",
+                dev.pgnest.serve.job.JobKind.DRILL, java.time.Instant.now(), false, "test"));
         assertThat(result.summary()).startsWith("drill drill-").endsWith(" passed, backup " + backup.id());
         assertThat(result.backupId()).isEqualTo(backup.id());
     }

@@ -1,0 +1,252 @@
+package dev.pgnest.backup.logical;
+
+import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.Databases;
+import dev.pgnest.postgres.Databases.ServerInfo;
+import dev.pgnest.postgres.PgBinaries;
+import dev.pgnest.postgres.StreamCollector;
+import dev.pgnest.repository.BackupKind;
+import dev.pgnest.repository.BackupManifest;
+import dev.pgnest.repository.BackupManifest.BackupObject;
+import dev.pgnest.repository.BackupObjectOutput;
+import dev.pgnest.repository.PendingBackup;
+import dev.pgnest.repository.PreparingBackup;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RepositoryFormat;
+import dev.pgnest.repository.ToolVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code pgnest backup logical}: pg_dump (custom format, uncompressed) → compression → SHA-256
+ * → streamed (multipart) upload, with no temporary file. pg_dump runs in its own process, the
+ * compressor on its own thread(s) and uploads on the storage's pool, so the stages overlap and
+ * a backup takes about as long as pg_dump alone; memory stays bounded by the storage's parts
+ * in flight. The repository side (storage client, format check, leftovers of dead backups,
+ * in-progress marker) is prepared on another thread while pg_dump already starts.
+ *
+ * <p>The schema version is read in the very snapshot pg_dump dumps ({@code pg_export_snapshot}
+ * + {@code pg_dump --snapshot}), so the manifest's version is exactly the dump's. The password
+ * reaches pg_dump through its environment (PGPASSWORD), never its arguments.
+ */
+public final class LogicalBackup {
+    /**
+     * The schema of {@code pgnest serve}'s job store (Quartz tables, job history), which a logical
+     * backup leaves out: declared here because the backup must not depend on the service.
+     */
+    public static final String SERVICE_SCHEMA = "pgnest_serve";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogicalBackup.class);
+    /** The dump's object name inside the backup (plus the compression's extension). */
+    public static final String DUMP_OBJECT = "dump.pgdump";
+    private static final int BUFFER = 1 << 20;
+    private static final long PROGRESS_EVERY_NANOS = 500_000_000L;
+    /**
+     * Compressed bytes held in memory while the repository side is still being prepared: about
+     * the first second of a dump's output on a 2-core machine (zstd of pg_dump's ~150 MB/s),
+     * so pg_dump rarely waits, at a memory cost that stays well inside the command's budget.
+     */
+    private static final long HOLD_LIMIT = 32L << 20;
+
+    private LogicalBackup() {
+    }
+
+    /** Takes a backup of {@code db} into {@code repository}; returns its committed manifest. */
+    public static BackupManifest run(Repository repository, DatabaseConnection db, LogicalBackupOptions options,
+                                     BackupProgress progress) {
+        return run(() -> repository, db, options, progress);
+    }
+
+    /**
+     * Takes a backup of {@code db}; the repository is opened ({@code repository.get()}), cleaned
+     * of dead backups' leftovers and the backup begun on a background thread while pg_dump
+     * already runs (see {@link PreparingBackup}). When both sides fail, the repository's error
+     * is the one thrown, as if it had been opened first.
+     */
+    public static BackupManifest run(Supplier<Repository> repository, DatabaseConnection db,
+                                     LogicalBackupOptions options, BackupProgress progress) {
+        try (PreparingBackup backup = PreparingBackup.start(repository, options.target(), BackupKind.LOGICAL,
+                HOLD_LIMIT)) {
+            try {
+                return run(backup, db, options, progress);
+            } catch (RuntimeException e) {
+                throw backup.firstError(e);
+            }
+        }
+    }
+
+    private static BackupManifest run(PreparingBackup backup, DatabaseConnection db, LogicalBackupOptions options,
+                                      BackupProgress progress) {
+        Path pgDump = PgBinaries.find(options.pgBinDir(), "pg_dump");
+        String pgDumpVersion = PgBinaries.version(pgDump);
+
+        try (Connection c = Databases.connect(db, "pgnest backup")) {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            Optional<String> snapshot = exportSnapshot(c);
+            ServerInfo server = Databases.serverInfo(c);
+            requireNotOlder(pgDump, pgDumpVersion, server);
+            String schemaVersion = Databases.schemaVersion(c, options.flywayTable()).orElse(null);
+            try {
+                return dump(backup, db, options, progress, pgDump, pgDumpVersion, snapshot, server, schemaVersion);
+            } finally {
+                rollbackQuietly(c);
+            }
+        } catch (SQLException e) {
+            throw new PgnestException(ErrorKind.DATABASE, "cannot read backup facts from " + db + ": " + e.getMessage(),
+                    "check that the user may connect and read the database");
+        }
+    }
+
+    /** pg_dump refuses a newer server only after connecting; say it first, with the fix. */
+    private static void requireNotOlder(Path pgDump, String pgDumpVersion, ServerInfo server) {
+        int dumpMajor = PgBinaries.majorVersionNum(pgDumpVersion);
+        int serverMajor = server.versionNum() >= 100000 ? server.versionNum() / 10000 * 10000 : server.versionNum() / 100 * 100;
+        if (dumpMajor > 0 && dumpMajor < serverMajor) {
+            String major = serverMajor >= 100000 ? Integer.toString(serverMajor / 10000)
+                    : serverMajor / 10000 + "." + serverMajor / 100 % 100;
+            throw new PgnestException(ErrorKind.CONFIG, pgDump + " (" + pgDumpVersion.replaceFirst("^pg_dump \\(PostgreSQL\\) ", "")
+                    + ") is older than the server (PostgreSQL " + server.version() + ") and cannot dump it",
+                    "install the PostgreSQL " + major + " client (e.g. apt-get install postgresql-client-" + major
+                            + ") and set pg.bin-dir (PGNEST_PG_BIN_DIR) to its bin directory");
+        }
+    }
+
+    private static BackupManifest dump(PreparingBackup backup, DatabaseConnection db, LogicalBackupOptions options,
+                                       BackupProgress progress, Path pgDump, String pgDumpVersion,
+                                       Optional<String> snapshot, ServerInfo server, String schemaVersion) {
+        List<String> command = new ArrayList<>(List.of(pgDump.toString(), "--format=custom", "--compress=0",
+                "--no-password",
+                // pgnest serve's own scheduler state (Quartz job store) is not the application's
+                // data, and restoring it elsewhere would resurrect stale schedules.
+                "--exclude-schema=" + SERVICE_SCHEMA));
+        snapshot.ifPresent(s -> command.add("--snapshot=" + s));
+        Map<String, String> env = new LinkedHashMap<>(db.libpqEnvironment());
+        env.put("PGAPPNAME", "pgnest backup (pg_dump)");
+
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(env);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot start " + pgDump + ": " + e.getMessage(),
+                    "check the PostgreSQL client installation, or set pg.bin-dir");
+        }
+        LOG.debug("pg_dump started (pid {})", process.pid());
+        StreamCollector stderr = StreamCollector.start(process.getErrorStream(), 16 * 1024);
+        BackupObject object;
+        try (BackupObjectOutput out = backup.newObject(DUMP_OBJECT, options.compression(),
+                options.compressionLevel(), options.compression() == dev.pgnest.repository.Compression.ZSTD
+                        ? options.compressionWorkers() : 0);
+             InputStream in = process.getInputStream()) {
+            pump(in, out, progress, server.databaseSize());
+            int exit = waitFor(process);
+            if (exit != 0) {
+                throw new PgnestException(ErrorKind.TOOL, "pg_dump of " + db + " failed (exit " + exit + "): "
+                        + oneLine(stderr.text()),
+                        "fix what pg_dump reports and retry; nothing was stored");
+            }
+            object = out.finish();
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw new PgnestException(ErrorKind.TOOL, "reading pg_dump's output failed: " + e.getMessage()
+                    + stderrSuffix(stderr), "retry; nothing was stored");
+        } finally {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+            }
+        }
+        String warnings = stderr.text();
+        if (!warnings.isBlank()) {
+            LOG.warn("pg_dump: {}", oneLine(warnings));
+        }
+        PendingBackup begun = backup.await();
+        LOG.info("dumped {} into backup {}", db, begun.id());
+        BackupManifest manifest = new BackupManifest(RepositoryFormat.CURRENT, begun.id(), BackupKind.LOGICAL,
+                options.target(), begun.startTime(), Instant.now(), ToolVersion.current(),
+                new BackupManifest.PostgresInfo(server.version(), server.versionNum(), server.systemIdentifier()),
+                schemaVersion, options.tags(), options.precedesMigrations(), options.compression(), "none",
+                List.of(object),
+                new BackupManifest.LogicalInfo(server.database(), "custom", pgDumpVersion, server.databaseSize()),
+                null);
+        return backup.commit(manifest);
+    }
+
+    private static void pump(InputStream in, BackupObjectOutput out, BackupProgress progress, long databaseSize)
+            throws IOException {
+        byte[] buffer = new byte[BUFFER];
+        long start = System.nanoTime();
+        long next = start + PROGRESS_EVERY_NANOS;
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            out.write(buffer, 0, n);
+            long now = System.nanoTime();
+            if (now >= next) {
+                progress.update(out.rawSize(), out.storedSize(), Duration.ofNanos(now - start), databaseSize);
+                next = now + PROGRESS_EVERY_NANOS;
+            }
+        }
+        progress.update(out.rawSize(), out.storedSize(), Duration.ofNanos(System.nanoTime() - start), databaseSize);
+    }
+
+    /**
+     * Exports the transaction's snapshot for pg_dump. Where that is impossible (a standby
+     * before PostgreSQL 10, a pooler), pg_dump takes its own and the schema version is read
+     * a moment earlier.
+     */
+    private static Optional<String> exportSnapshot(Connection c) {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select pg_export_snapshot()")) {
+            rs.next();
+            return Optional.of(rs.getString(1));
+        } catch (SQLException e) {
+            LOG.debug("pg_export_snapshot failed, pg_dump takes its own snapshot: {}", e.getMessage());
+            rollbackQuietly(c);
+            return Optional.empty();
+        }
+    }
+
+    private static int waitFor(Process process) {
+        try {
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted while waiting for pg_dump", "nothing was stored");
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            // the connection may have been closed by the server; nothing to undo
+        }
+    }
+
+    private static String stderrSuffix(StreamCollector stderr) {
+        String text = stderr.text();
+        return text.isBlank() ? "" : " (pg_dump: " + oneLine(text) + ")";
+    }
+
+    private static String oneLine(String text) {
+        return text.strip().replaceAll("\\s*\\R\\s*", " | ");
+    }
+}

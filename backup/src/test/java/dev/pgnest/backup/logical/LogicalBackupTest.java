@@ -1,0 +1,307 @@
+package dev.pgnest.backup.logical;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pgnest.backup.verify.BackupVerifier;
+import dev.pgnest.backup.verify.VerifyResult;
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.repository.BackupKind;
+import dev.pgnest.repository.BackupManifest;
+import dev.pgnest.repository.Catalog;
+import dev.pgnest.repository.Compression;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RepositoryCheck;
+import dev.pgnest.repository.RepositoryLayout;
+import dev.pgnest.storage.Storage;
+import dev.pgnest.storage.fs.FsStorageConfig;
+import dev.pgnest.storage.s3.S3StorageConfig;
+import dev.pgnest.testing.FaultInjectingProxy;
+import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.S3Server;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Logical backups end to end: a real cluster, pg_dump, the in-process S3 server. */
+class LogicalBackupTest {
+    private static PostgresCluster pg;
+    private static S3Server s3;
+    private static Storage storage;
+    private static Repository repository;
+    private static Map<String, String> shopChecksums;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        pg = PostgresCluster.builder().start();
+        s3 = S3Server.start();
+        s3.createBucket("backups");
+        storage = s3Config(s3.endpoint(), 6).build().open();
+        Repository.init(storage);
+        repository = Repository.open(storage);
+        TestData.createShop(pg, "shop", 100_000);
+        TestData.createTiny(pg, "tiny");
+        shopChecksums = TestData.checksums(pg, "shop", TestData.SHOP_TABLES);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (storage != null) {
+            storage.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    static S3StorageConfig.Builder s3Config(URI endpoint, int maxAttempts) {
+        return S3StorageConfig.builder("backups").prefix("pgnest").endpoint(endpoint).region(s3.region())
+                .pathStyle(true).credentials(s3.accessKeyId(), s3.secretAccessKey())
+                .partSize(5 * S3StorageConfig.MIB).partsInFlight(3).maxAttempts(maxAttempts);
+    }
+
+    @Test
+    void backupListVerifyAndPgRestoreGiveIdenticalTableChecksums() throws Exception {
+        List<Long> progress = new ArrayList<>();
+        BackupManifest manifest = LogicalBackup.run(repository, TestData.connection(pg, "shop"),
+                LogicalBackupOptions.defaults("shop"), (dumped, stored, elapsed, dbSize) -> progress.add(dumped));
+
+        // the manifest records what the issue asks for
+        assertThat(manifest.kind()).isEqualTo(BackupKind.LOGICAL);
+        assertThat(manifest.schemaVersion()).isEqualTo("10");
+        assertThat(manifest.postgres().versionNum()).isBetween(150000, 159999);
+        assertThat(manifest.postgres().version()).startsWith("15.");
+        assertThat(manifest.logical().database()).isEqualTo("shop");
+        assertThat(manifest.logical().pgDumpVersion()).startsWith("pg_dump (PostgreSQL) 15.");
+        assertThat(manifest.logical().databaseSize()).isPositive();
+        assertThat(manifest.compression()).isEqualTo(Compression.ZSTD);
+        assertThat(manifest.objects()).singleElement().satisfies(o -> {
+            assertThat(o.name()).isEqualTo("dump.pgdump.zst");
+            assertThat(o.rawSize()).isGreaterThan(20L << 20);
+            assertThat(o.size()).isLessThan(o.rawSize()).isGreaterThan(10L << 20); // several 5 MiB parts
+            assertThat(o.sha256()).hasSize(64);
+        });
+        assertThat(manifest.endTime()).isAfter(manifest.startTime());
+        assertThat(progress).isNotEmpty().last().isEqualTo(manifest.rawSize());
+
+        // list
+        List<Catalog.Entry> listed = repository.catalog().backups("shop");
+        assertThat(listed).extracting(Catalog.Entry::id).containsExactly(manifest.id());
+        assertThat(listed.get(0).manifest()).isEqualTo(manifest);
+
+        // verify, deep
+        VerifyResult verified = new BackupVerifier(repository, pg.binDir()).verify("shop", manifest.id(), true);
+        assertThat(verified.problems()).isEmpty();
+        assertThat(verified.ok()).isTrue();
+        assertThat(verified.bytesRead()).isEqualTo(manifest.storedSize());
+        assertThat(repository.catalog().get("shop", manifest.id()).verifiedOk()).isTrue();
+
+        // restore into a new database: every table identical
+        TestData.restore(pg, storage, manifest, "shop_restored");
+        assertThat(TestData.checksums(pg, "shop_restored", TestData.SHOP_TABLES)).isEqualTo(shopChecksums);
+        assertThat(storage.listIncomplete("")).isEmpty();
+    }
+
+    @Test
+    void gzipAndUncompressedBackupsToAFilesystemRepositoryRestoreToo() throws Exception {
+        try (Storage fs = new FsStorageConfig(tmp.resolve("repo")).open()) {
+            Repository.init(fs);
+            Repository fsRepository = Repository.open(fs);
+            Map<String, String> expected = TestData.checksums(pg, "tiny", List.of("t"));
+            for (Compression c : List.of(Compression.GZIP, Compression.NONE)) {
+                BackupManifest m = LogicalBackup.run(fsRepository, TestData.connection(pg, "tiny"),
+                        LogicalBackupOptions.defaults("tiny").withCompression(c, c == Compression.GZIP ? 9 : 0),
+                        BackupProgress.NONE);
+                assertThat(m.objects().get(0).name()).isEqualTo("dump.pgdump" + c.extension());
+                assertThat(m.schemaVersion()).isNull();
+                assertThat(new BackupVerifier(fsRepository, pg.binDir()).verify("tiny", m.id(), true).ok()).isTrue();
+                TestData.restore(pg, fs, m, "tiny_" + c.id());
+                assertThat(TestData.checksums(pg, "tiny_" + c.id(), List.of("t"))).isEqualTo(expected);
+                Thread.sleep(1000); // distinct ids without relying on the collision bump
+            }
+            assertThat(fsRepository.catalog().backups("tiny")).hasSize(2);
+        }
+    }
+
+    @Test
+    void passwordReachesPgDumpThroughItsEnvironmentNeverItsArguments() throws Exception {
+        Path record = tmp.resolve("record");
+        Path bin = TestData.fakeBinDir(tmp.resolve("bin"), pg, "echo \"$@\" >> " + record + "\n"
+                + "echo \"PGPASSWORD=$PGPASSWORD\" >> " + record + "\n"
+                + "exec REAL \"$@\"\n");
+        BackupManifest m = LogicalBackup.run(repository, TestData.connection(pg, "tiny"),
+                LogicalBackupOptions.defaults("secrets").withPgBinDir(bin), BackupProgress.NONE);
+        List<String> lines = Files.readAllLines(record);
+        assertThat(lines).contains("--version");
+        String dumpArgs = lines.stream().filter(l -> l.startsWith("--format=custom")).findFirst().orElseThrow();
+        assertThat(dumpArgs).contains("--compress=0", "--no-password", "--snapshot=").doesNotContain(pg.password());
+        assertThat(lines).contains("PGPASSWORD=" + pg.password());
+        assertThat(new String(storage.getBytes(RepositoryLayout.manifestKey("secrets", m.id())), StandardCharsets.UTF_8))
+                .doesNotContain(pg.password());
+    }
+
+    @Test
+    void aFailingPgDumpIsReportedWithItsStderrAndStoresNothing() throws Exception {
+        Path bin = TestData.fakeBinDir(tmp.resolve("bin"), pg, """
+                if [ "$1" = "--version" ]; then exec REAL --version; fi
+                head -c 7000000 /dev/urandom
+                echo "pg_dump: error: query failed: ERROR:  permission denied for table secret_stuff" >&2
+                exit 1
+                """);
+        assertThatThrownBy(() -> LogicalBackup.run(repository, TestData.connection(pg, "tiny"),
+                LogicalBackupOptions.defaults("failing").withPgBinDir(bin), BackupProgress.NONE))
+                .isInstanceOf(PgnestException.class)
+                .hasMessage("pg_dump of postgres@127.0.0.1:" + pg.port() + "/tiny failed (exit 1): pg_dump: error: "
+                        + "query failed: ERROR:  permission denied for table secret_stuff: "
+                        + "fix what pg_dump reports and retry; nothing was stored")
+                .satisfies(e -> assertThat(((PgnestException) e).kind()).isEqualTo(ErrorKind.TOOL));
+        assertThat(storage.list("failing/")).isEmpty();
+        assertThat(storage.listIncomplete("failing/")).isEmpty();
+        assertThat(repository.catalog().backups("failing")).isEmpty();
+    }
+
+    @Test
+    void aBackupKilledHalfwayIsRemovedByTheNextBackupAndByRepoCheck() throws Exception {
+        Path slowBin = TestData.fakeBinDir(tmp.resolve("slow"), pg, """
+                if [ "$1" = "--version" ]; then exec REAL --version; fi
+                head -c 60000000 /dev/urandom
+                exec sleep 300
+                """);
+        // killed, then the next backup of the target cleans up before it starts
+        String first = killBackupHalfway("killed", slowBin);
+        assertThat(repository.catalog().backups("killed")).isEmpty();
+        BackupManifest next = LogicalBackup.run(repository, TestData.connection(pg, "tiny"),
+                LogicalBackupOptions.defaults("killed"), BackupProgress.NONE);
+        assertThat(storage.listPrefixes(RepositoryLayout.backupsPrefix("killed")))
+                .containsExactly(RepositoryLayout.backupPrefix("killed", next.id()));
+        assertThat(storage.listIncomplete("killed/")).isEmpty();
+        assertThat(repository.catalog().backups("killed")).extracting(Catalog.Entry::id).containsExactly(next.id());
+        assertThat(first).isNotEqualTo(next.id());
+
+        // killed again; this time repo check cleans up
+        String second = killBackupHalfway("killed", slowBin);
+        RepositoryCheck.Report report = RepositoryCheck.run(repository, null, false);
+        assertThat(report.findings()).filteredOn(f -> second.equals(f.backupId())).singleElement()
+                .satisfies(f -> {
+                    assertThat(f.kind()).isEqualTo(RepositoryCheck.FindingKind.INCOMPLETE_BACKUP);
+                    assertThat(f.removed()).isTrue();
+                    assertThat(f.detail()).contains("is gone").contains("unfinished upload");
+                });
+        assertThat(report.outstanding()).isEmpty();
+        assertThat(storage.listIncomplete("")).isEmpty();
+        assertThat(storage.listPrefixes(RepositoryLayout.backupsPrefix("killed")))
+                .containsExactly(RepositoryLayout.backupPrefix("killed", next.id()));
+        assertThat(repository.catalog().backups("killed")).extracting(Catalog.Entry::id).containsExactly(next.id());
+    }
+
+    /** Runs a backup in another JVM, waits until its multipart upload is under way, kills -9 it and its pg_dump. */
+    private String killBackupHalfway(String target, Path bin) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), BackupInChildProcess.class.getName());
+        Map<String, String> env = pb.environment();
+        env.put("T_BUCKET", "backups");
+        env.put("T_PREFIX", "pgnest");
+        env.put("T_ENDPOINT", s3.endpoint().toString());
+        env.put("T_ACCESS_KEY", s3.accessKeyId());
+        env.put("T_SECRET_KEY", s3.secretAccessKey());
+        env.put("T_JDBC_URL", pg.jdbcUrl("tiny"));
+        env.put("T_USER", pg.user());
+        env.put("T_PASSWORD", pg.password());
+        env.put("T_TARGET", target);
+        env.put("T_BIN_DIR", bin.toString());
+        Path log = tmp.resolve("child-" + System.nanoTime() + ".log");
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        Process child = pb.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (storage.listIncomplete(target + "/").isEmpty()) {
+                assertThat(child.isAlive()).as("backup child ended early: " + Files.readString(log)).isTrue();
+                assertThat(System.nanoTime()).as("no multipart upload started").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            Thread.sleep(500); // let a part land
+        } finally {
+            List<ProcessHandle> descendants = child.descendants().toList();
+            child.destroyForcibly();
+            descendants.forEach(ProcessHandle::destroyForcibly);
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        List<String> dirs = storage.listPrefixes(RepositoryLayout.backupsPrefix(target));
+        String killed = dirs.stream().map(d -> d.substring(d.length() - 17, d.length() - 1))
+                .filter(id -> repository.catalog().find(target, id).isEmpty()).findFirst().orElseThrow();
+        assertThat(storage.stat(RepositoryLayout.inProgressKey(target, killed))).isPresent();
+        assertThat(storage.listIncomplete(RepositoryLayout.backupPrefix(target, killed))).isNotEmpty();
+        return killed;
+    }
+
+    @Test
+    void withTenPercentOfS3RequestsFailingABackupIsCorrectOrFailsClearlyNeverHalfCommitted() throws Exception {
+        AtomicInteger committed = new AtomicInteger();
+        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0.10, 0.3, 7);
+             Storage flaky = s3Config(proxy.endpoint(), 6).build().open()) {
+            Repository flakyRepository = Repository.open(flaky);
+            for (int run = 0; run < 2; run++) {
+                attempt(flakyRepository, committed, "faults");
+                Thread.sleep(1000);
+            }
+            assertThat(proxy.faults()).as("faults injected").isEqualTo(proxy.requests() / 10);
+            assertThat(proxy.faults()).isGreaterThanOrEqualTo(2);
+            assertThat(committed.get()).as("with 6 attempts per request, 10% faults are absorbed").isEqualTo(2);
+
+            // a harsher server: 30% faults and no retries; whatever happens, no broken backup appears
+            proxy.faultRate(0.30);
+            Storage harsh = s3Config(proxy.endpoint(), 1).build().open();
+            try (harsh) {
+                attempt(Repository.open(harsh), committed, "faults");
+            } catch (PgnestException e) {
+                // the repository itself could not be opened through the broken server: also clear
+                assertThat(e.getMessage()).contains("s3://backups/pgnest/");
+            }
+        }
+        // every backup the catalog shows is complete and restores
+        List<Catalog.Entry> backups = repository.catalog().backups("faults");
+        assertThat(backups).hasSize(committed.get());
+        for (Catalog.Entry b : backups) {
+            assertThat(new BackupVerifier(repository, pg.binDir()).verify("faults", b.id(), true).problems()).isEmpty();
+        }
+        TestData.restore(pg, storage, backups.get(0).manifest(), "shop_after_faults");
+        assertThat(TestData.checksums(pg, "shop_after_faults", TestData.SHOP_TABLES)).isEqualTo(shopChecksums);
+
+        // what a failed attempt left behind (its cleanup also went through the faulty proxy) goes with repo check
+        Repository later = repository.withTimings(Clock.offset(Clock.systemUTC(), Duration.ofHours(1)),
+                Duration.ofMinutes(1), Duration.ofMinutes(15));
+        assertThat(RepositoryCheck.run(later, "faults", false).outstanding()).isEmpty();
+        assertThat(storage.listIncomplete("faults/")).isEmpty();
+        assertThat(storage.listPrefixes(RepositoryLayout.backupsPrefix("faults"))).hasSize(committed.get());
+    }
+
+    private void attempt(Repository target, AtomicInteger committed, String name) {
+        try {
+            LogicalBackup.run(target, TestData.connection(pg, "shop"), LogicalBackupOptions.defaults(name),
+                    BackupProgress.NONE);
+            committed.incrementAndGet();
+        } catch (PgnestException e) {
+            assertThat(e.kind()).isEqualTo(ErrorKind.STORAGE);
+            assertThat(e.getMessage()).contains("s3://backups/pgnest/").contains("S3 answered HTTP 50");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.pgnest.serve;
+
+import dev.pgnest.backup.physical.PhysicalBackup;
+import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.serve.job.Job;
+import dev.pgnest.serve.job.JobResult;
+import dev.pgnest.storage.Storage;
+import dev.pgnest.storage.StorageConfig;
+import dev.pgnest.wal.WalArchive;
+import java.util.function.Function;
+
+/** The physical backup as a scheduled job of {@code pgnest serve} ({@code schedule.physical}). */
+public final class PhysicalBackupJob {
+    private PhysicalBackupJob() {
+    }
+
+    /**
+     * @param storage    the repository's storage
+     * @param connection each target's database
+     * @param options    backup options per target
+     */
+    public static Job job(StorageConfig storage, Function<String, DatabaseConnection> connection,
+                          Function<String, PhysicalBackup.Options> options) {
+        return ctx -> {
+            try (Storage s = storage.open()) {
+                PhysicalBackup.Options o = options.apply(ctx.target());
+                WalArchive archive = new WalArchive(s, ctx.target(), o.compression(), o.level());
+                PhysicalBackup.Result r = new PhysicalBackup(connection.apply(ctx.target()), Repository.open(s), ctx.target(),
+                        archive, o).run();
+                return JobResult.backup(r.manifest().id(), r.storedBytes(), "physical backup " + r.manifest().id() + ", "
+                        + r.files() + " files, " + r.storedBytes() + " bytes stored (" + r.method().name().toLowerCase() + ")");
+            }
+        };
+    }
+}

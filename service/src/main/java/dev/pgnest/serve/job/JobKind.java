@@ -1,0 +1,37 @@
+package dev.pgnest.serve.job;
+
+import java.util.Locale;
+
+/** What the service can run on a schedule, one cron per target and kind ({@code schedule.<id>}). */
+public enum JobKind {
+    LOGICAL("logical backup"),
+    PHYSICAL("physical backup"),
+    EXPIRE("expiry"),
+    VERIFY("verification"),
+    DRILL("restore drill");
+
+    private final String label;
+
+    JobKind(String label) {
+        this.label = label;
+    }
+
+    /** The id in settings, metrics and the job store: {@code logical}, {@code physical}… */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** How people read it: "logical backup", "restore drill". */
+    public String label() {
+        return label;
+    }
+
+    /** Whether a run of this kind writes a backup into the repository. */
+    public boolean isBackup() {
+        return this == LOGICAL || this == PHYSICAL;
+    }
+
+    public static JobKind parse(String id) {
+        return valueOf(id.trim().toUpperCase(Locale.ROOT));
+    }
+}

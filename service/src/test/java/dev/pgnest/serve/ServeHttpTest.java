@@ -1,0 +1,334 @@
+package dev.pgnest.serve;
+
+import static dev.pgnest.serve.ServeFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgnest.backup.logical.LogicalBackupOptions;
+import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.repository.Catalog;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.serve.alert.Alerts;
+import dev.pgnest.serve.http.HealthCheck;
+import dev.pgnest.serve.job.JobKind;
+import dev.pgnest.serve.metrics.ArchiverWalLagProbe;
+import dev.pgnest.serve.schedule.JobHistory.JobRun;
+import dev.pgnest.serve.schedule.JobHistory.Outcome;
+import dev.pgnest.serve.schedule.Schedule;
+import dev.pgnest.storage.Storage;
+import dev.pgnest.testing.PostgresCluster;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The service's HTTP side with real jobs: a scheduled logical backup (pg_dump into the S3
+ * repository), then /metrics, /health, alerts and the status page as a browser renders it.
+ */
+class ServeHttpTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static ServeFixture fx;
+    private static ServeFixture.WebhookReceiver hook;
+    private static BackupService service;
+    private static RepositoryJobs jobs;
+    private static Catalog.Entry backup;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // WAL archiving that never succeeds: the lag grows, and alerts
+        fx = new ServeFixture(PostgresCluster.builder().setting("wal_level", "replica")
+                .setting("archive_mode", "on").setting("archive_command", "false").setting("archive_timeout", "0"));
+        try (Storage s = fx.storageConfig().open()) {
+            Repository.init(s);
+        }
+        jobs = new RepositoryJobs(fx.storageConfig());
+        hook = new ServeFixture.WebhookReceiver();
+        Instant fire = ServeFixture.nextSecondAfter(Duration.ofSeconds(4));
+        service = BackupService.builder(fx.newJobStore())
+                .instanceId("web-1")
+                .schedulerOptions(ServeFixture.fastOptions())
+                .listen(new InetSocketAddress("127.0.0.1", 0))
+                .schedule(Schedule.of("web", JobKind.LOGICAL, "* * * * * ?").between(fire, fire.plusMillis(500)))
+                .schedule(Schedule.of("web", JobKind.VERIFY, "0 0 3 * * ?"))
+                .job(JobKind.LOGICAL, jobs.logicalBackup(t -> fx.target(), LogicalBackupOptions::defaults))
+                .job(JobKind.VERIFY, jobs.verify(null))
+                .status(jobs.status())
+                .healthCheck(HealthCheck.of("repository", () -> {
+                    try (Storage s = fx.storageConfig().open()) {
+                        Repository.open(s);
+                    }
+                }))
+                .walLag("web", new ArchiverWalLagProbe(fx.target()))
+                .walLagThreshold(Duration.ZERO)
+                .monitorInterval(Duration.ofMillis(500))
+                .alerts(Alerts.withWebhook(hook.url(), "json"))
+                .build();
+        service.start();
+        await("the scheduled backup", Duration.ofSeconds(30), () -> runs("web").stream()
+                .anyMatch(r -> r.outcome() != Outcome.running));
+        try (Storage s = fx.storageConfig().open()) {
+            backup = Repository.open(s).catalog().latest("web", null).orElseThrow();
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service != null) {
+            service.close();
+        }
+        if (hook != null) {
+            hook.close();
+        }
+        fx.close();
+    }
+
+    @Test
+    void theScheduledBackupIsARealRestorableDump() throws Exception {
+        JobRun run = runs("web").get(0);
+        assertThat(run.outcome()).isEqualTo(Outcome.succeeded);
+        assertThat(run.backupId()).isEqualTo(backup.id());
+        assertThat(run.bytes()).isEqualTo(backup.manifest().storedSize()).isPositive();
+        assertThat(backup.manifest().logical().database()).isEqualTo(fx.target().database());
+    }
+
+    @Test
+    void metricsExposeTheLastBackupAndTheWalArchiveLag() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            fx.pg.execute("INSERT INTO nest VALUES (" + (1000 + i) + ", 'x') ON CONFLICT DO NOTHING");
+            fx.pg.queryForString("SELECT pg_switch_wal()");
+        }
+        await("WAL lag measured", Duration.ofSeconds(10), () -> metric(scrape(), "pgnest_wal_archive_lag_segments",
+                "target=\"web\"") >= 3);
+        String text = scrape();
+        String logical = "kind=\"logical\",target=\"web\"";
+        JobRun run = runs("web").get(0);
+        assertThat(metric(text, "pgnest_job_last_size_bytes", logical)).isEqualTo(backup.manifest().storedSize());
+        assertThat(metric(text, "pgnest_job_last_success_timestamp_seconds", logical))
+                .isCloseTo(run.finishedAt().toEpochMilli() / 1000.0, org.assertj.core.data.Offset.offset(0.002));
+        assertThat(metric(text, "pgnest_job_last_duration_seconds", logical))
+                .isCloseTo(Duration.between(run.startedAt(), run.finishedAt()).toMillis() / 1000.0,
+                        org.assertj.core.data.Offset.offset(0.002)).isPositive();
+        assertThat(metric(text, "pgnest_job_failures_total", logical)).isZero();
+        assertThat(metric(text, "pgnest_job_runs_total", logical)).isEqualTo(1);
+        assertThat(metric(text, "pgnest_wal_archive_lag_segments", "target=\"web\"")).isGreaterThanOrEqualTo(3);
+        assertThat(metric(text, "pgnest_wal_archive_lag_seconds", "target=\"web\"")).isPositive();
+        assertThat(metric(text, "pgnest_wal_archive_failing", "target=\"web\"")).isEqualTo(1);
+        assertThat(metric(text, "pgnest_job_store_up", "")).isEqualTo(1);
+    }
+
+    @Test
+    void walLagOverTheThresholdAlertsOnceThroughTheWebhook() throws Exception {
+        fx.pg.execute("INSERT INTO nest VALUES (2000, 'y') ON CONFLICT DO NOTHING");
+        fx.pg.queryForString("SELECT pg_switch_wal()");
+        JsonNode alert = nextAlert("wal_lag");
+        assertThat(alert.get("target").asText()).isEqualTo("web");
+        assertThat(alert.get("severity").asText()).isEqualTo("critical");
+        assertThat(alert.get("details").get("lag_segments").asLong()).isPositive();
+        assertThat(alert.get("message").asText()).contains("archive_command is failing");
+    }
+
+    @Test
+    void aFailingBackupPostsAJobFailedAlertToTheWebhook() throws Exception {
+        DatabaseConnection missing = fx.target().withDatabase("no_such_db");
+        try (ServeFixture.WebhookReceiver slack = new ServeFixture.WebhookReceiver()) {
+            Instant fire = ServeFixture.nextSecondAfter(Duration.ofSeconds(4));
+            try (BackupService failing = BackupService.builder(fx.newJobStore()).instanceId("fails")
+                    .schedulerOptions(ServeFixture.fastOptions())
+                    .schedule(Schedule.of("broken", JobKind.LOGICAL, "* * * * * ?").between(fire, fire.plusMillis(500)))
+                    .job(JobKind.LOGICAL, jobs.logicalBackup(t -> missing, LogicalBackupOptions::defaults))
+                    .alerts(Alerts.withWebhook(slack.url(), "slack"))
+                    .build()) {
+                failing.start();
+                String body = slack.bodies.poll(30, TimeUnit.SECONDS);
+                assertThat(body).as("a webhook POST").isNotNull();
+                JsonNode json = JSON.readTree(body);
+                assertThat(json.get("text").asText())
+                        .startsWith(":rotating_light: pgnest job failed on *broken* (logical): the logical backup of broken failed: ")
+                        .contains("no_such_db");
+                assertThat(failing.history().runs("broken", JobKind.LOGICAL)).singleElement()
+                        .satisfies(r -> assertThat(r.outcome()).isEqualTo(Outcome.failed));
+            }
+        }
+        try (Storage s = fx.storageConfig().open()) {
+            assertThat(Repository.open(s).catalog().backups("broken")).isEmpty();
+        }
+    }
+
+    @Test
+    void healthIsReadyWhenJobStoreAndRepositoryAnswerAndSaysWhichFailsOtherwise() throws Exception {
+        HttpResponse<String> ok = ServeFixture.get(service.port(), "/health");
+        assertThat(ok.statusCode()).isEqualTo(200);
+        JsonNode body = JSON.readTree(ok.body());
+        assertThat(body.get("ready").asBoolean()).isTrue();
+        assertThat(body.get("checks").get("job-store").get("ok").asBoolean()).isTrue();
+        assertThat(body.get("checks").get("repository").get("ok").asBoolean()).isTrue();
+        assertThat(ServeFixture.get(service.port(), "/health/live").statusCode()).isEqualTo(200);
+
+        try (BackupService down = BackupService.builder(fx.newJobStore()).instanceId("down")
+                .schedulerOptions(ServeFixture.fastOptions()).listen(new InetSocketAddress("127.0.0.1", 0))
+                .healthCheck(HealthCheck.of("repository", () -> {
+                    throw new IllegalStateException("no pgnest repository at s3://gone/repo");
+                })).build()) {
+            down.start();
+            HttpResponse<String> bad = ServeFixture.get(down.port(), "/health");
+            assertThat(bad.statusCode()).isEqualTo(503);
+            JsonNode b = JSON.readTree(bad.body());
+            assertThat(b.get("ready").asBoolean()).isFalse();
+            assertThat(b.get("live").asBoolean()).isTrue();
+            assertThat(b.get("checks").get("repository").get("error").asText()).isEqualTo("no pgnest repository at s3://gone/repo");
+        }
+    }
+
+    @Test
+    void statusPageInHeadlessChromiumListsTheBackupAndTheRestorableWindow() throws Exception {
+        Path chromium = Chromium.find();
+        assumeTrue(chromium != null, "chromium is not installed (apt-get install -y chromium): status page not checked in a browser");
+        String dom = Chromium.dumpDom(chromium, "http://127.0.0.1:" + service.port() + "/");
+        Chromium.screenshot(chromium, "http://127.0.0.1:" + service.port() + "/", Path.of("target", "status-page.png"));
+
+        String backups = section(dom, "backups-web");
+        assertThat(backups).contains(backup.id()).contains("logical").doesNotContain(">none<");
+        String window = section(dom, "window-web");
+        assertThat(window).contains("1 logical backup: restores to the moment it was taken")
+                .contains(ServeFixtureTime.utc(backup.manifest().startTime()));
+        assertThat(dom).contains("Last proven restore").contains("never");
+        assertThat(dom).contains("<code>* * * * * ?</code>");
+    }
+
+    @Test
+    void unknownPathsAnswer404AndWrongMethods405() throws Exception {
+        assertThat(ServeFixture.get(service.port(), "/nope").statusCode()).isEqualTo(404);
+        HttpResponse<String> post = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create("http://127.0.0.1:" + service.port() + "/metrics"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.headers().firstValue("Allow")).contains("GET");
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private static JsonNode nextAlert(String type) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            String body = hook.bodies.poll(1, TimeUnit.SECONDS);
+            if (body != null) {
+                JsonNode json = JSON.readTree(body);
+                if (json.get("alert").asText().equals(type)) {
+                    return json;
+                }
+            }
+        }
+        throw new AssertionError("no " + type + " alert reached the webhook");
+    }
+
+    private static String scrape() {
+        try {
+            HttpResponse<String> r = ServeFixture.get(service.port(), "/metrics");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+            return r.body();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The value of the sample {@code name{labels}}; NaN when absent. */
+    static double metric(String text, String name, String labels) {
+        Pattern p = Pattern.compile("^" + Pattern.quote(name) + (labels.isEmpty() ? "" : "\\{" + Pattern.quote(labels) + "\\}")
+                + " (\\S+)$", Pattern.MULTILINE);
+        Matcher m = p.matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    private static String section(String dom, String id) {
+        int start = dom.indexOf("id=\"" + id + "\"");
+        assertThat(start).as("element #%s in the page", id).isNotNegative();
+        int end = dom.indexOf("</div>", start);
+        return dom.substring(start, end);
+    }
+
+    private static List<JobRun> runs(String target) {
+        try {
+            return service.history().runs(target, JobKind.LOGICAL);
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Formats times as the status page does. */
+    static final class ServeFixtureTime {
+        static String utc(Instant t) {
+            return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
+                    .withZone(java.time.ZoneOffset.UTC).format(t);
+        }
+    }
+
+    /** Debian's chromium, headless, printing the DOM after the page loaded. */
+    static final class Chromium {
+        static Path find() {
+            for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser")) {
+                if (Files.isExecutable(Path.of(c))) {
+                    return Path.of(c);
+                }
+            }
+            return null;
+        }
+
+        /** For people: target/status-page.png shows what an operator sees. */
+        static void screenshot(Path chromium, String url, Path png) throws Exception {
+            Path profile = Files.createTempDirectory("pgnest-chromium-");
+            try {
+                Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync",
+                        "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=" + profile, "--window-size=1100,1300",
+                        "--screenshot=" + png.toAbsolutePath(), url)
+                        .redirectErrorStream(true).redirectOutput(profile.resolve("out.txt").toFile()).start();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } finally {
+                try (var files = Files.walk(profile)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+
+        static String dumpDom(Path chromium, String url) throws Exception {
+            Path profile = Files.createTempDirectory("pgnest-chromium-");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync",
+                        "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--dump-dom", url);
+                pb.redirectError(profile.resolve("stderr.txt").toFile());
+                Process p = pb.start();
+                byte[] out = p.getInputStream().readAllBytes();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new AssertionError("chromium did not finish within 60 s");
+                }
+                String dom = new String(out, StandardCharsets.UTF_8);
+                assertThat(dom).as("chromium's DOM (stderr: %s)", Files.exists(profile.resolve("stderr.txt"))
+                        ? Files.readString(profile.resolve("stderr.txt")) : "").contains("<h1>pgnest serve</h1>");
+                return dom;
+            } finally {
+                try (var files = Files.walk(profile)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+    }
+}

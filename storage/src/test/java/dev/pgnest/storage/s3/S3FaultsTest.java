@@ -1,0 +1,148 @@
+package dev.pgnest.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pgnest.storage.IncompleteWrite;
+import dev.pgnest.storage.Storage;
+import dev.pgnest.storage.StorageException;
+import dev.pgnest.storage.StorageOutput;
+import dev.pgnest.testing.FaultInjectingProxy;
+import dev.pgnest.testing.S3Server;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.URI;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The S3 driver through a proxy that fails requests: retries, aborts, bounded parallelism. */
+class S3FaultsTest {
+    private static S3Server s3;
+    private static Storage direct;
+
+    @BeforeAll
+    static void start() {
+        s3 = S3Server.start();
+        s3.createBucket("faults");
+        direct = config(s3.endpoint(), 6).build().open();
+    }
+
+    @AfterAll
+    static void stop() {
+        direct.close();
+        s3.close();
+    }
+
+    static S3StorageConfig.Builder config(URI endpoint, int maxAttempts) {
+        return S3StorageConfig.builder("faults").prefix("p").endpoint(endpoint).region(s3.region()).pathStyle(true)
+                .credentials(s3.accessKeyId(), s3.secretAccessKey())
+                .partSize(5 * S3StorageConfig.MIB).partsInFlight(3).maxAttempts(maxAttempts);
+    }
+
+    @Test
+    void uploadsAndDownloadsSucceedByteForByteWhenTenPercentOfRequestsFail() throws Exception {
+        String key = "tenpercent-" + UUID.randomUUID();
+        byte[] data = random(42 * 1024 * 1024 + 17);
+        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0.10, 0.3, 42);
+             Storage flaky = config(proxy.endpoint(), 8).build().open()) {
+            for (int i = 0; i < 3; i++) {
+                flaky.put(key + "/" + i, new ByteArrayInputStream(data));
+                try (InputStream in = flaky.get(key + "/" + i)) {
+                    assertThat(sha256(in)).isEqualTo(sha256(data));
+                }
+            }
+            assertThat(proxy.faults()).as("faults injected").isGreaterThan(0);
+            assertThat(proxy.maxUploadsInFlight()).as("parts in flight").isBetween(2, 3);
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(direct.stat(key + "/" + i).orElseThrow().size()).isEqualTo(data.length);
+        }
+        assertThat(direct.listIncomplete("")).isEmpty();
+    }
+
+    @Test
+    void aCompletionWhoseResponseWasLostStillSucceeds() throws Exception {
+        String key = "lost-complete-" + UUID.randomUUID();
+        byte[] data = random(11 * 1024 * 1024);
+        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0, 0, 1);
+             Storage flaky = config(proxy.endpoint(), 4).build().open()) {
+            // AWS answers the retried completion with NoSuchUpload: the first one did the work
+            java.util.function.Predicate<String> complete = line -> line.startsWith("POST ") && line.contains("uploadId=");
+            proxy.loseResponseOnce(line -> {
+                if (complete.test(line)) {
+                    proxy.answerWith(complete, 404, "NoSuchUpload");
+                    return true;
+                }
+                return false;
+            });
+            flaky.put(key, new ByteArrayInputStream(data));
+            assertThat(proxy.faults()).isEqualTo(1);
+        }
+        try (InputStream in = direct.get(key)) {
+            assertThat(sha256(in)).isEqualTo(sha256(data));
+        }
+    }
+
+    @Test
+    void aCompletionAnsweredNoSuchUploadFailsWhenTheObjectIsNotOurs() throws Exception {
+        String key = "not-ours-" + UUID.randomUUID();
+        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0, 0, 3);
+             Storage flaky = config(proxy.endpoint(), 2).build().open()) {
+            proxy.answerWith(line -> line.startsWith("POST ") && line.contains("uploadId="), 404, "NoSuchUpload");
+            assertThatThrownBy(() -> flaky.put(key, new ByteArrayInputStream(random(11 * 1024 * 1024))))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("cannot complete the upload of s3://faults/p/" + key);
+        }
+        assertThat(direct.stat(key)).isEmpty();
+        assertThat(direct.listIncomplete(key)).isEmpty();
+    }
+
+    @Test
+    void anUploadThatKeepsFailingFailsClearlyAndPublishesNothing() throws Exception {
+        String key = "hopeless-" + UUID.randomUUID();
+        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0, 0, 2);
+             Storage flaky = config(proxy.endpoint(), 2).build().open()) {
+            assertThatThrownBy(() -> {
+                try (StorageOutput out = flaky.create(key)) {
+                    out.write(random(12 * 1024 * 1024)); // two parts go through
+                    proxy.faultRate(1.0);                // then the server breaks down
+                    out.write(random(12 * 1024 * 1024));
+                    out.commit();
+                }
+            }).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("s3://faults/p/" + key)
+                    .hasMessageMatching(".*S3 answered HTTP 50[03] (SlowDown|InternalError) after 2 attempts.*");
+            proxy.faultRate(0);
+            assertThat(direct.stat(key)).isEmpty();
+            // the abort went through the broken server too; what is left is findable and removable
+            List<IncompleteWrite> left = direct.listIncomplete(key);
+            left.forEach(direct::abort);
+            assertThat(direct.listIncomplete(key)).isEmpty();
+        }
+    }
+
+    private static byte[] random(int n) {
+        byte[] b = new byte[n];
+        new Random(n).nextBytes(b);
+        return b;
+    }
+
+    private static String sha256(byte[] data) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    private static String sha256(InputStream in) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        byte[] buf = new byte[1 << 16];
+        for (int n; (n = in.read(buf)) > 0; ) {
+            md.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}
