@@ -138,11 +138,12 @@ public final class PgnestCommand implements Runnable {
         for (ExitCode code : ExitCode.values()) {
             // wrapped here, under the description (picocli would wrap to the first column);
             // picocli formats the footer: a literal % must be doubled
-            StringBuilder line = new StringBuilder(String.format("  %3d ", code.status()));
+            String number = "  " + code.status() + " ";
+            StringBuilder line = new StringBuilder(number);
             for (String word : code.description().replace("%", "%%").split(" ")) {
-                if (line.length() + 1 + word.length() > 79 && line.length() > 7) {
+                if (line.length() + 1 + word.length() > 79 && line.length() > number.length()) {
                     lines.add(line.toString());
-                    line = new StringBuilder("      ");
+                    line = new StringBuilder(" ".repeat(number.length()));
                 }
                 line.append(' ').append(word);
             }

@@ -8,7 +8,7 @@ package dev.pgnest.config;
  */
 public enum ExitCode {
     /** The command did what was asked. */
-    OK(0, "success; for a check, nothing needs attention", "every command"),
+    OK(0, "success", "every command; for a check: nothing needs attention"),
     /** The operation failed (database, storage, integrity, a child process…). */
     FAILURE(1, "the operation failed (database, storage, integrity, a child process)",
             "every command; `wal fetch`: the archive does not have the file (recovery ends there)"),

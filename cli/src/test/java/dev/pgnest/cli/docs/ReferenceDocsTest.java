@@ -36,7 +36,7 @@ class ReferenceDocsTest {
         String help = CommandModel.usage(CommandModel.tree());
         for (dev.pgnest.config.ExitCode code : dev.pgnest.config.ExitCode.values()) {
             assertThat(help).as("pgnest --help names exit code %s", code.status())
-                    .containsPattern("(?m)^ +" + code.status() + "  \\S");
+                    .containsPattern("(?m)^  " + code.status() + "  \\S");
         }
     }
 }
