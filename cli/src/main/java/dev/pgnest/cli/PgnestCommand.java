@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import picocli.CommandLine;
@@ -38,15 +40,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = PgnestCommand.Version.class,
         description = "Migrations, backups to S3-compatible storage and point-in-time recovery for PostgreSQL.",
-        footerHeading = "%nExit codes:%n",
-        footer = {
-                "  0  success",
-                "  1  the operation failed (database, storage, integrity, a child process)",
-                "  2  usage or configuration error; nothing was attempted",
-                "  3  a check found something that needs attention (e.g. pending migrations)",
-                "",
-                "Settings come from flags > environment > pgnest.yml > defaults; secrets have",
-                "no flag. See `pgnest config show` and README's Configuration section."})
+        footerHeading = "%nExit codes:%n")
 public final class PgnestCommand implements Runnable {
 
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
@@ -125,6 +119,7 @@ public final class PgnestCommand implements Runnable {
         root.environment = environment;
         root.workingDir = workingDir;
         addSettingFlags(cl.getCommandSpec(), root.settingFlags);
+        cl.getCommandSpec().usageMessage().footer(footer());
         addHelpFlags(cl);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine, root.debug));
         cl.setParameterExceptionHandler((ex, args) -> {
@@ -135,6 +130,29 @@ public final class PgnestCommand implements Runnable {
         });
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         return cl;
+    }
+
+    /** The root's help footer: the exit codes as {@link ExitCode} declares them, then where settings come from. */
+    static String[] footer() {
+        List<String> lines = new ArrayList<>();
+        for (ExitCode code : ExitCode.values()) {
+            // wrapped here, under the description (picocli would wrap to the first column);
+            // picocli formats the footer: a literal % must be doubled
+            String number = "  " + code.status() + " ";
+            StringBuilder line = new StringBuilder(number);
+            for (String word : code.description().replace("%", "%%").split(" ")) {
+                if (line.length() + 1 + word.length() > 79 && line.length() > number.length()) {
+                    lines.add(line.toString());
+                    line = new StringBuilder(" ".repeat(number.length()));
+                }
+                line.append(' ').append(word);
+            }
+            lines.add(line.toString());
+        }
+        lines.add("");
+        lines.add("Settings come from flags > environment > pgnest.yml > defaults; secrets have");
+        lines.add("no flag. See `pgnest config show` and docs/reference/configuration.md.");
+        return lines.toArray(String[]::new);
     }
 
     /**

@@ -96,7 +96,7 @@ public final class ConfigLoader {
             }
             if (!node.isObject()) {
                 throw new PgnestException(ErrorKind.CONFIG, file + " is not a YAML mapping of settings",
-                        "start from the example in README's Configuration section");
+                        "start from the example in docs/reference/configuration.md");
             }
             return node;
         } catch (JacksonException e) {
@@ -142,7 +142,7 @@ public final class ConfigLoader {
                 }
             } else if (!e.getValue().isNull()) {
                 throw new PgnestException(ErrorKind.CONFIG, section + "." + name + " in pgnest.yml must be a mapping of settings",
-                        "see README's Configuration section");
+                        "see docs/reference/configuration.md");
             }
             out.put(name, values);
         }

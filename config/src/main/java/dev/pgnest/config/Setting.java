@@ -6,7 +6,7 @@ import java.util.Optional;
 /**
  * One setting, declared once. The declaration drives parsing from pgnest.yml, the
  * environment and flags, validation messages, {@code config show} (with redaction) and the
- * README reference — so nothing about a setting is written twice.
+ * configuration reference (docs/reference/configuration.md) — so nothing about a setting is written twice.
  *
  * @param key          the key inside its scope in pgnest.yml, e.g. {@code s3.bucket}
  * @param env          the environment variable, e.g. {@code PGNEST_S3_BUCKET}

@@ -17,7 +17,7 @@ public sealed interface SettingType<T> {
     /** Parses the raw text; throws IllegalArgumentException with a reason the user can act on. */
     T parse(String raw);
 
-    /** What kind of value this is, for messages and the README reference. */
+    /** What kind of value this is, for messages and the configuration reference. */
     String describe();
 
     /** The value as shown to the operator, secrets inside it (a URL's password) masked. */
@@ -48,7 +48,7 @@ public sealed interface SettingType<T> {
      * Text that must match {@code regex} entirely, e.g. a PostgreSQL name with its own rules.
      *
      * @param what what a matching value is, for messages: "a replication slot name"
-     * @param rule the rule in words, for messages and the README reference
+     * @param rule the rule in words, for messages and the configuration reference
      */
     static SettingType<String> matching(String regex, String what, String rule) {
         return new Matching(java.util.regex.Pattern.compile(regex), what, rule);

@@ -1,6 +1,6 @@
 package dev.pgnest.config;
 
-/** The configuration reference in README, generated from the declarations so it cannot drift. */
+/** The configuration reference (docs/reference/configuration.md), generated from the declarations so it cannot drift. */
 public final class SettingsReference {
     private SettingsReference() {
     }
