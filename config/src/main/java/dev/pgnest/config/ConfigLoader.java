@@ -25,20 +25,35 @@ public final class ConfigLoader {
     private static final String DEFAULT_NAME = "default";
 
     private final Map<String, String> env;
-    private final Map<Setting<?>, String> flags;
+    private final Map<Setting<?>, Flag> flags;
     private final Path explicitFile;
     private final Path workingDir;
+
+    /** A value given on the command line, and the flag it was given with (for messages and config show). */
+    public record Flag(String name, String value) {
+    }
 
     /**
      * @param explicitFile the --config file, or null to use $PGNEST_CONFIG or ./pgnest.yml if present
      * @param env          the process environment
-     * @param flags        values given as flags on the command line
+     * @param flags        values given with the settings' own (root) flags
      */
     public ConfigLoader(Path explicitFile, Map<String, String> env, Map<Setting<?>, String> flags, Path workingDir) {
+        this(explicitFile, env, workingDir, withRootFlagNames(flags));
+    }
+
+    /** @param flags values given on the command line: a setting's root flag or a command's option for it */
+    public ConfigLoader(Path explicitFile, Map<String, String> env, Path workingDir, Map<Setting<?>, Flag> flags) {
         this.explicitFile = explicitFile;
         this.env = env;
         this.flags = flags;
         this.workingDir = workingDir;
+    }
+
+    private static Map<Setting<?>, Flag> withRootFlagNames(Map<Setting<?>, String> values) {
+        Map<Setting<?>, Flag> named = new LinkedHashMap<>();
+        values.forEach((s, v) -> named.put(s, new Flag(s.flag(), v)));
+        return named;
     }
 
     public static PgnestConfig fromEnvironment() {
@@ -212,9 +227,9 @@ public final class ConfigLoader {
 
     private <T> SettingValues.Entry<T> resolveOne(Setting<T> s, String name, JsonNode fileValue, String fileLabel, boolean selected) {
         if (selected) {
-            String flagValue = flags.get(s);
-            if (flagValue != null) {
-                return new SettingValues.Entry<>(s, parse(s, flagValue, "flag " + s.flag()), new ValueSource(ValueSource.Kind.FLAG, s.flag()));
+            Flag flag = flags.get(s);
+            if (flag != null) {
+                return new SettingValues.Entry<>(s, parse(s, flag.value(), "flag " + flag.name()), new ValueSource(ValueSource.Kind.FLAG, flag.name()));
             }
             List<String> vars = new ArrayList<>();
             vars.add(s.env());

@@ -38,7 +38,7 @@ public final class WalPushEndpoint implements AutoCloseable {
             WalArchive archive = new WalArchive(storage, target, RepositorySettings.compression(repo),
                     RepositorySettings.compressionLevel(repo));
             var global = config.global();
-            WalSpool spool = WalAccess.spool(config, null);
+            WalSpool spool = WalAccess.spool(config);
             WalPushService service = WalPushService.start(archive, spool, global.require(Settings.WAL_PUSH_PORT),
                     global.require(Settings.WAL_PUSH_PARALLELISM));
             WalAccess.warnWhenLauncherLooksElsewhere(config, spool);
