@@ -3,6 +3,7 @@ package dev.pgnest.serve;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.Settings;
 import dev.pgnest.serve.alert.Alert;
 import dev.pgnest.serve.alert.AlertState;
 import dev.pgnest.serve.alert.Alerts;
@@ -474,11 +475,11 @@ public final class BackupService implements AutoCloseable {
         private final List<HealthCheck> healthChecks = new ArrayList<>();
         private Duration healthTimeout = Duration.ofSeconds(5);
         private final Map<String, WalLagProbe> walLagProbes = new LinkedHashMap<>();
-        private Duration walLagThreshold = Duration.ofMinutes(15);
+        private Duration walLagThreshold = Settings.ALERT_WAL_LAG.defaultValue();
         private Alerts alerts = Alerts.logOnly();
         private StatusSource statusSource;
         private final List<String> statusTargets = new ArrayList<>();
-        private Duration shutdownTimeout = Duration.ofMinutes(5);
+        private Duration shutdownTimeout = Settings.SERVE_SHUTDOWN_TIMEOUT.defaultValue();
         private Duration monitorInterval = Duration.ofSeconds(30);
         private QuartzScheduler.Options options = QuartzScheduler.Options.defaults();
 

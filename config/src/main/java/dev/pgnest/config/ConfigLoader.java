@@ -22,7 +22,6 @@ public final class ConfigLoader {
     /** Environment variable naming the configuration file. */
     public static final String CONFIG_ENV = "PGNEST_CONFIG";
     public static final String DEFAULT_FILE = "pgnest.yml";
-    private static final String DEFAULT_NAME = "default";
 
     private final Map<String, String> env;
     private final Map<Setting<?>, Flag> flags;
@@ -201,7 +200,7 @@ public final class ConfigLoader {
                     "several " + section + " are defined (" + String.join(", ", inFile.keySet()) + ") and none is chosen",
                     "pass " + flag + ", set " + envVar + ", or add " + what + ": NAME to pgnest.yml"));
         }
-        return new PgnestConfig.Selection(inFile.size() == 1 ? inFile.keySet().iterator().next() : DEFAULT_NAME, null);
+        return new PgnestConfig.Selection(inFile.size() == 1 ? inFile.keySet().iterator().next() : PgnestConfig.DEFAULT_NAME, null);
     }
 
     private Map<String, SettingValues> resolveAll(Scope scope, Map<String, Map<String, JsonNode>> inFile,

@@ -117,7 +117,7 @@ final class PitrArguments {
                 dir.toAbsolutePath().normalize(), delta, spaces, context.parallelism(),
                 context.restoreCommand(), server, noArchive ? Archiving.OFF : Archiving.KEEP,
                 keepRunning ? AfterRecovery.KEEP_RUNNING : AfterRecovery.STOP,
-                context.config.global().get(Settings.RESTORE_TIMEOUT).orElse(java.time.Duration.ofHours(12)));
+                context.config.global().require(Settings.RESTORE_TIMEOUT));
         if (target.beforeMigration != null) {
             request = request.withBeforeMigration(target.beforeMigration, liveDatabase(context));
         }

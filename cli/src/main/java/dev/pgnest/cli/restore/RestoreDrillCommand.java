@@ -94,7 +94,7 @@ final class RestoreDrillCommand implements Callable<Integer> {
                 : context.repository().catalog().latest(context.target, null).map(e -> e.manifest().kind()).orElse(BackupKind.LOGICAL);
         RestoreDrill.Physical physical = backupKind == BackupKind.PHYSICAL
                 ? new RestoreDrill.Physical(context.restoreCommand(), databaseName(context), context.parallelism(),
-                        context.config.global().get(Settings.RESTORE_TIMEOUT).orElse(java.time.Duration.ofHours(12)))
+                        context.config.global().require(Settings.RESTORE_TIMEOUT))
                 : null;
         return RestoreDrill.run(context.repository(),
                 place == RestoreDrill.Where.SCRATCH_DATABASE ? context.connection() : null,

@@ -48,7 +48,7 @@ public final class WalAccess implements AutoCloseable {
 
     private static String target(PgnestConfig config) {
         config.target(); // surfaces an ambiguous or unknown selection
-        return config.selectedTargetName().orElse("default");
+        return config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME);
     }
 
     public PgnestConfig config() {

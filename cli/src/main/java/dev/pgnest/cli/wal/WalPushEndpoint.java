@@ -34,7 +34,7 @@ public final class WalPushEndpoint implements AutoCloseable {
             storage = RepositorySettings.storage(config.repository()).open();
             Repository.open(storage);
             var repo = config.repository();
-            String target = config.selectedTargetName().orElse("default");
+            String target = config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME);
             WalArchive archive = new WalArchive(storage, target, RepositorySettings.compression(repo),
                     RepositorySettings.compressionLevel(repo));
             var global = config.global();
