@@ -29,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -468,7 +467,7 @@ public final class BackupService implements AutoCloseable {
         private final DatabaseConnection jobStore;
         private String instanceId;
         private final List<Schedule> schedules = new ArrayList<>();
-        private ZoneId zone = ZoneOffset.UTC;
+        private ZoneId zone = Settings.SERVE_TIMEZONE.defaultValue();
         private final Map<JobKind, Job> jobs = new EnumMap<>(JobKind.class);
         private InetSocketAddress listen;
         private final HttpRoutes routes = new HttpRoutes();

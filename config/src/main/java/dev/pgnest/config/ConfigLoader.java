@@ -228,7 +228,8 @@ public final class ConfigLoader {
         if (selected) {
             Flag flag = flags.get(s);
             if (flag != null) {
-                return new SettingValues.Entry<>(s, parse(s, flag.value(), "flag " + flag.name()), new ValueSource(ValueSource.Kind.FLAG, flag.name()));
+                return new SettingValues.Entry<>(s, parse(s, flag.value(), "flag " + flag.name(), flag.name()),
+                        new ValueSource(ValueSource.Kind.FLAG, flag.name()));
             }
             List<String> vars = new ArrayList<>();
             vars.add(s.env());
@@ -236,12 +237,14 @@ public final class ConfigLoader {
             for (String var : vars) {
                 String v = env.get(var);
                 if (v != null && !v.isEmpty()) {
-                    return new SettingValues.Entry<>(s, parse(s, v, "environment variable " + var), new ValueSource(ValueSource.Kind.ENV, var));
+                    return new SettingValues.Entry<>(s, parse(s, v, "environment variable " + var, var),
+                            new ValueSource(ValueSource.Kind.ENV, var));
                 }
             }
         }
         if (fileValue != null && !fileValue.isNull()) {
-            String where = s.scope().fileKey(name, s.key()) + " in " + fileLabel;
+            String fileKey = s.scope().fileKey(name, s.key());
+            String where = fileKey + " in " + fileLabel;
             T value;
             if (fileValue.isArray() && s.type() instanceof SettingType.StringList) {
                 List<String> items = new ArrayList<>();
@@ -250,7 +253,7 @@ public final class ConfigLoader {
                 T list = (T) List.copyOf(items);
                 value = list;
             } else if (fileValue.isValueNode()) {
-                value = parse(s, fileValue.asText(), where);
+                value = parse(s, fileValue.asText(), where, where);
             } else {
                 throw new PgnestException(ErrorKind.CONFIG, where + " must be a single value, not a " + (fileValue.isArray() ? "list" : "mapping"),
                         "expected " + s.type().describe());
@@ -263,10 +266,18 @@ public final class ConfigLoader {
         return new SettingValues.Entry<>(s, null, ValueSource.UNSET);
     }
 
-    private static <T> T parse(Setting<T> s, String raw, String where) {
+    /**
+     * @param where what the value came from, for the message
+     * @param name  what the operator sets it with, for the fix: the variable, the flag, the key in the file
+     */
+    private static <T> T parse(Setting<T> s, String raw, String where, String name) {
         try {
             return s.type().parse(raw);
         } catch (IllegalArgumentException e) {
+            if (s.type().example() != null && !s.secret()) {
+                throw new PgnestException(ErrorKind.CONFIG, s.key() + " '" + raw + "' " + e.getMessage(),
+                        "set " + name + " like " + s.type().example());
+            }
             // Never echo a secret's value back, even when it is malformed.
             String reason = s.secret() ? "the value is malformed" : e.getMessage();
             throw new PgnestException(ErrorKind.CONFIG, "invalid " + s.key() + " from " + where + ": " + reason,

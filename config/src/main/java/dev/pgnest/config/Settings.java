@@ -307,8 +307,8 @@ public final class Settings {
                     + "Give queries that contain commas as a list in pgnest.yml.");
     // ---- the backup service (pgnest serve) -----------------------------------------------
 
-    public static final Setting<String> SERVE_LISTEN = Setting.define(GLOBAL, "serve.listen", SettingType.STRING)
-            .defaultValue("127.0.0.1:7432")
+    public static final Setting<HostPort> SERVE_LISTEN = Setting.define(GLOBAL, "serve.listen", SettingType.HOST_PORT)
+            .defaultValue(HostPort.parse("127.0.0.1:7432"))
             .describe("host:port where pgnest serve answers /health, /metrics, the status page and the WAL push fast path. "
                     + "It has no authentication: keep it on loopback or a private network.");
 
@@ -322,8 +322,8 @@ public final class Settings {
             .defaultText("the password in serve.database-url, else the target's")
             .describe("Password for serve.database-url. Never shown.");
 
-    public static final Setting<String> SERVE_TIMEZONE = Setting.define(GLOBAL, "serve.timezone", SettingType.STRING)
-            .defaultValue("UTC")
+    public static final Setting<java.time.ZoneId> SERVE_TIMEZONE = Setting.define(GLOBAL, "serve.timezone", SettingType.TIME_ZONE)
+            .defaultValue(java.time.ZoneId.of("UTC"))
             .describe("Time zone the schedule.* cron expressions are read in, e.g. Europe/Paris.");
 
     public static final Setting<Duration> SERVE_SHUTDOWN_TIMEOUT = Setting.define(GLOBAL, "serve.shutdown-timeout", SettingType.DURATION)
