@@ -295,6 +295,10 @@ public final class Settings {
             .flag(null).defaultText("the pgnest launcher that runs the restore")
             .describe("The pgnest command PostgreSQL runs in restore_command ('<launcher> wal fetch %f %p'); must work for restore.os-user.");
 
+    public static final Setting<String> LAUNCHER = Setting.define(GLOBAL, "launcher", SettingType.STRING)
+            .env("PGNEST_LAUNCHER").flag(null).defaultText("set by the pgnest launcher script to itself")
+            .describe("The pgnest launcher this process was started with; restore_command uses it when restore.launcher is unset.");
+
     public static final Setting<String> DRILL_MODE = Setting.define(TARGET, "drill.mode", SettingType.oneOf("cluster", "database"))
             .flag(null).defaultValue("cluster")
             .option("--mode", "cluster|database", "Where to restore: a scratch cluster on this host, or a scratch database on "
@@ -376,7 +380,7 @@ public final class Settings {
             WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PREFETCH, WAL_STREAM_SLOT,
             BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
-            RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, DRILL_MODE, DRILL_CHECKS,
+            RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,
             ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG,
             SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);

@@ -121,10 +121,10 @@ final class RestoreContext implements AutoCloseable {
         return c.append(launcher()).append(" wal fetch %f %p").toString();
     }
 
-    /** restore.launcher, else $PGNEST_LAUNCHER, else pgnest on PATH, else java -jar with this jar. */
+    /** restore.launcher, else the launcher this runs from ($PGNEST_LAUNCHER), else pgnest on PATH, else java -jar with this jar. */
     private String launcher() {
         Optional<String> configured = config.global().get(Settings.RESTORE_LAUNCHER)
-                .or(() -> Optional.ofNullable(System.getenv("PGNEST_LAUNCHER")));
+                .or(() -> config.global().get(Settings.LAUNCHER));
         if (configured.isPresent() && !configured.get().isBlank()) {
             return configured.get().strip();
         }
