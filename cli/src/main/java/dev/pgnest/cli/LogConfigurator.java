@@ -7,6 +7,8 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import dev.pgnest.config.Settings;
+import java.util.Map;
 
 /**
  * pgnest's logging, set up in code: parsing a logback.xml costs every command (and every
@@ -36,8 +38,20 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.WARN);
         root.addAppender(stderr);
-        String level = System.getenv("PGNEST_LOG_LEVEL");
-        context.getLogger("dev.pgnest").setLevel(Level.toLevel(level, Level.INFO));
+        context.getLogger("dev.pgnest").setLevel(Level.toLevel(earlyLevel(System.getenv())));
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /**
+     * log.level from its environment variable alone, for what is logged before the configuration
+     * is loaded (which then applies the flag and pgnest.yml, and reports a bad value).
+     */
+    static String earlyLevel(Map<String, String> environment) {
+        String raw = environment.get(Settings.LOG_LEVEL.env());
+        try {
+            return raw == null || raw.isBlank() ? Settings.LOG_LEVEL.defaultValue() : Settings.LOG_LEVEL.type().parse(raw);
+        } catch (IllegalArgumentException e) {
+            return Settings.LOG_LEVEL.defaultValue();
+        }
     }
 }

@@ -50,7 +50,7 @@ public final class PgnestCommand implements Runnable {
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces of failures.")
     boolean debug;
 
-    private final Map<Setting<?>, String> settingFlags = new LinkedHashMap<>();
+    private final Map<Setting<?>, ConfigLoader.Flag> settingFlags = new LinkedHashMap<>();
     private Map<String, String> environment = System.getenv();
     private Path workingDir = Path.of("");
     private PgnestConfig config;
@@ -66,7 +66,7 @@ public final class PgnestCommand implements Runnable {
     /** The effective configuration, loaded on first use so that --help never reads files. */
     public PgnestConfig config() {
         if (config == null) {
-            config = new ConfigLoader(configFile, environment, settingFlags, workingDir).load();
+            config = new ConfigLoader(configFile, environment, workingDir, settingFlags).load();
             applyLogLevel(config.global().require(Settings.LOG_LEVEL));
         }
         return config;
@@ -118,7 +118,8 @@ public final class PgnestCommand implements Runnable {
         PgnestCommand root = cl.getCommand();
         root.environment = environment;
         root.workingDir = workingDir;
-        addSettingFlags(cl.getCommandSpec(), root.settingFlags);
+        SettingOptions.addRootFlags(cl.getCommandSpec(), root.settingFlags);
+        SettingOptions.addCommandOptions(cl, root.settingFlags);
         cl.getCommandSpec().usageMessage().footer(footer());
         addHelpFlags(cl);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine, root.debug));
@@ -166,31 +167,6 @@ public final class PgnestCommand implements Runnable {
                     .description("Show this help message and exit.").build());
         }
         cl.getSubcommands().values().stream().distinct().forEach(PgnestCommand::addHelpFlags);
-    }
-
-    /** One flag per declared setting (secrets have none), shared by every subcommand. */
-    private static void addSettingFlags(CommandSpec spec, Map<Setting<?>, String> into) {
-        for (Setting<?> s : Settings.ALL) {
-            if (s.flag() == null) {
-                continue;
-            }
-            boolean visible = s == Settings.TARGET_NAME || s == Settings.REPOSITORY_NAME;
-            OptionSpec option = OptionSpec.builder(s.flag())
-                    .paramLabel(s == Settings.TARGET_NAME || s == Settings.REPOSITORY_NAME ? "NAME" : "VALUE")
-                    .type(String.class)
-                    .description(s.description())
-                    .hidden(!visible)
-                    .scopeType(ScopeType.INHERIT)
-                    .setter(new CommandLine.Model.ISetter() {
-                        @Override
-                        @SuppressWarnings("unchecked")
-                        public <T> T set(T value) {
-                            return (T) into.put(s, (String) value);
-                        }
-                    })
-                    .build();
-            spec.addOption(option);
-        }
     }
 
     private static int handle(Exception ex, CommandLine commandLine, boolean debug) {

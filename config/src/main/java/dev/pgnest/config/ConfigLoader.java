@@ -22,23 +22,37 @@ public final class ConfigLoader {
     /** Environment variable naming the configuration file. */
     public static final String CONFIG_ENV = "PGNEST_CONFIG";
     public static final String DEFAULT_FILE = "pgnest.yml";
-    private static final String DEFAULT_NAME = "default";
 
     private final Map<String, String> env;
-    private final Map<Setting<?>, String> flags;
+    private final Map<Setting<?>, Flag> flags;
     private final Path explicitFile;
     private final Path workingDir;
+
+    /** A value given on the command line, and the flag it was given with (for messages and config show). */
+    public record Flag(String name, String value) {
+    }
 
     /**
      * @param explicitFile the --config file, or null to use $PGNEST_CONFIG or ./pgnest.yml if present
      * @param env          the process environment
-     * @param flags        values given as flags on the command line
+     * @param flags        values given with the settings' own (root) flags
      */
     public ConfigLoader(Path explicitFile, Map<String, String> env, Map<Setting<?>, String> flags, Path workingDir) {
+        this(explicitFile, env, workingDir, withRootFlagNames(flags));
+    }
+
+    /** @param flags values given on the command line: a setting's root flag or a command's option for it */
+    public ConfigLoader(Path explicitFile, Map<String, String> env, Path workingDir, Map<Setting<?>, Flag> flags) {
         this.explicitFile = explicitFile;
         this.env = env;
         this.flags = flags;
         this.workingDir = workingDir;
+    }
+
+    private static Map<Setting<?>, Flag> withRootFlagNames(Map<Setting<?>, String> values) {
+        Map<Setting<?>, Flag> named = new LinkedHashMap<>();
+        values.forEach((s, v) -> named.put(s, new Flag(s.flag(), v)));
+        return named;
     }
 
     public static PgnestConfig fromEnvironment() {
@@ -186,7 +200,7 @@ public final class ConfigLoader {
                     "several " + section + " are defined (" + String.join(", ", inFile.keySet()) + ") and none is chosen",
                     "pass " + flag + ", set " + envVar + ", or add " + what + ": NAME to pgnest.yml"));
         }
-        return new PgnestConfig.Selection(inFile.size() == 1 ? inFile.keySet().iterator().next() : DEFAULT_NAME, null);
+        return new PgnestConfig.Selection(inFile.size() == 1 ? inFile.keySet().iterator().next() : PgnestConfig.DEFAULT_NAME, null);
     }
 
     private Map<String, SettingValues> resolveAll(Scope scope, Map<String, Map<String, JsonNode>> inFile,
@@ -212,9 +226,10 @@ public final class ConfigLoader {
 
     private <T> SettingValues.Entry<T> resolveOne(Setting<T> s, String name, JsonNode fileValue, String fileLabel, boolean selected) {
         if (selected) {
-            String flagValue = flags.get(s);
-            if (flagValue != null) {
-                return new SettingValues.Entry<>(s, parse(s, flagValue, "flag " + s.flag()), new ValueSource(ValueSource.Kind.FLAG, s.flag()));
+            Flag flag = flags.get(s);
+            if (flag != null) {
+                return new SettingValues.Entry<>(s, parse(s, flag.value(), "flag " + flag.name(), flag.name()),
+                        new ValueSource(ValueSource.Kind.FLAG, flag.name()));
             }
             List<String> vars = new ArrayList<>();
             vars.add(s.env());
@@ -222,12 +237,14 @@ public final class ConfigLoader {
             for (String var : vars) {
                 String v = env.get(var);
                 if (v != null && !v.isEmpty()) {
-                    return new SettingValues.Entry<>(s, parse(s, v, "environment variable " + var), new ValueSource(ValueSource.Kind.ENV, var));
+                    return new SettingValues.Entry<>(s, parse(s, v, "environment variable " + var, var),
+                            new ValueSource(ValueSource.Kind.ENV, var));
                 }
             }
         }
         if (fileValue != null && !fileValue.isNull()) {
-            String where = s.scope().fileKey(name, s.key()) + " in " + fileLabel;
+            String fileKey = s.scope().fileKey(name, s.key());
+            String where = fileKey + " in " + fileLabel;
             T value;
             if (fileValue.isArray() && s.type() instanceof SettingType.StringList) {
                 List<String> items = new ArrayList<>();
@@ -236,7 +253,7 @@ public final class ConfigLoader {
                 T list = (T) List.copyOf(items);
                 value = list;
             } else if (fileValue.isValueNode()) {
-                value = parse(s, fileValue.asText(), where);
+                value = parse(s, fileValue.asText(), where, where);
             } else {
                 throw new PgnestException(ErrorKind.CONFIG, where + " must be a single value, not a " + (fileValue.isArray() ? "list" : "mapping"),
                         "expected " + s.type().describe());
@@ -249,10 +266,18 @@ public final class ConfigLoader {
         return new SettingValues.Entry<>(s, null, ValueSource.UNSET);
     }
 
-    private static <T> T parse(Setting<T> s, String raw, String where) {
+    /**
+     * @param where what the value came from, for the message
+     * @param name  what the operator sets it with, for the fix: the variable, the flag, the key in the file
+     */
+    private static <T> T parse(Setting<T> s, String raw, String where, String name) {
         try {
             return s.type().parse(raw);
         } catch (IllegalArgumentException e) {
+            if (s.type().example() != null && !s.secret()) {
+                throw new PgnestException(ErrorKind.CONFIG, s.key() + " '" + raw + "' " + e.getMessage(),
+                        "set " + name + " like " + s.type().example());
+            }
             // Never echo a secret's value back, even when it is malformed.
             String reason = s.secret() ? "the value is malformed" : e.getMessage();
             throw new PgnestException(ErrorKind.CONFIG, "invalid " + s.key() + " from " + where + ": " + reason,

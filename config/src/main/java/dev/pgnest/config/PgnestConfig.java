@@ -10,6 +10,9 @@ import java.util.Optional;
  * selected target and repository only.
  */
 public final class PgnestConfig {
+    /** The target's or repository's name when pgnest.yml names none (the target and repository settings' default). */
+    public static final String DEFAULT_NAME = "default";
+
     private final Path file;
     private final SettingValues global;
     private final Map<String, SettingValues> targets;

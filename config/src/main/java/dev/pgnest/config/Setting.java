@@ -15,6 +15,8 @@ import java.util.Optional;
  *                     arguments are visible to every user of the host)
  * @param defaultValue the default, or null when unset by default
  * @param defaultText  how the default is documented when it is computed at run time
+ * @param options      the flags single commands take for it (their own names there, so
+ *                     {@code --parallel} can mean different settings in different commands)
  */
 public record Setting<T>(
         String key,
@@ -26,7 +28,29 @@ public record Setting<T>(
         List<String> envAliases,
         String flag,
         String description,
-        boolean secret) {
+        boolean secret,
+        List<CommandOption> options) {
+
+    /**
+     * A flag some commands take for this setting. The value goes through the setting's type
+     * like any other, and beats the environment and pgnest.yml.
+     *
+     * @param commands   the commands that take it, as typed after {@code pgnest}: "wal fetch"
+     * @param names      its names, e.g. {@code -j, --jobs}
+     * @param paramLabel its value in the usage line
+     * @param help       its line in the command's help
+     */
+    public record CommandOption(List<String> commands, List<String> names, String paramLabel, String help) {
+        /** The name messages and {@code config show} use: the long one. */
+        public String name() {
+            return names.get(names.size() - 1);
+        }
+    }
+
+    /** The options of {@code command} ("wal fetch") that set this setting. */
+    public List<CommandOption> optionsOf(String command) {
+        return options.stream().filter(o -> o.commands().contains(command)).toList();
+    }
 
     public Optional<T> defaultIfAny() {
         return Optional.ofNullable(defaultValue);
@@ -57,6 +81,7 @@ public record Setting<T>(
         private List<String> aliases = List.of();
         private String flag;
         private boolean secret;
+        private final List<CommandOption> options = new java.util.ArrayList<>();
 
         private Builder(Scope scope, String key, SettingType<T> type) {
             this.scope = scope;
@@ -94,10 +119,25 @@ public record Setting<T>(
             return this;
         }
 
+        /**
+         * A flag of some commands for this setting (no root flag: its name means other settings
+         * elsewhere). In {@code help}, ${setting} is the key and ${default} the documented default.
+         *
+         * @param names "--spool-dir" or "-j, --jobs"
+         */
+        Builder<T> option(String names, String paramLabel, String help, String... commands) {
+            options.add(new CommandOption(List.of(commands), List.of(names.split(", ")), paramLabel, help));
+            return this;
+        }
+
         Setting<T> describe(String description) {
             String docDefault = defaultText != null ? defaultText
                     : defaultValue == null ? null : type.display(defaultValue);
-            return new Setting<>(key, scope, type, defaultValue, docDefault, env, aliases, flag, description, secret);
+            List<CommandOption> commandOptions = options.stream().map(o -> new CommandOption(o.commands(), o.names(),
+                    o.paramLabel(), o.help().replace("${setting}", key).replace("${default}", String.valueOf(docDefault))))
+                    .toList();
+            return new Setting<>(key, scope, type, defaultValue, docDefault, env, aliases, flag, description, secret,
+                    commandOptions);
         }
     }
 }

@@ -2,7 +2,9 @@ package dev.pgnest.config;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +22,14 @@ public sealed interface SettingType<T> {
     /** What kind of value this is, for messages and the configuration reference. */
     String describe();
 
+    /**
+     * A good value to show in the fix, or null. Types with one reject a value with just the
+     * reason ("is not host:port"); the message is then "KEY 'VALUE' REASON: set NAME like EXAMPLE".
+     */
+    default String example() {
+        return null;
+    }
+
     /** The value as shown to the operator, secrets inside it (a URL's password) masked. */
     default String display(T value) {
         return String.valueOf(value);
@@ -35,6 +45,8 @@ public sealed interface SettingType<T> {
     SettingType<Long> SIZE = new ByteSize();
     /** A duration for settings that took plain seconds before they took units: 90 is 90s. */
     SettingType<Duration> DURATION_OR_SECONDS = new SpanOrSeconds();
+    SettingType<HostPort> HOST_PORT = new Address();
+    SettingType<ZoneId> TIME_ZONE = new Zone();
 
     static SettingType<Integer> intRange(int min, int max) {
         return new Int(min, max);
@@ -176,6 +188,40 @@ public sealed interface SettingType<T> {
 
         public String describe() {
             return rule;
+        }
+    }
+
+    /** host:port, as {@link HostPort} reads it. */
+    record Address() implements SettingType<HostPort> {
+        public HostPort parse(String raw) {
+            return HostPort.parse(raw);
+        }
+
+        public String describe() {
+            return "host:port (127.0.0.1:7432, [::1]:7432; :7432 is every interface)";
+        }
+
+        public String example() {
+            return "127.0.0.1:7432";
+        }
+    }
+
+    /** A time zone by its name (Europe/Paris) or offset (UTC, +02:00). */
+    record Zone() implements SettingType<ZoneId> {
+        public ZoneId parse(String raw) {
+            try {
+                return ZoneId.of(raw.strip());
+            } catch (DateTimeException e) {
+                throw new IllegalArgumentException("is not a time zone");
+            }
+        }
+
+        public String describe() {
+            return "time zone (UTC, Europe/Paris)";
+        }
+
+        public String example() {
+            return "UTC or Europe/Paris";
         }
     }
 

@@ -48,7 +48,7 @@ public final class SettingValues {
     }
 
     public <T> PgnestException notSet(Setting<T> setting) {
-        return new PgnestException(ErrorKind.CONFIG, setting.env() + " is not set", setting.howToSet(name.isEmpty() ? "default" : name));
+        return new PgnestException(ErrorKind.CONFIG, setting.env() + " is not set", setting.howToSet(name.isEmpty() ? PgnestConfig.DEFAULT_NAME : name));
     }
 
     @SuppressWarnings("unchecked")

@@ -187,11 +187,14 @@ public final class Settings {
             .describe("Compression level (zstd 1-19, gzip 1-9). zstd's default 1 takes half the CPU of 3 at about the same size.");
 
     // ---- WAL archiving and physical backups ----------------------------------------------
-    // No root flags: wal and backup physical commands take --spool-dir, --parallel, --data-dir… themselves,
-    // and those names mean different settings in different commands.
+    // No root flags: wal and backup physical commands take --spool-dir, --parallel, --data-dir… as their
+    // own options (declared here with .option), and those names mean different settings in different commands.
 
     public static final Setting<Path> WAL_SPOOL_DIR = Setting.define(GLOBAL, "wal.spool-dir", SettingType.PATH)
             .flag(null).defaultText("/tmp/pgnest-spool-<uid>")
+            .option("--spool-dir", "DIR", "Local spool directory (default: ${setting}, ${default}).", "wal fetch", "wal serve")
+            .option("--spool-dir", "DIR", "Local spool directory (default: ${setting}).", "wal prefetch")
+            .option("--spool-dir", "DIR", "Local spool directory for the segment being received (default: ${setting}).", "wal stream")
             .describe("Local spool directory of the processes around one server: the wal push endpoint is published here "
                     + "and wal fetch prefetches into it (--spool-dir overrides). The launcher's no-JVM fast paths read only "
                     + "PGNEST_WAL_SPOOL_DIR: set it in archive_command's environment, not just in pgnest.yml "
@@ -199,52 +202,66 @@ public final class Settings {
 
     public static final Setting<Integer> WAL_PUSH_PORT = Setting.define(GLOBAL, "wal.push-port", SettingType.intRange(0, 65535))
             .flag(null).defaultValue(0)
+            .option("--port", "PORT", "Loopback port (0: any free one; default: ${setting}, ${default}).", "wal serve")
             .describe("Loopback port of the wal push endpoint of wal serve and pgnest serve; 0: any free one "
                     + "(wal serve --port overrides).");
 
     public static final Setting<Integer> WAL_PUSH_PARALLELISM = Setting.define(GLOBAL, "wal.push-parallelism", SettingType.intRange(1, 64))
             .flag(null).defaultValue(4)
+            .option("--parallel", "N", "Concurrent uploads (default: ${setting}, ${default}).", "wal serve")
             .describe("Concurrent uploads of the wal push endpoint (wal serve --parallel overrides).");
 
     public static final Setting<Integer> WAL_PREFETCH = Setting.define(GLOBAL, "wal.prefetch", SettingType.intRange(0, 256))
             .flag(null).defaultValue(8)
+            .option("--prefetch", "N", "Segments to download ahead (0: none; default: ${setting}, ${default}).", "wal fetch")
+            .option("--prefetch", "N", "Segments to keep downloaded ahead (default: ${setting}).", "wal prefetch")
             .describe("WAL segments wal fetch downloads ahead of recovery into the spool directory; 0: none (--prefetch overrides).");
 
     public static final Setting<String> WAL_STREAM_SLOT = Setting.define(TARGET, "wal.stream-slot",
                     SettingType.matching("[a-z0-9_]{1,63}", "a replication slot name", "lowercase letters, digits and _ (at most 63)"))
             .flag(null).defaultValue("pgnest")
+            .option("--slot", "NAME", "Physical replication slot, created when missing (default: ${setting}, ${default}).", "wal stream")
             .describe("Physical replication slot wal stream uses on the target's server, created when missing (--slot overrides).");
 
     public static final Setting<String> BACKUP_METHOD = Setting.define(TARGET, "backup.physical.method",
                     SettingType.oneOf("auto", "files", "pg_basebackup"))
             .env("PGNEST_BACKUP_METHOD").flag(null).defaultValue("auto")
+            .option("--method", "auto|files|pg_basebackup", "How to read the files (default: ${setting}, ${default}).", "backup physical")
             .describe("How a physical backup reads the target's files: files (its data directory, readable from here, in "
                     + "parallel), pg_basebackup (its tar stream; the server may be remote) or auto (files when readable) "
                     + "(backup physical --method overrides).");
 
     public static final Setting<Path> BACKUP_DATA_DIR = Setting.define(TARGET, "backup.physical.data-dir", SettingType.PATH)
             .env("PGNEST_DATA_DIR").flag(null).defaultText("the server's data_directory")
+            .option("--data-dir", "DIR", "The server's data directory as seen from here (default: ${setting}, else ${default}).",
+                    "backup physical")
             .describe("The target's data directory as seen from pgnest's host, when it is mounted elsewhere "
                     + "(backup physical --data-dir overrides).");
 
     public static final Setting<Integer> BACKUP_PARALLELISM = Setting.define(GLOBAL, "backup.physical.parallelism", SettingType.intRange(0, 256))
             .env("PGNEST_BACKUP_PARALLELISM").flag(null).defaultText("the number of CPUs")
+            .option("--parallel", "N", "Files read and compressed at once (default: ${setting}, else ${default}).", "backup physical")
             .describe("Files a physical backup reads and compresses at once; 0: the number of CPUs (backup physical --parallel overrides).");
 
     public static final Setting<Duration> BACKUP_WAL_TIMEOUT = Setting.define(TARGET, "backup.physical.wal-timeout", SettingType.DURATION_OR_SECONDS)
             .env("PGNEST_BACKUP_WAL_TIMEOUT").flag(null).defaultValue(Duration.ofSeconds(60))
+            .option("--wal-timeout", "SECONDS", "How long to wait for the backup's last WAL segment to reach the archive "
+                    + "(default: ${setting}, ${default}).", "backup physical")
             .describe("How long a physical backup waits for its last WAL segment to reach the archive before it fails "
                     + "(backup physical --wal-timeout overrides).");
 
     // ---- restore ------------------------------------------------------------------------
-    // No root flags: the restore commands take --data-dir, --port, --jobs… themselves.
+    // No root flags: the restore commands take --data-dir, --port, --jobs… as their own options.
 
     public static final Setting<Path> RESTORE_DATA_DIR = Setting.define(TARGET, "restore.data-dir", SettingType.PATH)
             .flag(null)
+            .option("--data-dir", "DIR", "Where to rebuild the cluster (default: ${setting}); empty unless --delta.",
+                    "restore pitr", "restore plan pitr")
             .describe("Data directory pgnest restore pitr rebuilds the cluster in (--data-dir overrides). Must be empty, or use --delta.");
 
     public static final Setting<Integer> RESTORE_PORT = Setting.define(TARGET, "restore.port", SettingType.intRange(1, 65535))
             .flag(null).defaultValue(5432)
+            .option("--port", "PORT", "Port of the server during recovery (default: ${setting}).", "restore pitr", "restore plan pitr")
             .describe("Port the restored server listens on while it recovers, and after with --keep-running (--port overrides).");
 
     public static final Setting<String> RESTORE_OS_USER = Setting.define(GLOBAL, "restore.os-user", SettingType.STRING)
@@ -266,6 +283,8 @@ public final class Settings {
 
     public static final Setting<Integer> RESTORE_PARALLELISM = Setting.define(GLOBAL, "restore.parallelism", SettingType.intRange(1, 64))
             .flag(null).defaultValue(4)
+            .option("-j, --jobs", "N", "Objects downloaded at once (default: ${setting}).", "restore pitr", "restore plan pitr")
+            .option("-j, --jobs", "N", "Parallel pg_restore jobs (default: ${setting}).", "restore logical", "restore plan logical")
             .describe("Objects a physical restore downloads at once, and pg_restore jobs of a logical one (--jobs overrides).");
 
     public static final Setting<java.time.Duration> RESTORE_TIMEOUT = Setting.define(GLOBAL, "restore.timeout", SettingType.DURATION)
@@ -276,8 +295,14 @@ public final class Settings {
             .flag(null).defaultText("the pgnest launcher that runs the restore")
             .describe("The pgnest command PostgreSQL runs in restore_command ('<launcher> wal fetch %f %p'); must work for restore.os-user.");
 
+    public static final Setting<String> LAUNCHER = Setting.define(GLOBAL, "launcher", SettingType.STRING)
+            .env("PGNEST_LAUNCHER").flag(null).defaultText("set by the pgnest launcher script to itself")
+            .describe("The pgnest launcher this process was started with; restore_command uses it when restore.launcher is unset.");
+
     public static final Setting<String> DRILL_MODE = Setting.define(TARGET, "drill.mode", SettingType.oneOf("cluster", "database"))
             .flag(null).defaultValue("cluster")
+            .option("--mode", "cluster|database", "Where to restore: a scratch cluster on this host, or a scratch database on "
+                    + "the target's server (default: ${setting}).", "restore drill")
             .describe("Where restore drill restores: cluster (a scratch cluster on this host) or database (a scratch database on the target's server).");
 
     public static final Setting<List<String>> DRILL_CHECKS = Setting.define(TARGET, "drill.checks", SettingType.LIST)
@@ -286,8 +311,8 @@ public final class Settings {
                     + "Give queries that contain commas as a list in pgnest.yml.");
     // ---- the backup service (pgnest serve) -----------------------------------------------
 
-    public static final Setting<String> SERVE_LISTEN = Setting.define(GLOBAL, "serve.listen", SettingType.STRING)
-            .defaultValue("127.0.0.1:7432")
+    public static final Setting<HostPort> SERVE_LISTEN = Setting.define(GLOBAL, "serve.listen", SettingType.HOST_PORT)
+            .defaultValue(HostPort.parse("127.0.0.1:7432"))
             .describe("host:port where pgnest serve answers /health, /metrics, the status page and the WAL push fast path. "
                     + "It has no authentication: keep it on loopback or a private network.");
 
@@ -301,8 +326,8 @@ public final class Settings {
             .defaultText("the password in serve.database-url, else the target's")
             .describe("Password for serve.database-url. Never shown.");
 
-    public static final Setting<String> SERVE_TIMEZONE = Setting.define(GLOBAL, "serve.timezone", SettingType.STRING)
-            .defaultValue("UTC")
+    public static final Setting<java.time.ZoneId> SERVE_TIMEZONE = Setting.define(GLOBAL, "serve.timezone", SettingType.TIME_ZONE)
+            .defaultValue(java.time.ZoneId.of("UTC"))
             .describe("Time zone the schedule.* cron expressions are read in, e.g. Europe/Paris.");
 
     public static final Setting<Duration> SERVE_SHUTDOWN_TIMEOUT = Setting.define(GLOBAL, "serve.shutdown-timeout", SettingType.DURATION)
@@ -355,7 +380,7 @@ public final class Settings {
             WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PREFETCH, WAL_STREAM_SLOT,
             BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
-            RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, DRILL_MODE, DRILL_CHECKS,
+            RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,
             ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG,
             SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);

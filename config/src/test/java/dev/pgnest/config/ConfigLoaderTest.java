@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneId;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -131,5 +133,42 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("targets: [unclosed\n", Map.of(), Map.of()))
                 .isInstanceOf(PgnestException.class)
                 .hasMessageContaining("is not valid YAML");
+    }
+
+    // serve.listen is a host:port and serve.timezone a zone, checked when the configuration loads
+
+    @Test
+    void listenTakesHostPortBracketedIpv6AndABarePortForEveryInterface() throws IOException {
+        assertThat(load(null, Map.of(), Map.of()).global().require(Settings.SERVE_LISTEN)).isEqualTo(new HostPort("127.0.0.1", 7432));
+        HostPort v6 = load(null, Map.of("PGNEST_SERVE_LISTEN", "[::1]:7433"), Map.of()).global().require(Settings.SERVE_LISTEN);
+        assertThat(v6).isEqualTo(new HostPort("::1", 7433));
+        assertThat(v6.urlHost()).isEqualTo("[::1]");
+        assertThat(v6.toString()).isEqualTo("[::1]:7433");
+        HostPort any = load(null, Map.of("PGNEST_SERVE_LISTEN", ":7434"), Map.of()).global().require(Settings.SERVE_LISTEN);
+        assertThat(any.address()).isEqualTo(new InetSocketAddress("0.0.0.0", 7434));
+        assertThat(SettingType.HOST_PORT.display(any)).isEqualTo(":7434");
+        assertThat(SettingType.HOST_PORT.display(Settings.SERVE_LISTEN.defaultValue())).isEqualTo("127.0.0.1:7432");
+    }
+
+    @Test
+    void aBadListenAddressNamesTheSettingAndHowToSetIt() {
+        assertThatThrownBy(() -> load(null, Map.of("PGNEST_SERVE_LISTEN", "localhost"), Map.of()).global())
+                .hasMessage("serve.listen 'localhost' is not host:port: set PGNEST_SERVE_LISTEN like 127.0.0.1:7432")
+                .extracting(e -> ((PgnestException) e).exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThatThrownBy(() -> load(null, Map.of("PGNEST_SERVE_LISTEN", "127.0.0.1:70000"), Map.of()).global())
+                .hasMessage("serve.listen '127.0.0.1:70000' is not host:port: set PGNEST_SERVE_LISTEN like 127.0.0.1:7432");
+        assertThatThrownBy(() -> load("serve:\n  listen: somewhere\n", Map.of(), Map.of()))
+                .hasMessageStartingWith("serve.listen 'somewhere' is not host:port: set serve.listen in ")
+                .hasMessageEndingWith("pgnest.yml like 127.0.0.1:7432");
+    }
+
+    @Test
+    void timezoneIsAZone() throws IOException {
+        assertThat(load(null, Map.of(), Map.of()).global().require(Settings.SERVE_TIMEZONE)).isEqualTo(ZoneId.of("UTC"));
+        assertThat(load(null, Map.of("PGNEST_SERVE_TIMEZONE", "Europe/Paris"), Map.of()).global().require(Settings.SERVE_TIMEZONE))
+                .isEqualTo(ZoneId.of("Europe/Paris"));
+        assertThatThrownBy(() -> load(null, Map.of("PGNEST_SERVE_TIMEZONE", "Mars/Olympus"), Map.of()).global())
+                .hasMessage("serve.timezone 'Mars/Olympus' is not a time zone: set PGNEST_SERVE_TIMEZONE like UTC or Europe/Paris")
+                .extracting(e -> ((PgnestException) e).exitCode()).isEqualTo(ExitCode.USAGE);
     }
 }

@@ -39,9 +39,9 @@ public final class RepositorySettings {
             return new FsStorageConfig(path);
         }
         S3StorageConfig.Builder s3 = S3StorageConfig.builder(repository.require(Settings.S3_BUCKET))
-                .prefix(repository.get(Settings.S3_PREFIX).orElse(""))
-                .region(repository.get(Settings.S3_REGION).orElse(null))
-                .pathStyle(repository.get(Settings.S3_PATH_STYLE).orElse(false))
+                .prefix(repository.require(Settings.S3_PREFIX))
+                .region(repository.require(Settings.S3_REGION))
+                .pathStyle(repository.require(Settings.S3_PATH_STYLE))
                 .credentials(repository.get(Settings.S3_ACCESS_KEY_ID).orElse(null),
                         repository.get(Settings.S3_SECRET_ACCESS_KEY).orElse(null))
                 .sse(repository.get(Settings.S3_SSE).orElse(null), null)
@@ -65,7 +65,7 @@ public final class RepositorySettings {
     }
 
     public static Compression compression(SettingValues repository) {
-        return Compression.parse(repository.get(Settings.COMPRESSION).orElse("zstd"));
+        return Compression.parse(repository.require(Settings.COMPRESSION));
     }
 
     public static int compressionLevel(SettingValues repository) {

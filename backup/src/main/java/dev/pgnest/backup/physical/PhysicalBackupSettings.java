@@ -19,7 +19,7 @@ public final class PhysicalBackupSettings {
         return new PhysicalBackup.Options(
                 method(target.require(Settings.BACKUP_METHOD)),
                 target.get(Settings.BACKUP_DATA_DIR).orElse(null),
-                parallelism(global.get(Settings.BACKUP_PARALLELISM).orElse(0)),
+                global.get(Settings.BACKUP_PARALLELISM).map(PhysicalBackupSettings::parallelism).orElse(defaults.parallelism()),
                 RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository),
                 defaults.fastCheckpoint(),
                 target.require(Settings.BACKUP_WAL_TIMEOUT),

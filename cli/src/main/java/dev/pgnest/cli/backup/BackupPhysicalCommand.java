@@ -7,8 +7,6 @@ import dev.pgnest.cli.wal.WalAccess;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.repository.BackupManifest;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -27,21 +25,7 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--method", paramLabel = "auto|files|pg_basebackup",
-            description = "How to read the files (default: backup.physical.method, auto).")
-    String method;
-
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "The server's data directory as seen from here (default: backup.physical.data-dir, else the server's data_directory).")
-    Path dataDir;
-
-    @Option(names = "--parallel", paramLabel = "N",
-            description = "Files read and compressed at once (default: backup.physical.parallelism, else the number of CPUs).")
-    Integer parallel;
-
-    @Option(names = "--wal-timeout", paramLabel = "SECONDS",
-            description = "How long to wait for the backup's last WAL segment to reach the archive (default: backup.physical.wal-timeout, 60).")
-    Integer walTimeout;
+    // --method, --data-dir, --parallel and --wal-timeout: declared with backup.physical.* in Settings
 
     @Option(names = "--spread-checkpoint", description = "Start with a spread checkpoint (gentler, may take checkpoint_timeout) instead of an immediate one.")
     boolean spread;
@@ -55,13 +39,8 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
         try (WalAccess access = WalAccess.open(spec)) {
             var config = access.config();
             PhysicalBackup.Options s = PhysicalBackupSettings.options(config.global(), config.target(), config.repository());
-            PhysicalBackup.Options options = new PhysicalBackup.Options(
-                    method != null ? method() : s.method(),
-                    dataDir != null ? dataDir : s.dataDirectory(),
-                    parallel != null ? PhysicalBackupSettings.parallelism(parallel) : s.parallelism(),
-                    s.compression(), s.level(), !spread,
-                    walTimeout != null ? Duration.ofSeconds(walTimeout) : s.walTimeout(),
-                    s.bundleFileLimit(), s.bundleSize(), s.binaries());
+            PhysicalBackup.Options options = new PhysicalBackup.Options(s.method(), s.dataDirectory(), s.parallelism(),
+                    s.compression(), s.level(), !spread, s.walTimeout(), s.bundleFileLimit(), s.bundleSize(), s.binaries());
             r = new PhysicalBackup(access.connection(), access.repository(), access.target(), access.archive(), options).run();
         }
         BackupManifest m = r.manifest();
@@ -82,15 +61,6 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
             out.flush();
         }
         return ExitCode.OK.status();
-    }
-
-    private PhysicalBackup.Method method() {
-        try {
-            return PhysicalBackupSettings.method(method);
-        } catch (IllegalArgumentException e) {
-            throw new dev.pgnest.config.PgnestException(dev.pgnest.config.ErrorKind.USAGE,
-                    "unknown backup method '" + method + "'", "use auto, files or pg_basebackup");
-        }
     }
 
     private static String mb(long bytes) {

@@ -55,7 +55,7 @@ public final class RepositoryAccess implements AutoCloseable {
     /** The selected target's name (the repository directory its backups live in). */
     public String target() {
         config.target(); // surfaces an ambiguous or unknown selection
-        return config.selectedTargetName().orElse("default");
+        return config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME);
     }
 
     public Path pgBinDir() {

@@ -17,8 +17,8 @@ public final class MigrationOptions {
     private MigrationOptions() {
     }
 
-    /** Prisma keeps prisma/migrations; pgnest's default sits at the project root. */
-    public static final String DEFAULT_DIRECTORY = "db/migrations";
+    /** Prisma keeps prisma/migrations; pgnest's default (the migrations setting's) sits at the project root. */
+    public static final String DEFAULT_DIRECTORY = Settings.MIGRATIONS.defaultValue().get(0);
 
     /** The target's {@code migrations} setting (flag --migrations, PGNEST_MIGRATIONS, pgnest.yml) as Flyway locations. */
     static List<String> flywayLocations(CommandSpec spec) {
@@ -42,7 +42,7 @@ public final class MigrationOptions {
     static DatabaseTarget target(CommandSpec spec) {
         PgnestConfig config = PgnestCommand.of(spec).config();
         DatabaseConnection c = config.connection();
-        return new DatabaseTarget(config.selectedTargetName().orElse("default"), c.jdbcUrl(), c.user(), c.password(),
+        return new DatabaseTarget(config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME), c.jdbcUrl(), c.user(), c.password(),
                 environmentOf(config.target()));
     }
 

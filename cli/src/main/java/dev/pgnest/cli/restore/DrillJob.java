@@ -22,7 +22,7 @@ public final class DrillJob {
     public static Job of(PgnestConfig config) {
         return context -> {
             try (RestoreContext restore = RestoreContext.forTarget(config, context.target())) {
-                RestoreDrill.Result result = RestoreDrillCommand.run(restore, null, null, List.of());
+                RestoreDrill.Result result = RestoreDrillCommand.run(restore, null, List.of());
                 IncidentReport report = result.report();
                 Path saved = restore.save(report);
                 if (!result.passed()) {

@@ -31,8 +31,7 @@ final class LogicalArguments {
     @Option(names = "--table", paramLabel = "TABLE", description = "Restore only this table (repeatable).")
     List<String> tables = new ArrayList<>();
 
-    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Parallel pg_restore jobs (default: restore.parallelism).")
-    Integer jobs;
+    // -j/--jobs: declared with restore.parallelism in Settings
 
     @Option(names = "--no-stage", description = "Do not stage the dump on disk: read it twice (check, then restore); no -j.")
     boolean noStage;
@@ -41,7 +40,7 @@ final class LogicalArguments {
     boolean noOwner;
 
     LogicalRestoreOptions options(RestoreContext context) {
-        int jobCount = noStage ? 1 : jobs != null ? jobs : context.parallelism();
+        int jobCount = noStage ? 1 : context.parallelism();
         return LogicalRestoreOptions.defaults(context.target, context.binaries())
                 .withBackup(BackupSelector.of(backup, beforeMigration))
                 .withInto(into)

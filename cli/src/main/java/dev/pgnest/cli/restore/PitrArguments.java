@@ -75,11 +75,7 @@ final class PitrArguments {
     @Option(names = "--backup", paramLabel = "ID", description = "Base backup to start from (default: the newest before the target).")
     String backup;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where to rebuild the cluster (default: restore.data-dir); empty unless --delta.")
-    Path dataDir;
-
-    @Option(names = "--port", paramLabel = "PORT", description = "Port of the server during recovery (default: restore.port).")
-    Integer port;
+    // --data-dir, --port and -j/--jobs: declared with restore.data-dir, restore.port and restore.parallelism in Settings
 
     @Option(names = "--delta", description = "Restore over an existing data directory, rewriting only files that differ.")
     boolean delta;
@@ -96,17 +92,15 @@ final class PitrArguments {
     @Option(names = "--no-archive", description = "archive_mode=off for this run: a scratch restore that must not write to the archive.")
     boolean noArchive;
 
-    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Objects downloaded at once (default: restore.parallelism).")
-    Integer jobs;
-
     @Option(names = "--tablespace", paramLabel = "OID=DIR", description = "Restore a tablespace elsewhere (repeatable).")
     List<String> tablespaces = new ArrayList<>();
 
     PitrRestore.Request request(RestoreContext context) {
-        Path dir = dataDir != null ? dataDir : context.config.target().get(Settings.RESTORE_DATA_DIR).orElseThrow(() ->
+        Path dir = context.config.target().get(Settings.RESTORE_DATA_DIR).orElseThrow(() ->
                 new PgnestException(ErrorKind.USAGE, "no data directory to restore into",
-                        "pass --data-dir DIR or set restore.data-dir (PGNEST_RESTORE_DATA_DIR)"));
-        int p = port != null ? port : context.config.target().get(Settings.RESTORE_PORT).orElse(5432);
+                        "pass " + Settings.RESTORE_DATA_DIR.optionsOf("restore pitr").get(0).name() + " DIR or set "
+                                + Settings.RESTORE_DATA_DIR.key() + " (" + Settings.RESTORE_DATA_DIR.env() + ")"));
+        int p = context.config.target().require(Settings.RESTORE_PORT);
         Map<String, Path> spaces = new LinkedHashMap<>();
         for (String t : tablespaces) {
             String[] kv = t.split("=", 2);
@@ -120,10 +114,10 @@ final class PitrArguments {
         BackupSelector selector = backup == null ? new BackupSelector.Latest() : new BackupSelector.ById(backup);
         PitrRestore.Request request = new PitrRestore.Request(context.target, target.recoveryTarget(), !exclusive,
                 pause ? RecoveryAction.PAUSE : RecoveryAction.PROMOTE, selector, null, null, null,
-                dir.toAbsolutePath().normalize(), delta, spaces, jobs != null ? jobs : context.parallelism(),
+                dir.toAbsolutePath().normalize(), delta, spaces, context.parallelism(),
                 context.restoreCommand(), server, noArchive ? Archiving.OFF : Archiving.KEEP,
                 keepRunning ? AfterRecovery.KEEP_RUNNING : AfterRecovery.STOP,
-                context.config.global().get(Settings.RESTORE_TIMEOUT).orElse(java.time.Duration.ofHours(12)));
+                context.config.global().require(Settings.RESTORE_TIMEOUT));
         if (target.beforeMigration != null) {
             request = request.withBeforeMigration(target.beforeMigration, liveDatabase(context));
         }

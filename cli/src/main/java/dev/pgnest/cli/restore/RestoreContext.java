@@ -37,7 +37,7 @@ final class RestoreContext implements AutoCloseable {
     static RestoreContext of(CommandSpec spec) {
         PgnestCommand root = PgnestCommand.of(spec);
         PgnestConfig config = root.config();
-        return new RestoreContext(config, config.selectedTargetName().orElse("default"), root.tempDir());
+        return new RestoreContext(config, config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME), root.tempDir());
     }
 
     /** For a named target of pgnest.yml (the service's jobs). */
@@ -73,15 +73,15 @@ final class RestoreContext implements AutoCloseable {
     }
 
     boolean protectedTarget() {
-        return targetSettings().get(Settings.PROTECTED).orElse(false);
+        return targetSettings().require(Settings.PROTECTED);
     }
 
     ServerAccount account() {
-        return ServerAccount.detect(config.global().get(Settings.RESTORE_OS_USER).orElse("postgres"));
+        return ServerAccount.detect(config.global().require(Settings.RESTORE_OS_USER));
     }
 
     Path reportDir() {
-        return config.global().get(Settings.RESTORE_REPORT_DIR).orElse(Path.of("pgnest-reports"));
+        return config.global().require(Settings.RESTORE_REPORT_DIR);
     }
 
     /** $TMPDIR, else java.io.tmpdir: the default home of everything temporary a restore makes. */
@@ -98,7 +98,7 @@ final class RestoreContext implements AutoCloseable {
     }
 
     int parallelism() {
-        return config.global().get(Settings.RESTORE_PARALLELISM).orElse(4);
+        return config.global().require(Settings.RESTORE_PARALLELISM);
     }
 
     /**
@@ -121,10 +121,10 @@ final class RestoreContext implements AutoCloseable {
         return c.append(launcher()).append(" wal fetch %f %p").toString();
     }
 
-    /** restore.launcher, else $PGNEST_LAUNCHER, else pgnest on PATH, else java -jar with this jar. */
+    /** restore.launcher, else the launcher this runs from ($PGNEST_LAUNCHER), else pgnest on PATH, else java -jar with this jar. */
     private String launcher() {
         Optional<String> configured = config.global().get(Settings.RESTORE_LAUNCHER)
-                .or(() -> Optional.ofNullable(System.getenv("PGNEST_LAUNCHER")));
+                .or(() -> config.global().get(Settings.LAUNCHER));
         if (configured.isPresent() && !configured.get().isBlank()) {
             return configured.get().strip();
         }

@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,9 +22,7 @@ import picocli.CommandLine.Spec;
         "check the schema version, read every table, run the drill.checks SQL, tear it down, and record the",
         "result in the repository (<target>/drills/). Exit 1 when the restore or a check fails."})
 final class RestoreDrillCommand implements Callable<Integer> {
-    @Option(names = "--mode", paramLabel = "cluster|database",
-            description = "Where to restore: a scratch cluster on this host, or a scratch database on the target's server (default: drill.mode).")
-    String mode;
+    // --mode: declared with drill.mode in Settings
 
     @Option(names = "--kind", paramLabel = "logical|physical",
             description = "Which kind of backup to prove (default: the kind of the newest backup). Physical: the newest base "
@@ -63,7 +60,7 @@ final class RestoreDrillCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (RestoreContext context = RestoreContext.of(spec)) {
-            RestoreDrill.Result result = run(context, mode, kind, checks);
+            RestoreDrill.Result result = run(context, kind, checks);
             IncidentReport report = result.report();
             Path saved = context.save(report);
             if (output.json()) {
@@ -84,21 +81,20 @@ final class RestoreDrillCommand implements Callable<Integer> {
     }
 
     /** One drill of {@code context}'s target, as configured (drill.mode, drill.checks) plus the extras given. */
-    static RestoreDrill.Result run(RestoreContext context, String mode, String kind, List<String> extraChecks) {
-        String where = mode != null ? mode : context.targetSettings().get(Settings.DRILL_MODE).orElse("cluster");
+    static RestoreDrill.Result run(RestoreContext context, String kind, List<String> extraChecks) {
+        String where = context.targetSettings().require(Settings.DRILL_MODE);
         List<String> sql = new ArrayList<>(context.targetSettings().get(Settings.DRILL_CHECKS).orElse(List.of()));
         sql.addAll(extraChecks);
-        RestoreDrill.Where place = switch (where.toLowerCase(Locale.ROOT)) {
+        RestoreDrill.Where place = switch (where) {
             case "cluster" -> RestoreDrill.Where.SCRATCH_CLUSTER;
             case "database" -> RestoreDrill.Where.SCRATCH_DATABASE;
-            default -> throw new dev.pgnest.config.PgnestException(dev.pgnest.config.ErrorKind.USAGE,
-                    "--mode " + where + " is not a drill mode", "use cluster or database");
+            default -> throw new IllegalStateException("drill.mode " + where + " is not declared");
         };
         BackupKind backupKind = kind != null ? kind(kind)
                 : context.repository().catalog().latest(context.target, null).map(e -> e.manifest().kind()).orElse(BackupKind.LOGICAL);
         RestoreDrill.Physical physical = backupKind == BackupKind.PHYSICAL
                 ? new RestoreDrill.Physical(context.restoreCommand(), databaseName(context), context.parallelism(),
-                        context.config.global().get(Settings.RESTORE_TIMEOUT).orElse(java.time.Duration.ofHours(12)))
+                        context.config.global().require(Settings.RESTORE_TIMEOUT))
                 : null;
         return RestoreDrill.run(context.repository(),
                 place == RestoreDrill.Where.SCRATCH_DATABASE ? context.connection() : null,

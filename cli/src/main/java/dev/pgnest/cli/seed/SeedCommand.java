@@ -57,7 +57,7 @@ public final class SeedCommand implements Callable<Integer> {
         Seeder seeder = new Seeder(scale);
         PgnestConfig config = PgnestCommand.of(spec).config();
         DatabaseConnection c = config.connection();
-        DatabaseTarget target = new DatabaseTarget(config.selectedTargetName().orElse("default"), c.jdbcUrl(), c.user(),
+        DatabaseTarget target = new DatabaseTarget(config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME), c.jdbcUrl(), c.user(),
                 c.password(), Environment.STANDARD);
         Migrations migrations = new Migrations(new MigrationSettings(target, List.of(BabyNest.MIGRATIONS_LOCATION)));
         DeployReport deploy = migrations.deploy(new DeployOptions(false, false, PreMigrationHook.NONE));

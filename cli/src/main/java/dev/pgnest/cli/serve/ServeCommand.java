@@ -25,11 +25,9 @@ import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalSpool;
 import dev.pgnest.wal.push.WalPushService;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,7 +64,7 @@ public final class ServeCommand implements Runnable {
         service.start();
         PrintWriter out = spec.commandLine().getOut();
         out.println("pgnest serve " + service.instanceId() + " running"
-                + (service.port() > 0 ? ": http://" + config.global().require(Settings.SERVE_LISTEN).replaceFirst(":\\d+$", "")
+                + (service.port() > 0 ? ": http://" + config.global().require(Settings.SERVE_LISTEN).urlHost()
                 + ":" + service.port() + "/" : "") + " (SIGTERM stops it)");
         out.flush();
         dev.pgnest.cli.wal.WalPushEndpoint walPush = dev.pgnest.cli.wal.WalPushEndpoint.start(config);
@@ -95,7 +93,7 @@ public final class ServeCommand implements Runnable {
         config.targets().forEach((name, values) -> values.get(Settings.DATABASE_URL).ifPresent(url ->
                 targets.put(name, DatabaseConnection.parse(url, values.get(Settings.DB_USER).orElse(null),
                         values.get(Settings.DB_PASSWORD).orElse(null)))));
-        ZoneId zone = zone(global.require(Settings.SERVE_TIMEZONE));
+        ZoneId zone = global.require(Settings.SERVE_TIMEZONE);
 
         config.targets().forEach((name, values) -> {
             if (values.get(Settings.SCHEDULE_EXPIRE).isPresent() && RetentionSettings.policy(values).isEmpty()) {
@@ -117,7 +115,7 @@ public final class ServeCommand implements Runnable {
                 .job(JobKind.EXPIRE, jobs.expire(t -> RetentionSettings.policy(config.targets().get(t)), zone))
                 .job(JobKind.DRILL, dev.pgnest.cli.restore.DrillJob.of(config))
                 .status(jobs.status())
-                .listen(listen(global.require(Settings.SERVE_LISTEN)))
+                .listen(global.require(Settings.SERVE_LISTEN).address())
                 .shutdownTimeout(global.require(Settings.SERVE_SHUTDOWN_TIMEOUT))
                 .walLagThreshold(global.require(Settings.ALERT_WAL_LAG))
                 .alerts(Alerts.withWebhook(global.get(Settings.ALERT_WEBHOOK_URL).orElse(null),
@@ -155,26 +153,6 @@ public final class ServeCommand implements Runnable {
                     return password == null ? t
                             : new DatabaseConnection(t.host(), t.port(), t.database(), t.user(), password, t.params());
                 });
-    }
-
-    static InetSocketAddress listen(String text) {
-        int colon = text.lastIndexOf(':');
-        try {
-            String host = text.substring(0, colon).replace("[", "").replace("]", "");
-            return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, Integer.parseInt(text.substring(colon + 1)));
-        } catch (RuntimeException e) {
-            throw new PgnestException(ErrorKind.CONFIG, "serve.listen '" + text + "' is not host:port",
-                    "set PGNEST_SERVE_LISTEN like 127.0.0.1:7432");
-        }
-    }
-
-    private static ZoneId zone(String id) {
-        try {
-            return ZoneId.of(id);
-        } catch (DateTimeException e) {
-            throw new PgnestException(ErrorKind.CONFIG, "serve.timezone '" + id + "' is not a time zone",
-                    "use a name like UTC or Europe/Paris");
-        }
     }
 
     private static void ping(DatabaseConnection c) throws Exception {

@@ -10,7 +10,6 @@ import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalSpool;
-import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,7 +48,7 @@ public final class WalAccess implements AutoCloseable {
 
     private static String target(PgnestConfig config) {
         config.target(); // surfaces an ambiguous or unknown selection
-        return config.selectedTargetName().orElse("default");
+        return config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME);
     }
 
     public PgnestConfig config() {
@@ -72,13 +71,13 @@ public final class WalAccess implements AutoCloseable {
         return config.connection();
     }
 
-    /** The spool directory: a command's --spool-dir, else wal.spool-dir, else the OS user's default. */
-    public WalSpool spool(Path override) {
-        return spool(config, override);
+    /** The spool directory: wal.spool-dir (a command's --spool-dir, …), else the OS user's default. */
+    public WalSpool spool() {
+        return spool(config);
     }
 
-    static WalSpool spool(PgnestConfig config, Path override) {
-        return WalSpool.at(override != null ? override : config.global().get(Settings.WAL_SPOOL_DIR).orElse(null));
+    static WalSpool spool(PgnestConfig config) {
+        return WalSpool.at(config.global().get(Settings.WAL_SPOOL_DIR).orElse(null));
     }
 
     /**

@@ -1,7 +1,10 @@
 package dev.pgnest.cli.wal;
 
+import dev.pgnest.cli.PgnestCommand;
 import dev.pgnest.config.ExitCode;
+import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
+import dev.pgnest.config.ValueSource;
 import dev.pgnest.wal.fetch.WalFetcher;
 import java.io.File;
 import java.io.IOException;
@@ -12,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -28,11 +30,7 @@ public final class WalFetchCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it, as PostgreSQL passes it in %%p.")
     Path destination;
 
-    @Option(names = "--prefetch", paramLabel = "N", description = "Segments to download ahead (0: none; default: wal.prefetch, 8).")
-    Integer prefetch;
-
-    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Local spool directory (default: wal.spool-dir, /tmp/pgnest-spool-<uid>).")
-    Path spoolDir;
+    // --prefetch and --spool-dir: declared with wal.prefetch and wal.spool-dir in Settings
 
     @Spec
     CommandSpec spec;
@@ -40,8 +38,8 @@ public final class WalFetchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (WalAccess access = WalAccess.open(spec)) {
-            int depth = prefetch != null ? prefetch : access.config().global().require(Settings.WAL_PREFETCH);
-            WalFetcher fetcher = new WalFetcher(access.archive(), access.spool(spoolDir), depth, 4, Duration.ofSeconds(30));
+            int depth = access.config().global().require(Settings.WAL_PREFETCH);
+            WalFetcher fetcher = new WalFetcher(access.archive(), access.spool(), depth, 4, Duration.ofSeconds(30));
             fetcher.fetch(name, destination, this::launchPrefetcher);
         } catch (dev.pgnest.wal.WalNotFoundException e) {
             throw e; // exit 1: the archive ends here, recovery may end
@@ -78,17 +76,20 @@ public final class WalFetchCommand implements Callable<Integer> {
         command.addAll(all.subList(0, all.size() - original.size()));
         command.addAll(original.subList(0, walAt));
         command.addAll(List.of("wal", "prefetch", "--after", after));
-        if (spoolDir != null) {
-            command.addAll(List.of("--spool-dir", spoolDir.toString()));
-        }
-        if (prefetch != null) {
-            command.addAll(List.of("--prefetch", prefetch.toString()));
-        }
+        SettingValues global = PgnestCommand.of(spec).config().global();
+        command.addAll(givenAsFlag(global.entry(Settings.WAL_SPOOL_DIR)));
+        command.addAll(givenAsFlag(global.entry(Settings.WAL_PREFETCH)));
         new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
+    }
+
+    /** The flag and value again, for the prefetcher, when this fetch was given them as a flag. */
+    private static List<String> givenAsFlag(SettingValues.Entry<?> entry) {
+        return entry.source().kind() == ValueSource.Kind.FLAG
+                ? List.of(entry.source().detail(), String.valueOf(entry.value())) : List.of();
     }
 
     private static int indexOf(List<String> args, String a, String b) {

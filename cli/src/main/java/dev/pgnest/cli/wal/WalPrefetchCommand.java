@@ -3,7 +3,6 @@ package dev.pgnest.cli.wal;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.Settings;
 import dev.pgnest.wal.fetch.WalFetcher;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,11 +16,7 @@ public final class WalPrefetchCommand implements Callable<Integer> {
     @Option(names = "--after", required = true, paramLabel = "NAME", description = "The segment recovery just fetched.")
     String after;
 
-    @Option(names = "--prefetch", paramLabel = "N", description = "Segments to keep downloaded ahead (default: wal.prefetch).")
-    Integer prefetch;
-
-    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Local spool directory (default: wal.spool-dir).")
-    Path spoolDir;
+    // --prefetch and --spool-dir: declared with wal.prefetch and wal.spool-dir in Settings
 
     @Spec
     CommandSpec spec;
@@ -29,8 +24,8 @@ public final class WalPrefetchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (WalAccess access = WalAccess.open(spec)) {
-            int depth = prefetch != null ? prefetch : access.config().global().require(Settings.WAL_PREFETCH);
-            new WalFetcher(access.archive(), access.spool(spoolDir), depth, 4, Duration.ofSeconds(30)).prefetch(after);
+            int depth = access.config().global().require(Settings.WAL_PREFETCH);
+            new WalFetcher(access.archive(), access.spool(), depth, 4, Duration.ofSeconds(30)).prefetch(after);
         }
         return ExitCode.OK.status();
     }

@@ -34,11 +34,11 @@ public final class WalPushEndpoint implements AutoCloseable {
             storage = RepositorySettings.storage(config.repository()).open();
             Repository.open(storage);
             var repo = config.repository();
-            String target = config.selectedTargetName().orElse("default");
+            String target = config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME);
             WalArchive archive = new WalArchive(storage, target, RepositorySettings.compression(repo),
                     RepositorySettings.compressionLevel(repo));
             var global = config.global();
-            WalSpool spool = WalAccess.spool(config, null);
+            WalSpool spool = WalAccess.spool(config);
             WalPushService service = WalPushService.start(archive, spool, global.require(Settings.WAL_PUSH_PORT),
                     global.require(Settings.WAL_PUSH_PARALLELISM));
             WalAccess.warnWhenLauncherLooksElsewhere(config, spool);

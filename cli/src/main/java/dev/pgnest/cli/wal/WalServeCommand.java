@@ -4,12 +4,10 @@ import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.Settings;
 import dev.pgnest.wal.push.WalPushService;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", description = {
@@ -18,14 +16,7 @@ import picocli.CommandLine.Spec;
         "finds it through the spool directory; while it is not running, wal push works directly (slower).",
         "Runs until stopped (SIGTERM or Ctrl-C); uploads in flight finish first."})
 public final class WalServeCommand implements Callable<Integer> {
-    @Option(names = "--port", paramLabel = "PORT", description = "Loopback port (0: any free one; default: wal.push-port, 0).")
-    Integer port;
-
-    @Option(names = "--parallel", paramLabel = "N", description = "Concurrent uploads (default: wal.push-parallelism, 4).")
-    Integer parallel;
-
-    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Local spool directory (default: wal.spool-dir, /tmp/pgnest-spool-<uid>).")
-    Path spoolDir;
+    // --port, --parallel and --spool-dir: declared with wal.push-port, wal.push-parallelism and wal.spool-dir in Settings
 
     @Spec
     CommandSpec spec;
@@ -47,8 +38,8 @@ public final class WalServeCommand implements Callable<Integer> {
         }, "pgnest-wal-serve-stop");
         try {
             try (WalAccess access = WalAccess.open(spec);
-                 WalPushService service = WalPushService.start(access.archive(), access.spool(spoolDir), port(access), parallel(access))) {
-                WalAccess.warnWhenLauncherLooksElsewhere(access.config(), access.spool(spoolDir));
+                 WalPushService service = WalPushService.start(access.archive(), access.spool(), port(access), parallel(access))) {
+                WalAccess.warnWhenLauncherLooksElsewhere(access.config(), access.spool());
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("serving wal push for target " + access.target() + " on 127.0.0.1:" + service.port()
                         + " (" + parallel(access) + " parallel uploads)");
@@ -65,12 +56,12 @@ public final class WalServeCommand implements Callable<Integer> {
         return ExitCode.OK.status();
     }
 
-    private int port(WalAccess access) {
-        return port != null ? port : access.config().global().require(Settings.WAL_PUSH_PORT);
+    private static int port(WalAccess access) {
+        return access.config().global().require(Settings.WAL_PUSH_PORT);
     }
 
-    private int parallel(WalAccess access) {
-        return parallel != null ? parallel : access.config().global().require(Settings.WAL_PUSH_PARALLELISM);
+    private static int parallel(WalAccess access) {
+        return access.config().global().require(Settings.WAL_PUSH_PARALLELISM);
     }
 
     /** Drops a shutdown hook once the command ended by itself (in-process runs must not collect them). */

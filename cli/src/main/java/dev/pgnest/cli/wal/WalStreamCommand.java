@@ -18,16 +18,10 @@ import picocli.CommandLine.Spec;
         "WAL on the server until it is stored, so restarts of either side lose nothing. Runs until stopped.",
         "The user needs the REPLICATION attribute; the server needs max_wal_senders > 0."})
 public final class WalStreamCommand implements Callable<Integer> {
-    @Option(names = "--slot", paramLabel = "NAME",
-            description = "Physical replication slot, created when missing (default: wal.stream-slot, pgnest).")
-    String slot;
+    // --slot and --spool-dir: declared with wal.stream-slot and wal.spool-dir in Settings
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "2", description = "Segments uploaded at once (default ${DEFAULT-VALUE}).")
     int parallel;
-
-    @Option(names = "--spool-dir", paramLabel = "DIR",
-            description = "Local spool directory for the segment being received (default: wal.spool-dir).")
-    Path spoolDir;
 
     @Spec
     CommandSpec spec;
@@ -47,8 +41,8 @@ public final class WalStreamCommand implements Callable<Integer> {
             }
         }, "pgnest-wal-stream-stop");
         try (WalAccess access = WalAccess.open(spec)) {
-            String slot = this.slot != null ? this.slot : access.config().target().require(Settings.WAL_STREAM_SLOT);
-            Path dir = access.spool(spoolDir).create().root().resolve("stream-" + slot);
+            String slot = access.config().target().require(Settings.WAL_STREAM_SLOT);
+            Path dir = access.spool().create().root().resolve("stream-" + slot);
             WalStreamer streamer = new WalStreamer(access.connection(), new WalStreamer.Options(slot, dir, parallel,
                     Duration.ofSeconds(5)), (name, file) -> access.archive().push(file));
             Runtime.getRuntime().addShutdownHook(hook);

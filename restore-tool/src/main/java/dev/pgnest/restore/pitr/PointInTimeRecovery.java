@@ -2,6 +2,7 @@ package dev.pgnest.restore.pitr;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,7 +67,7 @@ public final class PointInTimeRecovery {
             Objects.requireNonNull(server, "server");
             archiving = archiving == null ? Archiving.KEEP : archiving;
             after = after == null ? AfterRecovery.STOP : after;
-            timeout = timeout == null ? Duration.ofHours(12) : timeout;
+            timeout = timeout == null ? Settings.RESTORE_TIMEOUT.defaultValue() : timeout;
         }
     }
 
