@@ -1,5 +1,6 @@
 package dev.pgnest.cli;
 
+import dev.pgnest.cli.shared.Subcommands;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

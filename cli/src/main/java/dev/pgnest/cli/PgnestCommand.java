@@ -1,6 +1,8 @@
 package dev.pgnest.cli;
 
 import dev.pgnest.cli.config.ConfigCommand;
+import dev.pgnest.cli.shared.CommandContext;
+import dev.pgnest.cli.shared.Subcommands;
 import dev.pgnest.config.ConfigLoader;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.PgnestConfig;
@@ -41,7 +43,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = PgnestCommand.Version.class,
         description = "Migrations, backups to S3-compatible storage and point-in-time recovery for PostgreSQL.",
         footerHeading = "%nExit codes:%n")
-public final class PgnestCommand implements Runnable {
+public final class PgnestCommand implements Runnable, CommandContext {
 
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "Configuration file (default: $PGNEST_CONFIG, else ./pgnest.yml if present).")

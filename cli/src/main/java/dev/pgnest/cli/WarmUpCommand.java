@@ -2,6 +2,7 @@ package dev.pgnest.cli;
 
 import dev.pgnest.backup.verify.BackupVerifier;
 import dev.pgnest.backup.verify.VerifyResult;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;

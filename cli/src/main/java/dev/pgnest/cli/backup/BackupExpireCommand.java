@@ -4,8 +4,8 @@ import dev.pgnest.backup.expire.BackupExpiry;
 import dev.pgnest.backup.expire.ExpiryPlan;
 import dev.pgnest.backup.expire.RetentionPolicy;
 import dev.pgnest.backup.expire.RetentionSettings;
-import dev.pgnest.cli.OutputOptions;
-import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.cli.shared.CommandContext;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.cli.wal.WalRetentionView;
 import dev.pgnest.config.ExitCode;
 import java.io.PrintWriter;
@@ -38,7 +38,7 @@ public final class BackupExpireCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // --keep-last, --max-age, --keep-daily/weekly/monthly are the target's retention.* settings.
-        RetentionPolicy policy = RetentionSettings.policy(PgnestCommand.of(spec).config().target());
+        RetentionPolicy policy = RetentionSettings.policy(CommandContext.of(spec).config().target());
         try (RepositoryAccess access = RepositoryAccess.open(spec)) {
             String target = access.target();
             BackupExpiry.Result result = BackupExpiry.expire(access.repository(), target, policy, dryRun, Instant.now(),

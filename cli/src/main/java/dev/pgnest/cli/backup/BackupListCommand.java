@@ -1,6 +1,7 @@
 package dev.pgnest.cli.backup;
 
-import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.cli.shared.Format;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;

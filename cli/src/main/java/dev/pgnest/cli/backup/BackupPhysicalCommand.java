@@ -2,7 +2,7 @@ package dev.pgnest.cli.backup;
 
 import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.backup.physical.PhysicalBackupSettings;
-import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.cli.wal.WalAccess;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.repository.BackupManifest;

@@ -2,7 +2,8 @@ package dev.pgnest.cli.backup;
 
 import dev.pgnest.backup.verify.BackupVerifier;
 import dev.pgnest.backup.verify.VerifyResult;
-import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.cli.shared.Format;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.PgnestException;

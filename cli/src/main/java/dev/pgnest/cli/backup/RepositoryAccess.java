@@ -1,6 +1,6 @@
 package dev.pgnest.cli.backup;
 
-import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.cli.shared.CommandContext;
 import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.Settings;
 import dev.pgnest.repository.Repository;
@@ -29,7 +29,7 @@ public final class RepositoryAccess implements AutoCloseable {
 
     /** Reads (and so checks) the repository settings; the storage itself opens on first use. */
     public static RepositoryAccess open(CommandSpec spec) {
-        PgnestConfig config = PgnestCommand.of(spec).config();
+        PgnestConfig config = CommandContext.of(spec).config();
         return new RepositoryAccess(config, RepositorySettings.storage(config.repository()));
     }
 

@@ -1,6 +1,7 @@
 package dev.pgnest.cli.backup;
 
 import dev.pgnest.backup.logical.BackupProgress;
+import dev.pgnest.cli.shared.Format;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;

@@ -1,11 +1,11 @@
 package dev.pgnest.cli.config;
 
-import dev.pgnest.cli.OutputOptions;
-import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.cli.shared.CommandContext;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.PgnestConfig;
-import dev.pgnest.config.Settings;
 import dev.pgnest.config.SettingValues;
+import dev.pgnest.config.Settings;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,7 +28,7 @@ final class ConfigCheckCommand implements Runnable {
 
     @Override
     public void run() {
-        PgnestConfig config = PgnestCommand.of(spec).config();
+        PgnestConfig config = CommandContext.of(spec).config();
         DatabaseConnection db = config.connection();
         SettingValues repo = config.repository();
         String type = repo.require(Settings.REPO_TYPE);

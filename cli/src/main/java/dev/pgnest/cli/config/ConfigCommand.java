@@ -1,6 +1,6 @@
 package dev.pgnest.cli.config;
 
-import dev.pgnest.cli.Subcommands;
+import dev.pgnest.cli.shared.Subcommands;
 import picocli.CommandLine.Command;
 
 @Subcommands({ConfigShowCommand.class, ConfigCheckCommand.class})

@@ -1,7 +1,7 @@
 package dev.pgnest.cli.config;
 
-import dev.pgnest.cli.OutputOptions;
-import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.cli.shared.CommandContext;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ConfigReport;
 import dev.pgnest.config.PgnestConfig;
 import java.io.PrintWriter;
@@ -20,7 +20,7 @@ final class ConfigShowCommand implements Runnable {
 
     @Override
     public void run() {
-        PgnestConfig config = PgnestCommand.of(spec).config();
+        PgnestConfig config = CommandContext.of(spec).config();
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             OutputOptions.printJson(out, ConfigReport.of(config));

@@ -1,6 +1,6 @@
 package dev.pgnest.cli.migrate;
 
-import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.migrate.BaselineResult;
 import dev.pgnest.migrate.Migrations;

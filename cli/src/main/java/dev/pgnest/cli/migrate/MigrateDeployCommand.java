@@ -1,7 +1,7 @@
 package dev.pgnest.cli.migrate;
 
-import dev.pgnest.cli.OutputOptions;
-import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.cli.shared.CommandContext;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.Settings;
 import dev.pgnest.migrate.DeployOptions;
@@ -40,7 +40,7 @@ public final class MigrateDeployCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (!PgnestCommand.of(spec).config().global().require(Settings.RUN_MIGRATIONS)) {
+        if (!CommandContext.of(spec).config().global().require(Settings.RUN_MIGRATIONS)) {
             if (output.json()) {
                 OutputOptions.printJson(out, new Views.DeployView(null, dryRun, true, null, null, List.of(), List.of(),
                         List.of(), null));
@@ -52,7 +52,7 @@ public final class MigrateDeployCommand implements Callable<Integer> {
         }
         DeployReport report = new Migrations(MigrationOptions.settings(spec))
                 .deploy(DeployOptions.defaults().withDryRun(dryRun).withAllowUnsafe(allowUnsafe)
-                        .withHook(SnapshotHooks.forTarget(PgnestCommand.of(spec).config())));
+                        .withHook(SnapshotHooks.forTarget(CommandContext.of(spec).config())));
         if (output.json()) {
             OutputOptions.printJson(out, Views.DeployView.of(report));
         } else {

@@ -1,6 +1,6 @@
 package dev.pgnest.cli.migrate;
 
-import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.cli.shared.CommandContext;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.SettingValues;
@@ -22,7 +22,7 @@ public final class MigrationOptions {
 
     /** The target's {@code migrations} setting (flag --migrations, PGNEST_MIGRATIONS, pgnest.yml) as Flyway locations. */
     static List<String> flywayLocations(CommandSpec spec) {
-        List<String> locations = PgnestCommand.of(spec).config().target().require(Settings.MIGRATIONS);
+        List<String> locations = CommandContext.of(spec).config().target().require(Settings.MIGRATIONS);
         return locations.stream()
                 .map(l -> l.startsWith("filesystem:") || l.startsWith("classpath:") ? l : "filesystem:" + l)
                 .toList();
@@ -40,7 +40,7 @@ public final class MigrationOptions {
     }
 
     static DatabaseTarget target(CommandSpec spec) {
-        PgnestConfig config = PgnestCommand.of(spec).config();
+        PgnestConfig config = CommandContext.of(spec).config();
         DatabaseConnection c = config.connection();
         return new DatabaseTarget(config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME), c.jdbcUrl(), c.user(), c.password(),
                 environmentOf(config.target()));

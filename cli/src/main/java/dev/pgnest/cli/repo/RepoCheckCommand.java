@@ -1,7 +1,7 @@
 package dev.pgnest.cli.repo;
 
-import dev.pgnest.cli.OutputOptions;
 import dev.pgnest.cli.backup.RepositoryAccess;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.repository.RepositoryCheck;
 import java.io.PrintWriter;

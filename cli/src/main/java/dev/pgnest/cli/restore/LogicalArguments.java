@@ -1,5 +1,6 @@
 package dev.pgnest.cli.restore;
 
+import dev.pgnest.restore.RestoreContext;
 import dev.pgnest.restore.logical.LogicalRestoreOptions;
 import dev.pgnest.restore.plan.BackupSelector;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ final class LogicalArguments {
 
     LogicalRestoreOptions options(RestoreContext context) {
         int jobCount = noStage ? 1 : context.parallelism();
-        return LogicalRestoreOptions.defaults(context.target, context.binaries())
+        return LogicalRestoreOptions.defaults(context.target(), context.binaries())
                 .withBackup(BackupSelector.of(backup, beforeMigration))
                 .withInto(into)
                 .withReplace(replace, force, context.protectedTarget())

@@ -3,6 +3,7 @@ package dev.pgnest.cli.restore;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.config.Settings;
+import dev.pgnest.restore.RestoreContext;
 import dev.pgnest.restore.pitr.LocalServer;
 import dev.pgnest.restore.pitr.PitrRestore;
 import dev.pgnest.restore.pitr.PointInTimeRecovery.AfterRecovery;
@@ -96,11 +97,11 @@ final class PitrArguments {
     List<String> tablespaces = new ArrayList<>();
 
     PitrRestore.Request request(RestoreContext context) {
-        Path dir = context.config.target().get(Settings.RESTORE_DATA_DIR).orElseThrow(() ->
+        Path dir = context.config().target().get(Settings.RESTORE_DATA_DIR).orElseThrow(() ->
                 new PgnestException(ErrorKind.USAGE, "no data directory to restore into",
                         "pass " + Settings.RESTORE_DATA_DIR.optionsOf("restore pitr").get(0).name() + " DIR or set "
                                 + Settings.RESTORE_DATA_DIR.key() + " (" + Settings.RESTORE_DATA_DIR.env() + ")"));
-        int p = context.config.target().require(Settings.RESTORE_PORT);
+        int p = context.config().target().require(Settings.RESTORE_PORT);
         Map<String, Path> spaces = new LinkedHashMap<>();
         for (String t : tablespaces) {
             String[] kv = t.split("=", 2);
@@ -112,12 +113,12 @@ final class PitrArguments {
         LocalServer.Options server = new LocalServer.Options(context.binaries(), context.account(), p, runDir(context.tempDir()),
                 "postgres", null, null);
         BackupSelector selector = backup == null ? new BackupSelector.Latest() : new BackupSelector.ById(backup);
-        PitrRestore.Request request = new PitrRestore.Request(context.target, target.recoveryTarget(), !exclusive,
+        PitrRestore.Request request = new PitrRestore.Request(context.target(), target.recoveryTarget(), !exclusive,
                 pause ? RecoveryAction.PAUSE : RecoveryAction.PROMOTE, selector, null, null, null,
                 dir.toAbsolutePath().normalize(), delta, spaces, context.parallelism(),
                 context.restoreCommand(), server, noArchive ? Archiving.OFF : Archiving.KEEP,
                 keepRunning ? AfterRecovery.KEEP_RUNNING : AfterRecovery.STOP,
-                context.config.global().require(Settings.RESTORE_TIMEOUT));
+                context.config().global().require(Settings.RESTORE_TIMEOUT));
         if (target.beforeMigration != null) {
             request = request.withBeforeMigration(target.beforeMigration, liveDatabase(context));
         }

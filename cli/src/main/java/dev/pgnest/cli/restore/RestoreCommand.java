@@ -1,6 +1,8 @@
 package dev.pgnest.cli.restore;
 
-import dev.pgnest.cli.Subcommands;
+import dev.pgnest.cli.shared.CommandContext;
+import dev.pgnest.cli.shared.Subcommands;
+import dev.pgnest.restore.RestoreContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -18,5 +20,11 @@ public final class RestoreCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The restore context of the selected target, for the restore command of {@code spec}. */
+    static RestoreContext context(CommandSpec spec) {
+        CommandContext root = CommandContext.of(spec);
+        return RestoreContext.of(root.config(), root.tempDir());
     }
 }

@@ -1,8 +1,9 @@
 package dev.pgnest.cli.restore;
 
-import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.restore.RestoreContext;
 import dev.pgnest.restore.logical.LogicalRestore;
 import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.restore.report.ReportFormat;
@@ -33,7 +34,7 @@ final class RestoreLogicalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (RestoreContext context = RestoreContext.of(spec)) {
+        try (RestoreContext context = RestoreCommand.context(spec)) {
             ReportRecorder recorder = context.recorder(IncidentReport.Kind.logical);
             LogicalRestore.Result result;
             try {

@@ -1,8 +1,9 @@
 package dev.pgnest.cli.restore;
 
-import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.restore.RestoreContext;
 import dev.pgnest.restore.pitr.PitrRestore;
 import dev.pgnest.restore.pitr.RecoveryOutcome;
 import dev.pgnest.restore.report.IncidentReport;
@@ -34,7 +35,7 @@ final class RestorePitrCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (RestoreContext context = RestoreContext.of(spec)) {
+        try (RestoreContext context = RestoreCommand.context(spec)) {
             PitrRestore.Request request = arguments.request(context);
             ReportRecorder recorder = context.recorder(IncidentReport.Kind.pitr);
             PitrRestore.Result result;

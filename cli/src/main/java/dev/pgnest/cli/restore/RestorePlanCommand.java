@@ -1,13 +1,14 @@
 package dev.pgnest.cli.restore;
 
-import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.cli.shared.OutputOptions;
+import dev.pgnest.cli.shared.Subcommands;
 import dev.pgnest.config.ExitCode;
+import dev.pgnest.restore.RestoreContext;
 import dev.pgnest.restore.logical.LogicalRestore;
 import dev.pgnest.restore.pitr.PitrRestore;
 import dev.pgnest.restore.plan.RestorePlan;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import dev.pgnest.cli.Subcommands;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,7 +48,7 @@ final class RestorePlanCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (RestoreContext context = RestoreContext.of(spec)) {
+            try (RestoreContext context = RestoreCommand.context(spec)) {
                 RestorePlan plan = LogicalRestore.plan(context.repository(), context.connection(), arguments.options(context));
                 print(spec.commandLine().getOut(), output, plan);
                 return plan.warnings().stream().anyMatch(w -> w.startsWith("the restore would stop"))
@@ -69,7 +70,7 @@ final class RestorePlanCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (RestoreContext context = RestoreContext.of(spec)) {
+            try (RestoreContext context = RestoreCommand.context(spec)) {
                 PitrRestore.Request request = arguments.request(context);
                 RestorePlan plan;
                 try {

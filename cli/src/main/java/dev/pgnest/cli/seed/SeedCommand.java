@@ -1,7 +1,7 @@
 package dev.pgnest.cli.seed;
 
-import dev.pgnest.cli.OutputOptions;
-import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.cli.shared.CommandContext;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.ExitCode;
@@ -55,7 +55,7 @@ public final class SeedCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Seeder seeder = new Seeder(scale);
-        PgnestConfig config = PgnestCommand.of(spec).config();
+        PgnestConfig config = CommandContext.of(spec).config();
         DatabaseConnection c = config.connection();
         DatabaseTarget target = new DatabaseTarget(config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME), c.jdbcUrl(), c.user(),
                 c.password(), Environment.STANDARD);

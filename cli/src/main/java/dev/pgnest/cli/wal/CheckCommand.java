@@ -1,6 +1,6 @@
 package dev.pgnest.cli.wal;
 
-import dev.pgnest.cli.OutputOptions;
+import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.wal.ArchiveSetupCheck;
 import java.io.PrintWriter;

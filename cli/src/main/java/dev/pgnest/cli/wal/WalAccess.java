@@ -1,17 +1,14 @@
 package dev.pgnest.cli.wal;
 
-import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.cli.shared.CommandContext;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.Settings;
-import dev.pgnest.config.ValueSource;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalSpool;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -20,8 +17,6 @@ import picocli.CommandLine.Model.CommandSpec;
  * target's connection.
  */
 public final class WalAccess implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(WalAccess.class);
-
     private final PgnestConfig config;
     private final Storage storage;
     private final Repository repository;
@@ -42,7 +37,7 @@ public final class WalAccess implements AutoCloseable {
     }
 
     public static WalAccess open(CommandSpec spec) {
-        PgnestConfig config = PgnestCommand.of(spec).config();
+        PgnestConfig config = CommandContext.of(spec).config();
         return new WalAccess(config, RepositorySettings.storage(config.repository()).open());
     }
 
@@ -73,27 +68,10 @@ public final class WalAccess implements AutoCloseable {
 
     /** The spool directory: wal.spool-dir (a command's --spool-dir, …), else the OS user's default. */
     public WalSpool spool() {
-        return spool(config);
+        return WalSpool.of(config);
     }
 
-    static WalSpool spool(PgnestConfig config) {
-        return WalSpool.at(config.global().get(Settings.WAL_SPOOL_DIR).orElse(null));
-    }
 
-    /**
-     * The launcher's fast path reads no pgnest.yml and no flags: it finds the push endpoint in
-     * $PGNEST_WAL_SPOOL_DIR or the default. Say so when the endpoint is published elsewhere, or
-     * every archive_command silently starts a JVM.
-     */
-    static void warnWhenLauncherLooksElsewhere(PgnestConfig config, WalSpool spool) {
-        var entry = config.global().entry(Settings.WAL_SPOOL_DIR);
-        WalSpool launcherView = WalSpool.at(entry.source().kind() == ValueSource.Kind.ENV ? entry.value() : null);
-        if (!launcherView.root().equals(spool.root())) {
-            LOG.warn("wal push endpoint published in {}, but the launcher's fast path looks in {} (${} or the default): "
-                            + "set {}={} for archive_command too, or each WAL file starts a JVM", spool.root(),
-                    launcherView.root(), Settings.WAL_SPOOL_DIR.env(), Settings.WAL_SPOOL_DIR.env(), spool.root());
-        }
-    }
 
     @Override
     public void close() {

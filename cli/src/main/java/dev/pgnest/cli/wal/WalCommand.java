@@ -1,6 +1,6 @@
 package dev.pgnest.cli.wal;
 
-import dev.pgnest.cli.Subcommands;
+import dev.pgnest.cli.shared.Subcommands;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;

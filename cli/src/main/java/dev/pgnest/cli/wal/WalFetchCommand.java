@@ -1,6 +1,6 @@
 package dev.pgnest.cli.wal;
 
-import dev.pgnest.cli.PgnestCommand;
+import dev.pgnest.cli.shared.CommandContext;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
@@ -68,7 +68,7 @@ public final class WalFetchCommand implements Callable<Integer> {
         int walAt = indexOf(original, "wal", "fetch");
         if (walAt < 0 || all.size() < original.size()
                 || !all.subList(all.size() - original.size(), all.size()).equals(original)
-                || !(all.contains(dev.pgnest.cli.Pgnest.class.getName()) || all.stream().anyMatch(a -> a.endsWith(".jar")))) {
+                || !(all.contains(CommandContext.MAIN_CLASS) || all.stream().anyMatch(a -> a.endsWith(".jar")))) {
             return; // not the pgnest executable (an in-process run): fetch one file at a time
         }
         List<String> command = new ArrayList<>();
@@ -76,7 +76,7 @@ public final class WalFetchCommand implements Callable<Integer> {
         command.addAll(all.subList(0, all.size() - original.size()));
         command.addAll(original.subList(0, walAt));
         command.addAll(List.of("wal", "prefetch", "--after", after));
-        SettingValues global = PgnestCommand.of(spec).config().global();
+        SettingValues global = CommandContext.of(spec).config().global();
         command.addAll(givenAsFlag(global.entry(Settings.WAL_SPOOL_DIR)));
         command.addAll(givenAsFlag(global.entry(Settings.WAL_PREFETCH)));
         new ProcessBuilder(command)

@@ -1,6 +1,6 @@
 package dev.pgnest.cli.wal;
 
-import dev.pgnest.cli.backup.Format;
+import dev.pgnest.cli.shared.Format;
 import dev.pgnest.wal.WalRetention;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.pgnest.cli.wal;
 
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.Settings;
+import dev.pgnest.wal.WalSpool;
 import dev.pgnest.wal.push.WalPushService;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -39,7 +40,7 @@ public final class WalServeCommand implements Callable<Integer> {
         try {
             try (WalAccess access = WalAccess.open(spec);
                  WalPushService service = WalPushService.start(access.archive(), access.spool(), port(access), parallel(access))) {
-                WalAccess.warnWhenLauncherLooksElsewhere(access.config(), access.spool());
+                WalSpool.warnWhenLauncherLooksElsewhere(access.config(), access.spool());
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("serving wal push for target " + access.target() + " on 127.0.0.1:" + service.port()
                         + " (" + parallel(access) + " parallel uploads)");

@@ -106,7 +106,7 @@ class RestoreCommandsTest {
         env.put("PGNEST_DRILL_MODE", "database");
         env.put("PGNEST_DRILL_CHECKS", "select count(*) = 300 from items");
         dev.pgnest.config.PgnestConfig config = new dev.pgnest.config.ConfigLoader(null, env, Map.of(), tmp).load();
-        dev.pgnest.serve.job.JobResult result = DrillJob.of(config).run(new dev.pgnest.serve.job.JobContext("default",
+        dev.pgnest.serve.job.JobResult result = dev.pgnest.serve.DrillJob.of(config, tmp).run(new dev.pgnest.serve.job.JobContext("default",
                 dev.pgnest.serve.job.JobKind.DRILL, java.time.Instant.now(), false, "test"));
         assertThat(result.summary()).startsWith("drill drill-").endsWith(" passed, backup " + backup.id());
         assertThat(result.backupId()).isEqualTo(backup.id());

@@ -1,4 +1,4 @@
-package dev.pgnest.cli;
+package dev.pgnest.cli.shared;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,4 +1,4 @@
-package dev.pgnest.cli.backup;
+package dev.pgnest.cli.shared;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.pgnest.cli.wal;
+package dev.pgnest.serve;
 
 import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.Settings;
@@ -38,10 +38,10 @@ public final class WalPushEndpoint implements AutoCloseable {
             WalArchive archive = new WalArchive(storage, target, RepositorySettings.compression(repo),
                     RepositorySettings.compressionLevel(repo));
             var global = config.global();
-            WalSpool spool = WalAccess.spool(config);
+            WalSpool spool = WalSpool.of(config);
             WalPushService service = WalPushService.start(archive, spool, global.require(Settings.WAL_PUSH_PORT),
                     global.require(Settings.WAL_PUSH_PARALLELISM));
-            WalAccess.warnWhenLauncherLooksElsewhere(config, spool);
+            WalSpool.warnWhenLauncherLooksElsewhere(config, spool);
             return new WalPushEndpoint(storage, service);
         } catch (RuntimeException e) {
             LOG.warn("wal push endpoint not started ({}); archive_command uses the direct path", e.getMessage());

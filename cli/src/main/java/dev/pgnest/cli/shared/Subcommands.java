@@ -1,4 +1,4 @@
-package dev.pgnest.cli;
+package dev.pgnest.cli.shared;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -7,7 +7,7 @@ import java.lang.annotation.Target;
 
 /**
  * A command's subcommands, declared on it where picocli's {@code @Command(subcommands = …)}
- * would be. {@link CommandTree} builds them: the whole tree, or only the branch an invocation
+ * would be. {@code dev.pgnest.cli.CommandTree} builds them: the whole tree, or only the branch an invocation
  * names (picocli would build every command's model at every start).
  */
 @Retention(RetentionPolicy.RUNTIME)

@@ -1,8 +1,10 @@
-package dev.pgnest.cli.restore;
+package dev.pgnest.serve;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.restore.RestoreContext;
+import dev.pgnest.restore.drill.ConfiguredDrill;
 import dev.pgnest.restore.drill.RestoreDrill;
 import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.serve.job.Job;
@@ -13,16 +15,17 @@ import java.util.List;
 /**
  * The restore drill as a job of {@code pgnest serve} ({@code schedule.drill}): the same drill as
  * {@code pgnest restore drill} for the job's target. Wire it with
- * {@code .job(JobKind.DRILL, DrillJob.of(config))}.
+ * {@code .job(JobKind.DRILL, DrillJob.of(config, tempDir))}.
  */
 public final class DrillJob {
     private DrillJob() {
     }
 
-    public static Job of(PgnestConfig config) {
+    /** @param tempDir where the drill's scratch cluster and staging go unless restore.scratch-dir/staging-dir say */
+    public static Job of(PgnestConfig config, Path tempDir) {
         return context -> {
-            try (RestoreContext restore = RestoreContext.forTarget(config, context.target())) {
-                RestoreDrill.Result result = RestoreDrillCommand.run(restore, null, List.of());
+            try (RestoreContext restore = RestoreContext.forTarget(config, context.target(), tempDir)) {
+                RestoreDrill.Result result = ConfiguredDrill.run(restore, null, List.of());
                 IncidentReport report = result.report();
                 Path saved = restore.save(report);
                 if (!result.passed()) {

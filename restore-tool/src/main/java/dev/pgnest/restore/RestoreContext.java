@@ -1,6 +1,5 @@
-package dev.pgnest.cli.restore;
+package dev.pgnest.restore;
 
-import dev.pgnest.cli.PgnestCommand;
 import dev.pgnest.config.ConfigLoader;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.PgBinaries;
@@ -18,12 +17,11 @@ import dev.pgnest.storage.Storage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** What every restore command takes from the configuration: the target, its repository, programs, report dir. */
-final class RestoreContext implements AutoCloseable {
-    final PgnestConfig config;
-    final String target;
+public final class RestoreContext implements AutoCloseable {
+    private final PgnestConfig config;
+    private final String target;
     private final Path tempDir;
     private Storage storage;
     private Repository repository;
@@ -34,24 +32,31 @@ final class RestoreContext implements AutoCloseable {
         this.tempDir = tempDir;
     }
 
-    static RestoreContext of(CommandSpec spec) {
-        PgnestCommand root = PgnestCommand.of(spec);
-        PgnestConfig config = root.config();
-        return new RestoreContext(config, config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME), root.tempDir());
+    /** For the selected target of the configuration (a restore command). */
+    public static RestoreContext of(PgnestConfig config, Path tempDir) {
+        return new RestoreContext(config, config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME), tempDir);
     }
 
     /** For a named target of pgnest.yml (the service's jobs). */
-    static RestoreContext forTarget(PgnestConfig config, String target) {
-        return new RestoreContext(config, target, PgnestCommand.tempDir(System.getenv()));
+    public static RestoreContext forTarget(PgnestConfig config, String target, Path tempDir) {
+        return new RestoreContext(config, target, tempDir);
     }
 
     /** The target's settings (drill.*, restore.data-dir…). */
-    dev.pgnest.config.SettingValues targetSettings() {
+    public PgnestConfig config() {
+        return config;
+    }
+
+    public String target() {
+        return target;
+    }
+
+    public dev.pgnest.config.SettingValues targetSettings() {
         return config.selectedTargetName().filter(target::equals).isPresent() || !config.targets().containsKey(target)
                 ? config.target() : config.targets().get(target);
     }
 
-    Repository repository() {
+    public Repository repository() {
         if (repository == null) {
             storage = RepositorySettings.storage(config.repository()).open();
             repository = Repository.open(storage);
@@ -59,7 +64,7 @@ final class RestoreContext implements AutoCloseable {
         return repository;
     }
 
-    DatabaseConnection connection() {
+    public DatabaseConnection connection() {
         if (config.selectedTargetName().filter(target::equals).isPresent()) {
             return config.connection();
         }
@@ -68,36 +73,36 @@ final class RestoreContext implements AutoCloseable {
                 t.get(Settings.DB_PASSWORD).orElse(null));
     }
 
-    PgBinaries binaries() {
+    public PgBinaries binaries() {
         return PgBinaries.of(config);
     }
 
-    boolean protectedTarget() {
+    public boolean protectedTarget() {
         return targetSettings().require(Settings.PROTECTED);
     }
 
-    ServerAccount account() {
+    public ServerAccount account() {
         return ServerAccount.detect(config.global().require(Settings.RESTORE_OS_USER));
     }
 
-    Path reportDir() {
+    public Path reportDir() {
         return config.global().require(Settings.RESTORE_REPORT_DIR);
     }
 
     /** $TMPDIR, else java.io.tmpdir: the default home of everything temporary a restore makes. */
-    Path tempDir() {
+    public Path tempDir() {
         return tempDir;
     }
 
-    Path stagingDir() {
+    public Path stagingDir() {
         return config.global().get(Settings.RESTORE_STAGING_DIR).orElse(tempDir);
     }
 
-    Path scratchDir() {
+    public Path scratchDir() {
         return config.global().get(Settings.RESTORE_SCRATCH_DIR).orElse(tempDir);
     }
 
-    int parallelism() {
+    public int parallelism() {
         return config.global().require(Settings.RESTORE_PARALLELISM);
     }
 
@@ -109,7 +114,7 @@ final class RestoreContext implements AutoCloseable {
      * configuration file must be readable by restore.os-user. wal.spool-dir goes in the
      * environment too: the fast path reads no configuration file.
      */
-    String restoreCommand() {
+    public String restoreCommand() {
         StringBuilder c = new StringBuilder();
         config.file().ifPresent(f -> c.append(ConfigLoader.CONFIG_ENV).append('=')
                 .append(shellQuote(f.toAbsolutePath().toString())).append(' '));
@@ -150,20 +155,20 @@ final class RestoreContext implements AutoCloseable {
                 "set restore.launcher (PGNEST_RESTORE_LAUNCHER) to the pgnest executable, e.g. /usr/local/bin/pgnest");
     }
 
-    static String shellQuote(String s) {
+    public static String shellQuote(String s) {
         return s.matches("[A-Za-z0-9_./:@%+=-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
-    static String toolVersion() {
+    public static String toolVersion() {
         return ToolVersion.current();
     }
 
-    ReportRecorder recorder(IncidentReport.Kind kind) {
+    public ReportRecorder recorder(IncidentReport.Kind kind) {
         return ReportRecorder.start(kind, target, toolVersion());
     }
 
     /** Saves a finished report; returns the Markdown file. */
-    Path save(IncidentReport report) {
+    public Path save(IncidentReport report) {
         return ReportFormat.save(report, reportDir());
     }
 
@@ -171,7 +176,7 @@ final class RestoreContext implements AutoCloseable {
      * Saves the report of a failed restore and returns the failure with the report's place in its
      * hint, so the one error line tells the operator where the details are.
      */
-    PgnestException failed(ReportRecorder recorder, PgnestException e) {
+    public PgnestException failed(ReportRecorder recorder, PgnestException e) {
         Path saved = save(recorder.fail(e));
         String hint = (e.hint() == null || e.hint().isBlank() ? "" : e.hint() + "; ") + "report: " + saved;
         return new PgnestException(e.kind(), e.problem(), hint, e);

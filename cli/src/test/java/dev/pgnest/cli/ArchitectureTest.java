@@ -1,0 +1,38 @@
+package dev.pgnest.cli;
+
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import dev.pgnest.cli.shared.CommandContext;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The structure DESIGN.md asks for, checked on the compiled main code of every module on the
+ * CLI's class path (all but the test harness's users): Maven already keeps the modules' direction;
+ * what it cannot see are cycles between packages.
+ */
+class ArchitectureTest {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importMainClasses() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(location -> !location.contains("/dev/pgnest/testing/"))
+                .importPackages("dev.pgnest");
+    }
+
+    @Test
+    void noPackageDependsOnItselfThroughAnother() {
+        slices().matching("dev.pgnest.(**)").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void theMainClassNameCommandsLookForIsTheMainClass() {
+        assertThat(CommandContext.MAIN_CLASS).isEqualTo(Pgnest.class.getName());
+    }
+}

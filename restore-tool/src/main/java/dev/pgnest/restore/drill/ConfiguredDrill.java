@@ -1,0 +1,62 @@
+package dev.pgnest.restore.drill;
+
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.Settings;
+import dev.pgnest.repository.BackupKind;
+import dev.pgnest.restore.RestoreContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One drill of a target as its configuration says (drill.mode, drill.checks): what
+ * {@code pgnest restore drill} and the service's drill job both run.
+ */
+public final class ConfiguredDrill {
+    private ConfiguredDrill() {
+    }
+
+    /**
+     * @param kind        the kind of backup to prove, or null for the kind of the target's newest backup
+     * @param extraChecks SQL checks besides drill.checks
+     */
+    public static RestoreDrill.Result run(RestoreContext context, String kind, List<String> extraChecks) {
+        String where = context.targetSettings().require(Settings.DRILL_MODE);
+        List<String> sql = new ArrayList<>(context.targetSettings().get(Settings.DRILL_CHECKS).orElse(List.of()));
+        sql.addAll(extraChecks);
+        RestoreDrill.Where place = switch (where) {
+            case "cluster" -> RestoreDrill.Where.SCRATCH_CLUSTER;
+            case "database" -> RestoreDrill.Where.SCRATCH_DATABASE;
+            default -> throw new IllegalStateException("drill.mode " + where + " is not declared");
+        };
+        BackupKind backupKind = kind != null ? kind(kind)
+                : context.repository().catalog().latest(context.target(), null).map(e -> e.manifest().kind()).orElse(BackupKind.LOGICAL);
+        RestoreDrill.Physical physical = backupKind == BackupKind.PHYSICAL
+                ? new RestoreDrill.Physical(context.restoreCommand(), databaseName(context), context.parallelism(),
+                        context.config().global().require(Settings.RESTORE_TIMEOUT))
+                : null;
+        return RestoreDrill.run(context.repository(),
+                place == RestoreDrill.Where.SCRATCH_DATABASE ? context.connection() : null,
+                new RestoreDrill.Options(context.target(), backupKind, place, context.scratchDir(),
+                        place == RestoreDrill.Where.SCRATCH_CLUSTER || physical != null ? context.account() : null,
+                        context.binaries(), sql, null, context.stagingDir(), physical),
+                RestoreContext.toolVersion());
+    }
+
+    private static BackupKind kind(String text) {
+        try {
+            return BackupKind.parse(text.strip());
+        } catch (IllegalArgumentException e) {
+            throw new PgnestException(ErrorKind.USAGE, "--kind " + text + " is not a backup kind", "use logical or physical");
+        }
+    }
+
+    /** The target's database, checked in the recovered cluster (postgres when no URL is configured). */
+    private static String databaseName(RestoreContext context) {
+        try {
+            return context.connection().database();
+        } catch (PgnestException e) {
+            return "postgres";
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.pgnest.serve;
+
+import dev.pgnest.backup.expire.RetentionSettings;
+import dev.pgnest.backup.logical.LogicalBackupOptions;
+import dev.pgnest.backup.physical.PhysicalBackupSettings;
+import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestConfig;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.SettingValues;
+import dev.pgnest.config.Settings;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RepositorySettings;
+import dev.pgnest.serve.alert.Alerts;
+import dev.pgnest.serve.http.HealthCheck;
+import dev.pgnest.serve.job.JobKind;
+import dev.pgnest.serve.metrics.ArchiverWalLagProbe;
+import dev.pgnest.serve.schedule.Schedule;
+import dev.pgnest.storage.Storage;
+import dev.pgnest.storage.StorageConfig;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.ZoneId;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * {@code pgnest serve} as its configuration describes it: every target's schedules with the real
+ * jobs (logical, physical, verify, expire, drill), the job store, HTTP, alerts and health checks.
+ */
+public final class ConfiguredService {
+    private ConfiguredService() {
+    }
+
+    /**
+     * A fresh deployment (compose, a new bucket) starts with an empty location: make it a
+     * repository; an existing one is only checked, anything else is refused.
+     *
+     * @return the new repository's location when one was created
+     */
+    public static Optional<String> initRepository(PgnestConfig config) {
+        try (Storage s = RepositorySettings.storage(config.repository()).open()) {
+            return Repository.init(s) ? Optional.of(Repository.open(s).location()) : Optional.empty();
+        }
+    }
+
+    /** The service for this configuration (not started). */
+    public static BackupService build(PgnestConfig config, Path tempDir) {
+        SettingValues global = config.global();
+        List<Schedule> schedules = Schedule.fromConfig(config);
+        StorageConfig storage = RepositorySettings.storage(config.repository());
+        Path pgBinDir = global.get(Settings.PG_BIN_DIR).orElse(null);
+        Map<String, DatabaseConnection> targets = new LinkedHashMap<>();
+        config.targets().forEach((name, values) -> values.get(Settings.DATABASE_URL).ifPresent(url ->
+                targets.put(name, DatabaseConnection.parse(url, values.get(Settings.DB_USER).orElse(null),
+                        values.get(Settings.DB_PASSWORD).orElse(null)))));
+        ZoneId zone = global.require(Settings.SERVE_TIMEZONE);
+
+        config.targets().forEach((name, values) -> {
+            if (values.get(Settings.SCHEDULE_EXPIRE).isPresent() && RetentionSettings.policy(values).isEmpty()) {
+                throw new PgnestException(ErrorKind.CONFIG, "schedule.expire of target " + name + " is set but it has no retention rule",
+                        "set retention.keep-last, retention.max-age or retention.keep-daily/weekly/monthly for target " + name);
+            }
+        });
+        RepositoryJobs jobs = new RepositoryJobs(storage);
+        var repository = config.repository();
+        BackupService.Builder b = BackupService.builder(jobStore(config))
+                .schedules(schedules)
+                .timeZone(zone)
+                .job(JobKind.LOGICAL, jobs.logicalBackup(t -> connectionOf(targets, t), t -> LogicalBackupOptions.defaults(t)
+                        .withCompression(RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
+                        .withPgBinDir(pgBinDir)))
+                .job(JobKind.VERIFY, jobs.verify(pgBinDir))
+                .job(JobKind.PHYSICAL, PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
+                        t -> PhysicalBackupSettings.options(global, config.targets().get(t), repository)))
+                .job(JobKind.EXPIRE, jobs.expire(t -> RetentionSettings.policy(config.targets().get(t)), zone))
+                .job(JobKind.DRILL, DrillJob.of(config, tempDir))
+                .status(jobs.status())
+                .listen(global.require(Settings.SERVE_LISTEN).address())
+                .shutdownTimeout(global.require(Settings.SERVE_SHUTDOWN_TIMEOUT))
+                .walLagThreshold(global.require(Settings.ALERT_WAL_LAG))
+                .alerts(Alerts.withWebhook(global.get(Settings.ALERT_WEBHOOK_URL).orElse(null),
+                        global.require(Settings.ALERT_WEBHOOK_FORMAT)))
+                .healthCheck(HealthCheck.of("repository", () -> {
+                    try (Storage s = storage.open()) {
+                        Repository.open(s);
+                    }
+                }));
+        schedules.stream().map(Schedule::target).distinct().forEach(b::statusTarget);
+        targets.forEach((name, connection) -> {
+            b.healthCheck(HealthCheck.of("target:" + name, () -> ping(connection)));
+            b.walLag(name, new ArchiverWalLagProbe(connection));
+        });
+        return b.build();
+    }
+
+    private static DatabaseConnection connectionOf(Map<String, DatabaseConnection> targets, String target) {
+        DatabaseConnection c = targets.get(target);
+        if (c == null) {
+            throw new PgnestException(ErrorKind.CONFIG, "target " + target + " has no url",
+                    "set targets." + target + ".url in pgnest.yml");
+        }
+        return c;
+    }
+
+    /** serve.database-url, else the selected target's; serve.database-password wins over both. */
+    public static DatabaseConnection jobStore(PgnestConfig config) {
+        SettingValues g = config.global();
+        String password = g.get(Settings.SERVE_DATABASE_PASSWORD).orElse(null);
+        return g.get(Settings.SERVE_DATABASE_URL)
+                .map(url -> DatabaseConnection.parse(url, null, password))
+                .orElseGet(() -> {
+                    DatabaseConnection t = config.connection();
+                    return password == null ? t
+                            : new DatabaseConnection(t.host(), t.port(), t.database(), t.user(), password, t.params());
+                });
+    }
+
+    private static void ping(DatabaseConnection c) throws Exception {
+        Properties p = new Properties();
+        p.setProperty("user", c.user());
+        if (c.password() != null) {
+            p.setProperty("password", c.password());
+        }
+        p.setProperty("connectTimeout", "5");
+        p.setProperty("ApplicationName", "pgnest serve health");
+        try (Connection conn = DriverManager.getConnection(c.jdbcUrl(), p); var st = conn.createStatement()) {
+            st.execute("SELECT 1");
+        }
+    }
+}
