@@ -3,7 +3,7 @@ package dev.pgnest.cli.restore;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.config.Settings;
-import dev.pgnest.restore.pitr.LocalServer;
+import dev.pgnest.postgres.server.LocalServer;
 import dev.pgnest.restore.pitr.PitrRestore;
 import dev.pgnest.restore.pitr.PointInTimeRecovery.AfterRecovery;
 import dev.pgnest.restore.pitr.PointInTimeRecovery.Archiving;

@@ -1,5 +1,6 @@
 package dev.pgnest.cli.serve;
 
+import dev.pgnest.postgres.Databases;
 import dev.pgnest.backup.expire.RetentionSettings;
 import dev.pgnest.backup.logical.LogicalBackupOptions;
 import dev.pgnest.backup.physical.PhysicalBackup;
@@ -28,13 +29,11 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -178,14 +177,8 @@ public final class ServeCommand implements Runnable {
     }
 
     private static void ping(DatabaseConnection c) throws Exception {
-        Properties p = new Properties();
-        p.setProperty("user", c.user());
-        if (c.password() != null) {
-            p.setProperty("password", c.password());
-        }
-        p.setProperty("connectTimeout", "5");
-        p.setProperty("ApplicationName", "pgnest serve health");
-        try (Connection conn = DriverManager.getConnection(c.jdbcUrl(), p); var st = conn.createStatement()) {
+        try (Connection conn = Databases.open(c, "pgnest serve health", Map.of("connectTimeout", "5"));
+             var st = conn.createStatement()) {
             st.execute("SELECT 1");
         }
     }
