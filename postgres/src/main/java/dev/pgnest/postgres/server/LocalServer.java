@@ -173,7 +173,12 @@ public final class LocalServer implements AutoCloseable {
                 "-t", Long.toString(options.startWait() == null ? 60 : Math.max(1, options.startWait().toSeconds())),
                 "-o", postgresOptions(options),
                 "start");
-        LOG.info("starting PostgreSQL on {} (port {}, as {})", dir, options.port(), options.account().describe());
+        if (options.startWait() == null) {
+            // a restore's server: recovery may take long, the operator wants to know where it runs
+            LOG.info("starting PostgreSQL on {} (port {}, as {})", dir, options.port(), options.account().describe());
+        } else {
+            LOG.debug("starting PostgreSQL on {} (port {}, as {})", dir, options.port(), options.account().describe());
+        }
         Duration timeout = options.startWait() == null ? PG_CTL_TIMEOUT : options.startWait().plusSeconds(10);
         Result result = ChildProcess.run(options.account().wrap(command), Map.of(), runDir, timeout);
         LocalServer server = new LocalServer(dir, options, logFile, offset);
