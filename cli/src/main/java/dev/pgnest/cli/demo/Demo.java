@@ -16,6 +16,7 @@ import dev.pgnest.backup.logical.LogicalBackup;
 import dev.pgnest.backup.logical.LogicalBackupOptions;
 import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.config.LocalS3Server;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.migrate.DatabaseTarget;
@@ -34,7 +35,6 @@ import dev.pgnest.seed.Seeder;
 import dev.pgnest.seed.TableChecksums;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.s3.S3StorageConfig;
-import dev.pgnest.testing.S3Server;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalSpool;
 import dev.pgnest.wal.push.WalPushService;
@@ -58,7 +58,8 @@ import java.util.stream.Stream;
 /**
  * The demo: everything pgnest does, on this machine, with nothing to install or configure. An
  * ephemeral PostgreSQL cluster (the postgres module's {@link LocalCluster}) and an S3-compatible
- * store (S3Proxy on files under the demo directory); the BabyNest schema and data; backups; an
+ * store (S3Proxy on files under the demo directory, from the separate pgnest-demo jar, see
+ * {@link DemoStore}); the BabyNest schema and data; backups; an
  * accident; the restore; the proof.
  *
  * <p>Each step says whether it ran for real or is not in this build yet: pieces are wired in as
@@ -99,8 +100,8 @@ final class Demo {
         Path s3Dir = dir.resolve("s3");
         wipe(s3Dir);
         boolean verified = false;
-        S3Server s3 = step("S3-compatible store", () -> {
-            S3Server server = S3Server.onDirectory(s3Dir);
+        LocalS3Server s3 = step("S3-compatible store", () -> {
+            LocalS3Server server = DemoStore.onDirectory(s3Dir);
             server.createBucket(BUCKET);
             demoS3 = server;
             return new Result<>(server, "S3Proxy on " + server.endpoint() + ", objects under " + relative(s3Dir));
@@ -264,14 +265,14 @@ final class Demo {
         }
     }
 
-    private S3Server demoS3;
+    private LocalS3Server demoS3;
 
-    private S3Server s3Of(Repository repository) {
+    private LocalS3Server s3Of(Repository repository) {
         return demoS3;
     }
 
     /** restore_command's fallback (the restore reads ahead itself): pgnest wal fetch against the demo's store. */
-    private String writeRestoreCommand(S3Server s3) throws IOException {
+    private String writeRestoreCommand(LocalS3Server s3) throws IOException {
         Path command = dir.resolve("pgnest-wal-fetch");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // throwaway credentials of the demo's own S3Proxy; the file is private to this user
@@ -312,7 +313,7 @@ final class Demo {
         }
     }
 
-    private static S3StorageConfig storage(S3Server s3) {
+    private static S3StorageConfig storage(LocalS3Server s3) {
         return S3StorageConfig.builder(BUCKET).prefix("pgnest").endpoint(s3.endpoint()).region(s3.region())
                 .pathStyle(true).credentials(s3.accessKeyId(), s3.secretAccessKey()).build();
     }
