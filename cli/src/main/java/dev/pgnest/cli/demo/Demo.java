@@ -100,13 +100,13 @@ final class Demo {
         Path s3Dir = dir.resolve("s3");
         wipe(s3Dir);
         boolean verified = false;
-        LocalS3Server s3 = step("S3-compatible store", () -> {
-            LocalS3Server server = DemoStore.onDirectory(s3Dir);
-            server.createBucket(BUCKET);
-            demoS3 = server;
-            return new Result<>(server, "S3Proxy on " + server.endpoint() + ", objects under " + relative(s3Dir));
-        });
-        try (s3; Storage storage = storage(s3).open(); Storage walStorage = storage(s3).open()) {
+        try (LocalS3Server s3 = step("S3-compatible store", () -> {
+                 LocalS3Server server = DemoStore.onDirectory(s3Dir);
+                 server.createBucket(BUCKET);
+                 demoS3 = server;
+                 return new Result<>(server, "S3Proxy on " + server.endpoint() + ", objects under " + relative(s3Dir));
+             });
+             Storage storage = storage(s3).open(); Storage walStorage = storage(s3).open()) {
             Repository repository = step("backup repository", () -> {
                 Repository.init(storage);
                 return new Result<>(Repository.open(storage), storage.location("").replaceFirst("/$", ""));
