@@ -1,17 +1,17 @@
 package dev.pgnest.wal;
 
+import java.util.Map;
+import dev.pgnest.postgres.Databases;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 
 /**
  * {@code pgnest check}: do the target's settings and the repository work together? Reads the
@@ -143,13 +143,6 @@ public final class ArchiveSetupCheck {
     }
 
     private static Connection connect(DatabaseConnection db) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", db.user());
-        if (db.password() != null) {
-            p.setProperty("password", db.password());
-        }
-        p.setProperty("ApplicationName", "pgnest check");
-        p.setProperty("connectTimeout", "10");
-        return DriverManager.getConnection(db.jdbcUrl(), p);
+        return Databases.open(db, "pgnest check", Map.of("connectTimeout", "10"));
     }
 }

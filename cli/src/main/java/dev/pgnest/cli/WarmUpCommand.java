@@ -1,5 +1,6 @@
 package dev.pgnest.cli;
 
+import dev.pgnest.postgres.Databases;
 import dev.pgnest.backup.verify.BackupVerifier;
 import dev.pgnest.backup.verify.VerifyResult;
 import dev.pgnest.cli.shared.OutputOptions;
@@ -26,7 +27,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.text.Normalizer;
 import java.time.Instant;
@@ -87,7 +87,7 @@ public final class WarmUpCommand implements Callable<Integer> {
             try (ServerSocket closed = new ServerSocket(0)) {
                 int port = closed.getLocalPort();
                 closed.close();
-                try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/warm?connectTimeout=1")) {
+                try (var c = Databases.open("jdbc:postgresql://127.0.0.1:" + port + "/warm?connectTimeout=1", null, null, null, Map.of())) {
                     c.isValid(1);
                 } catch (SQLException expected) {
                     // refused, as intended

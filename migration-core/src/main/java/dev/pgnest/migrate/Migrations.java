@@ -1,5 +1,6 @@
 package dev.pgnest.migrate;
 
+import dev.pgnest.postgres.Databases;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.migrate.lint.Finding;
@@ -8,7 +9,6 @@ import dev.pgnest.migrate.lint.Linter;
 import dev.pgnest.migrate.lint.Rule;
 import dev.pgnest.migrate.lint.SqlScript;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.flywaydb.core.Flyway;
@@ -557,16 +556,8 @@ public final class Migrations {
     /** A connection to the target, for callers that inspect it (drift); the caller closes it. */
     public Connection connect() throws SQLException {
         DatabaseTarget t = settings.target();
-        Properties props = new Properties();
-        if (t.user() != null) {
-            props.setProperty("user", t.user());
-        }
-        if (t.password() != null) {
-            props.setProperty("password", t.password());
-        }
-        props.setProperty("ApplicationName", "pgnest migrate");
         try {
-            return DriverManager.getConnection(t.jdbcUrl(), props);
+            return Databases.open(t.jdbcUrl(), t.user(), t.password(), "pgnest migrate", Map.of());
         } catch (SQLException e) {
             throw new PgnestException(ErrorKind.DATABASE, "cannot connect to target " + t.name() + " at "
                     + redactedUrl(t.jdbcUrl()) + ": " + firstLine(e.getMessage()),

@@ -12,9 +12,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.postgresql.PGProperty;
 
 /** JDBC access to a target: connecting, and the facts a backup manifest records. */
 public final class Databases {
@@ -26,19 +29,56 @@ public final class Databases {
 
     /** Opens a connection; the password goes in properties, never in the URL or a message. */
     public static Connection connect(DatabaseConnection db, String applicationName) {
-        Properties props = new Properties();
-        props.setProperty("user", db.user());
-        if (db.password() != null) {
-            props.setProperty("password", db.password());
-        }
-        props.setProperty("ApplicationName", applicationName);
-        props.setProperty("connectTimeout", "15");
         try {
-            return DriverManager.getConnection(db.jdbcUrl(), props);
+            return open(db, applicationName, Map.of("connectTimeout", "15"));
         } catch (SQLException e) {
             throw new PgnestException(ErrorKind.DATABASE, "cannot connect to " + db + ": " + e.getMessage(),
                     "check the target's url, user and password (PGNEST_DB_PASSWORD), and that the server accepts connections");
         }
+    }
+
+    /**
+     * Opens a connection to a target with driver {@code properties} (connectTimeout,
+     * socketTimeout…); SQL errors are the caller's to word.
+     */
+    public static Connection open(DatabaseConnection db, String applicationName, Map<String, String> properties)
+            throws SQLException {
+        return open(db.jdbcUrl(), db.user(), db.password(), applicationName, properties);
+    }
+
+    /**
+     * A physical replication connection ({@code replication=true}: IDENTIFY_SYSTEM,
+     * START_REPLICATION, pgjdbc's replication API), for streaming WAL.
+     */
+    public static Connection openReplication(DatabaseConnection db, String applicationName, int connectTimeoutSeconds)
+            throws SQLException {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put(PGProperty.REPLICATION.getName(), "true");
+        props.put(PGProperty.ASSUME_MIN_SERVER_VERSION.getName(), "9.6");
+        props.put(PGProperty.PREFER_QUERY_MODE.getName(), "simple");
+        props.put(PGProperty.CONNECT_TIMEOUT.getName(), Integer.toString(connectTimeoutSeconds));
+        return open(db, applicationName, props);
+    }
+
+    /**
+     * The one place pgnest opens a JDBC connection. {@code user}, {@code password} and
+     * {@code applicationName} may be null (the URL or the driver's defaults then decide); the
+     * password goes in properties, never in the URL.
+     */
+    public static Connection open(String jdbcUrl, String user, String password, String applicationName,
+                                  Map<String, String> properties) throws SQLException {
+        Properties props = new Properties();
+        if (user != null) {
+            props.setProperty("user", user);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        if (applicationName != null) {
+            props.setProperty("ApplicationName", applicationName);
+        }
+        properties.forEach(props::setProperty);
+        return DriverManager.getConnection(jdbcUrl, props);
     }
 
     /**

@@ -1,39 +1,136 @@
 package dev.pgnest.postgres;
 
 import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.Settings;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
- * PostgreSQL's programs for backups: where they are (the configuration module decides), their
- * versions, and running short ones with their output captured.
+ * PostgreSQL's programs (pg_dump, pg_restore, initdb, pg_ctl, postgres, psql…) of one
+ * installation: a bin directory given by the caller or by {@code pg.bin-dir}, Debian's
+ * {@code /usr/lib/postgresql/<major>/bin} for a given major, else the newest Debian one, else PATH.
+ * A value: hand it to whatever runs a program or a server.
  */
 public final class PgBinaries {
-    private PgBinaries() {
+    private static final Path DEBIAN_ROOT = Path.of("/usr/lib/postgresql");
+    private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?");
+
+    private final Path binDir;
+
+    private PgBinaries(Path binDir) {
+        this.binDir = binDir;
+    }
+
+    /** The programs {@code pg.bin-dir} names, or the detected ones when it is not set. */
+    public static PgBinaries of(PgnestConfig config) {
+        return new PgBinaries(config.global().get(Settings.PG_BIN_DIR).orElse(null));
+    }
+
+    /** Programs from the given directory; null means the default search. */
+    public static PgBinaries in(Path binDir) {
+        return new PgBinaries(binDir);
+    }
+
+    /** The programs of PostgreSQL {@code major} as Debian installs them ({@code /usr/lib/postgresql/<major>/bin}). */
+    public static PgBinaries ofMajor(int major) {
+        return new PgBinaries(DEBIAN_ROOT.resolve(Integer.toString(major)).resolve("bin"));
     }
 
     /**
-     * The program's path: {@code pg.bin-dir}'s when set, else detected — the configuration
-     * module's one lookup ({@link dev.pgnest.config.PgBinaries}).
+     * The server programs to run a cluster of one's own with (the demo): the newest Debian
+     * installation that has {@code initdb} and {@code postgres}, else the default search.
+     */
+    public static PgBinaries newestServer() {
+        if (Files.isDirectory(DEBIAN_ROOT)) {
+            try (Stream<Path> majors = Files.list(DEBIAN_ROOT)) {
+                Optional<Path> bin = majors.filter(p -> p.getFileName().toString().matches("\\d+(\\.\\d+)?"))
+                        .map(p -> p.resolve("bin"))
+                        .filter(b -> Files.isExecutable(b.resolve("initdb")) && Files.isExecutable(b.resolve("postgres")))
+                        .max(Comparator.comparingDouble(b -> Double.parseDouble(b.getParent().getFileName().toString())));
+                if (bin.isPresent()) {
+                    return new PgBinaries(bin.get());
+                }
+            } catch (IOException e) {
+                // the default search below says what is missing
+            }
+        }
+        return new PgBinaries(null);
+    }
+
+    /**
+     * The program's path: {@code binDir}'s when set, else detected.
      *
      * @param binDir the configured directory, or null to detect
      * @throws PgnestException (CONFIG) naming where it looked and the setting to fix
      */
     public static Path find(Path binDir, String program) {
-        return dev.pgnest.config.PgBinaries.in(binDir).program(program);
+        return in(binDir).program(program);
+    }
+
+    /** The program's path, or a configuration error that says how to get it. */
+    public Path program(String name) {
+        if (binDir != null) {
+            Path p = binDir.resolve(name);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+            throw new PgnestException(ErrorKind.CONFIG, name + " not found in " + binDir + " (PGNEST_PG_BIN_DIR)",
+                    "point PGNEST_PG_BIN_DIR at the bin directory of the PostgreSQL version you use");
+        }
+        return newestDebianBin().map(d -> d.resolve(name)).filter(Files::isExecutable)
+                .or(() -> onPath(name))
+                .orElseThrow(() -> new PgnestException(ErrorKind.CONFIG, name + " not found in /usr/lib/postgresql/*/bin nor on PATH",
+                        "install the PostgreSQL client programs (apt-get install postgresql-client-15) or set PGNEST_PG_BIN_DIR"));
+    }
+
+    /** Whether this installation has the program. */
+    public boolean has(String name) {
+        try {
+            program(name);
+            return true;
+        } catch (PgnestException e) {
+            return false;
+        }
+    }
+
+    /** The bin directory that would be used, for messages and manifests. */
+    public Optional<Path> directory() {
+        return binDir != null ? Optional.of(binDir) : newestDebianBin();
+    }
+
+    /**
+     * The major version of these programs (15, 9.6 as 9), from the {@code --version} of
+     * {@code postgres}, {@code pg_ctl} or {@code pg_dump}, whichever there is.
+     */
+    public int major() {
+        for (String name : List.of("postgres", "pg_ctl", "pg_dump")) {
+            if (has(name)) {
+                int num = majorVersionNum(version(program(name)));
+                if (num > 0) {
+                    return num / 10000;
+                }
+            }
+        }
+        throw new PgnestException(ErrorKind.CONFIG, "cannot tell the PostgreSQL version of " + directory().map(Path::toString).orElse("PATH"),
+                "point PGNEST_PG_BIN_DIR at the bin directory of a PostgreSQL installation");
     }
 
     /** {@code program --version}'s first line, e.g. {@code pg_dump (PostgreSQL) 15.8}. */
     public static String version(Path program) {
-        Result r = run(List.of(program.toString(), "--version"), Map.of(), 30);
-        if (r.exitCode() != 0) {
-            throw new PgnestException(ErrorKind.TOOL, program + " --version failed (exit " + r.exitCode() + "): " + r.stderr(),
+        ChildProcess.Result r = ChildProcess.run(List.of(program.toString(), "--version"), Map.of(), null, Duration.ofSeconds(30));
+        if (!r.ok()) {
+            throw new PgnestException(ErrorKind.TOOL, program + " --version failed (exit " + r.exitCode() + "): " + r.stderr().strip(),
                     "check the PostgreSQL installation, or set pg.bin-dir to a working one");
         }
         return r.stdout().lines().findFirst().orElse("").strip();
@@ -44,7 +141,7 @@ public final class PgBinaries {
      * in server_version_num form: 150000 for 15.x, 90600 for 9.6.x; -1 when there is none.
      */
     public static int majorVersionNum(String versionLine) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?").matcher(versionLine);
+        Matcher m = VERSION.matcher(versionLine);
         if (!m.find()) {
             return -1;
         }
@@ -52,37 +149,46 @@ public final class PgBinaries {
         return major >= 10 ? major * 10000 : major * 10000 + (m.group(2) == null ? 0 : Integer.parseInt(m.group(2)) * 100);
     }
 
-    /** Output of a short-lived program. */
-    public record Result(int exitCode, String stdout, String stderr) {
+    @Override
+    public String toString() {
+        return "PostgreSQL programs in " + directory().map(Path::toString).orElse("PATH");
     }
 
-    /**
-     * Runs a short program to completion (argument list, never a shell), capturing both
-     * streams. {@code environment} is added to the inherited one — the place for PGPASSWORD.
-     */
-    public static Result run(List<String> command, Map<String, String> environment, int timeoutSeconds) {
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().putAll(environment);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        try {
-            Process p = pb.start();
-            StreamCollector err = StreamCollector.start(p.getErrorStream(), 64 * 1024);
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new PgnestException(ErrorKind.TOOL, command.get(0) + " did not finish within " + timeoutSeconds + " s",
-                        "check the database host and network");
-            }
-            return new Result(p.exitValue(), out, err.text());
-        } catch (IOException e) {
-            throw new PgnestException(ErrorKind.TOOL, "cannot run " + command.get(0) + ": " + e.getMessage(),
-                    "check the PostgreSQL installation, or set pg.bin-dir");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted while running " + command.get(0), "");
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PgBinaries other && java.util.Objects.equals(binDir, other.binDir);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hashCode(binDir);
+    }
+
+    private static Optional<Path> newestDebianBin() {
+        if (!Files.isDirectory(DEBIAN_ROOT)) {
+            return Optional.empty();
         }
+        try (Stream<Path> majors = Files.list(DEBIAN_ROOT)) {
+            return majors.filter(p -> p.getFileName().toString().matches("\\d+(\\.\\d+)?"))
+                    .filter(p -> Files.isDirectory(p.resolve("bin")))
+                    .max(Comparator.comparingDouble(p -> Double.parseDouble(p.getFileName().toString())))
+                    .map(p -> p.resolve("bin"));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Path> onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            Path p = Path.of(dir).resolve(name);
+            if (Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 }

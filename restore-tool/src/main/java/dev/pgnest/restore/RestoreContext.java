@@ -2,14 +2,14 @@ package dev.pgnest.restore;
 
 import dev.pgnest.config.ConfigLoader;
 import dev.pgnest.config.DatabaseConnection;
-import dev.pgnest.config.PgBinaries;
+import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.config.Settings;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.repository.ToolVersion;
-import dev.pgnest.restore.pitr.ServerAccount;
+import dev.pgnest.postgres.server.ServerAccount;
 import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.restore.report.ReportFormat;
 import dev.pgnest.restore.report.ReportRecorder;

@@ -9,6 +9,7 @@ import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
+import dev.pgnest.postgres.Databases;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.serve.alert.Alerts;
@@ -20,13 +21,11 @@ import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageConfig;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 /**
  * {@code pgnest serve} as its configuration describes it: every target's schedules with the real
@@ -121,14 +120,8 @@ public final class ConfiguredService {
     }
 
     private static void ping(DatabaseConnection c) throws Exception {
-        Properties p = new Properties();
-        p.setProperty("user", c.user());
-        if (c.password() != null) {
-            p.setProperty("password", c.password());
-        }
-        p.setProperty("connectTimeout", "5");
-        p.setProperty("ApplicationName", "pgnest serve health");
-        try (Connection conn = DriverManager.getConnection(c.jdbcUrl(), p); var st = conn.createStatement()) {
+        try (Connection conn = Databases.open(c, "pgnest serve health", Map.of("connectTimeout", "5"));
+             var st = conn.createStatement()) {
             st.execute("SELECT 1");
         }
     }

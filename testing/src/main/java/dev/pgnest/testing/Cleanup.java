@@ -1,12 +1,8 @@
 package dev.pgnest.testing;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -109,43 +105,6 @@ final class Cleanup {
 
     /** Deletes a tree; returns the paths that could not be deleted. */
     static List<String> deleteRecursively(Path root) {
-        List<String> failures = new ArrayList<>();
-        if (root == null || !Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return failures;
-        }
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                    delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
-                    delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                private void delete(Path path) {
-                    try {
-                        Files.deleteIfExists(path);
-                    } catch (NoSuchFileException e) {
-                        // a dying server removed it first
-                    } catch (IOException e) {
-                        failures.add(path + ": " + e);
-                    }
-                }
-            });
-        } catch (IOException e) {
-            failures.add(root + ": " + e);
-        }
-        return failures;
+        return dev.pgnest.postgres.server.LocalCluster.deleteRecursively(root);
     }
 }

@@ -1,38 +1,33 @@
 package dev.pgnest.testing;
 
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.ChildProcess;
+import dev.pgnest.postgres.PgBinaries;
+import dev.pgnest.postgres.server.LocalCluster;
+import dev.pgnest.postgres.server.LocalServer;
+import dev.pgnest.postgres.server.ServerAccount;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.stream.Stream;
 
 /**
- * An ephemeral PostgreSQL cluster for integration tests: initdb into a fresh temp dir, a free
- * port on 127.0.0.1, its own unix socket directory, torn down (process and files) on
- * {@link #close()} or, failing that, when the JVM exits.
+ * An ephemeral PostgreSQL cluster for integration tests: a fixture over the postgres module's
+ * {@link LocalCluster} (initdb into a fresh temp dir, a free port on 127.0.0.1, its own unix
+ * socket directory), torn down (process and files) on {@link #close()} or, failing that, when
+ * the JVM exits.
  *
  * <pre>{@code
  * try (PostgresCluster pg = PostgresCluster.builder().setting("wal_level", "logical").start()) {
@@ -58,13 +53,9 @@ public final class PostgresCluster implements AutoCloseable {
     public static final Path DEFAULT_BIN_DIR = Path.of("/usr/lib/postgresql/15/bin");
 
     private static final String SUPERUSER = "postgres";
-    private static final String OS_SERVER_USER = "postgres";
-    private static final String HOST = "127.0.0.1";
-    private static final String BLOCK_BEGIN = "# BEGIN pgnest test harness";
-    private static final String BLOCK_END = "# END pgnest test harness";
+    private static final String HOST = LocalCluster.HOST;
     private static final Duration PG_CTL_TIMEOUT = Duration.ofSeconds(90);
     private static final int LOG_TAIL_LINES = 40;
-    private static final int PORT_ATTEMPTS = 5;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** How the server processes are run; only matters when the tests run as root. */
@@ -85,48 +76,32 @@ public final class PostgresCluster implements AutoCloseable {
          */
         USER_NAMESPACE,
         /**
-         * {@code runuser -u postgres --}: the server runs as the postgres OS user and the temp
-         * dir is chowned to it. Paths the server must reach (archive dirs, restored data dirs)
-         * must be reachable by that user: create them with {@link #newServerDirectory(String)}.
+         * {@code runuser -u postgres --}: the server runs as the postgres OS user. Paths the
+         * server must reach (archive dirs, restored data dirs) must be reachable by that user:
+         * create them with {@link #newServerDirectory(String)}.
          */
-        POSTGRES_USER
+        POSTGRES_USER;
+
+        /** The postgres module's account for this mode. */
+        public ServerAccount account() {
+            return switch (this) {
+                case USER_NAMESPACE -> new ServerAccount.UserNamespace();
+                case POSTGRES_USER -> new ServerAccount.OsUser("postgres");
+                case CURRENT_USER -> new ServerAccount.CurrentUser();
+                case AUTO -> ServerAccount.automatic();
+            };
+        }
     }
 
     private final Path binDir;
     private final RunAs runAs;
-    private final Path workDir;
-    private final Path dataDir;
-    private final boolean ownsDataDir;
-    private final Path socketDir;
-    private final Path logFile;
-    private final String password;
-    private final Map<String, String> settings;
-    private final Path harnessConf;
-    private volatile int port;
-    private volatile long postmasterPid = -1;
-    private volatile boolean running;
+    private final LocalCluster cluster;
     private volatile boolean closed;
 
-    private PostgresCluster(Builder builder, Path workDir, RunAs runAs) {
-        this.binDir = builder.binDir;
+    private PostgresCluster(Path binDir, RunAs runAs, LocalCluster cluster) {
+        this.binDir = binDir;
         this.runAs = runAs;
-        this.workDir = workDir;
-        this.ownsDataDir = builder.existingDataDir == null;
-        this.dataDir = ownsDataDir ? workDir.resolve("data") : builder.existingDataDir.toAbsolutePath();
-        this.socketDir = workDir.resolve("s");
-        this.logFile = workDir.resolve("postgres.log");
-        this.password = builder.password != null ? builder.password : randomPassword();
-        Map<String, String> effective = new LinkedHashMap<>();
-        if (ownsDataDir) {
-            // not for existing data dirs: a restored standby needs max_connections etc. at least
-            // as high as its primary's, so it keeps what its configuration says
-            effective.putAll(Builder.DEFAULTS);
-        }
-        effective.putAll(builder.settings);
-        this.settings = Collections.unmodifiableMap(effective);
-        // an existing data dir may carry another cluster's postgresql.conf (a restore);
-        // postgresql.auto.conf is read last, so our port and socket dir win there
-        this.harnessConf = dataDir.resolve(ownsDataDir ? "postgresql.conf" : "postgresql.auto.conf");
+        this.cluster = cluster;
     }
 
     public static Builder builder() {
@@ -142,8 +117,7 @@ public final class PostgresCluster implements AutoCloseable {
     public static final class Builder {
         private Path binDir = defaultBinDir();
         private RunAs runAs = RunAs.AUTO;
-        private final Map<String, String> settings = new LinkedHashMap<>();
-        private final List<String> initdbArguments = new ArrayList<>();
+        private final LocalCluster.Builder spec = LocalCluster.builder(null, null).startWait(PG_CTL_TIMEOUT);
         private Path existingDataDir;
         private String password;
 
@@ -164,21 +138,18 @@ public final class PostgresCluster implements AutoCloseable {
 
         /** A server setting written to the configuration file; later calls override earlier ones. */
         public Builder setting(String name, String value) {
-            if (!name.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
-                throw new IllegalArgumentException("not a PostgreSQL setting name: " + name);
-            }
-            settings.put(name, value);
+            spec.setting(name, value);
             return this;
         }
 
         public Builder settings(Map<String, String> values) {
-            values.forEach(this::setting);
+            spec.settings(values);
             return this;
         }
 
         /** An extra initdb argument, e.g. {@code --data-checksums}. */
         public Builder initdbArgument(String argument) {
-            initdbArguments.add(argument);
+            spec.initdbArgument(argument);
             return this;
         }
 
@@ -212,32 +183,45 @@ public final class PostgresCluster implements AutoCloseable {
             if (existingDataDir == null) {
                 requireBinary(binDir, "initdb");
             } else if (!Files.isRegularFile(existingDataDir.resolve("PG_VERSION"))) {
-                throw new IllegalArgumentException("not a PostgreSQL data directory (no PG_VERSION): "
-                        + existingDataDir);
+                throw new IllegalArgumentException("not a PostgreSQL data directory (no PG_VERSION): " + existingDataDir);
             }
             RunAs mode = resolveRunAs(runAs);
-            Path workDir = createWorkDir();
-            PostgresCluster cluster = new PostgresCluster(this, workDir, mode);
-            Cleanup.register(cluster);
-            try {
-                Cleanup.markOwned(workDir, cluster.dataDir);
-                cluster.prepareOwnership();
-                if (existingDataDir == null) {
-                    cluster.initdb(initdbArguments);
-                }
-                cluster.startWithFreePort();
-                return cluster;
-            } catch (IOException e) {
-                cluster.close();
-                throw new UncheckedIOException("cannot write to " + workDir, e);
-            } catch (RuntimeException | Error e) {
-                try {
-                    cluster.close();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
+            if (existingDataDir == null) {
+                // not for existing data dirs: a restored standby needs max_connections etc. at least
+                // as high as its primary's, so it keeps what its configuration says
+                spec.defaultSettings(DEFAULTS);
+            } else {
+                spec.existingDataDir(existingDataDir);
             }
+            Path workDir = createWorkDir();
+            Path dataDir = existingDataDir == null ? workDir.resolve("data") : existingDataDir.toAbsolutePath().normalize();
+            try {
+                Cleanup.markOwned(workDir, dataDir);
+            } catch (IOException e) {
+                Cleanup.deleteRecursively(workDir);
+                throw new UncheckedIOException("cannot write to " + workDir, e);
+            }
+            spec.binaries(PgBinaries.in(binDir)).account(mode.account()).workDir(workDir)
+                    .password(password != null ? password : randomPassword());
+            LocalCluster cluster;
+            try {
+                cluster = spec.start();
+            } catch (PgnestException e) {
+                throw failure(e, mode, workDir, dataDir);
+            }
+            PostgresCluster pg = new PostgresCluster(binDir, mode, cluster);
+            Cleanup.register(pg);
+            pg.awaitJdbc();
+            return pg;
+        }
+
+        private IllegalStateException failure(PgnestException e, RunAs mode, Path workDir, Path dataDir) {
+            if (e.getMessage().startsWith("initdb failed")) {
+                return new IllegalStateException("initdb failed (bin dir " + binDir + ", run as " + mode + "): " + e.getMessage(), e);
+            }
+            String log = e instanceof LocalCluster.StartFailure f ? f.serverLog() : "";
+            return new IllegalStateException("PostgreSQL did not start (bin dir " + binDir + ", data dir " + dataDir
+                    + ", run as " + mode + "): " + e.getMessage() + "\n--- server log tail ---\n" + log, e);
         }
     }
 
@@ -248,7 +232,7 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     public int port() {
-        return port;
+        return cluster.port();
     }
 
     public String user() {
@@ -256,7 +240,7 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     public String password() {
-        return password;
+        return cluster.password();
     }
 
     public String jdbcUrl() {
@@ -264,11 +248,11 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + HOST + ":" + port + "/" + database;
+        return cluster.jdbcUrl(database);
     }
 
     public Path dataDir() {
-        return dataDir;
+        return cluster.dataDir();
     }
 
     public Path binDir() {
@@ -277,15 +261,15 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** The cluster's temp dir ({@code pgnest-pg-*}): data dir, log, socket dir. Deleted on close. */
     public Path workDir() {
-        return workDir;
+        return cluster.workDir();
     }
 
     public Path socketDir() {
-        return socketDir;
+        return cluster.socketDir();
     }
 
     public Path logFile() {
-        return logFile;
+        return cluster.logFile();
     }
 
     public RunAs runAs() {
@@ -294,25 +278,25 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** The settings written to the configuration file (defaults and the builder's), not the harness-owned ones. */
     public Map<String, String> settings() {
-        return settings;
+        return cluster.settings();
     }
 
     /** The major version of the data directory (PG_VERSION), e.g. 15. */
     public int majorVersion() {
         try {
-            return Integer.parseInt(Files.readString(dataDir.resolve("PG_VERSION"), StandardCharsets.UTF_8).strip());
+            return Integer.parseInt(Files.readString(dataDir().resolve("PG_VERSION"), StandardCharsets.UTF_8).strip());
         } catch (IOException | NumberFormatException e) {
-            throw new IllegalStateException("cannot read " + dataDir.resolve("PG_VERSION"), e);
+            throw new IllegalStateException("cannot read " + dataDir().resolve("PG_VERSION"), e);
         }
     }
 
     /** PID of the running postmaster, or -1 when stopped. */
     public long postmasterPid() {
-        return running ? postmasterPid : -1;
+        return cluster.pid();
     }
 
     public boolean isRunning() {
-        return running && isAlive(postmasterPid);
+        return !closed && cluster.isRunning();
     }
 
     /**
@@ -320,23 +304,19 @@ public final class PostgresCluster implements AutoCloseable {
      * included: pass them as the child's environment, never as arguments.
      */
     public Map<String, String> libpqEnvironment() {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PGHOST", HOST);
-        env.put("PGPORT", Integer.toString(port));
-        env.put("PGUSER", SUPERUSER);
-        env.put("PGPASSWORD", password);
-        env.put("PGDATABASE", SUPERUSER);
-        return env;
+        return cluster.connection(SUPERUSER).libpqEnvironment();
     }
 
     /** The last lines of the server log, for assertion messages. */
     public String logTail() {
-        return tail(logFile, LOG_TAIL_LINES);
+        String[] all = readQuietly(logFile()).split("\n");
+        int from = Math.max(0, all.length - LOG_TAIL_LINES);
+        return String.join("\n", java.util.Arrays.asList(all).subList(from, all.length));
     }
 
     @Override
     public String toString() {
-        return "PostgresCluster[" + HOST + ":" + port + ", " + dataDir + ", " + runAs + "]";
+        return "PostgresCluster[" + HOST + ":" + port() + ", " + dataDir() + ", " + runAs + "]";
     }
 
     // ---------------------------------------------------------------- SQL
@@ -346,10 +326,7 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     public Connection connect(String database) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", SUPERUSER);
-        props.setProperty("password", password);
-        return DriverManager.getConnection(jdbcUrl(database), props);
+        return cluster.connect(database);
     }
 
     /** Runs SQL (one or more statements) in the postgres database, autocommit. */
@@ -408,33 +385,14 @@ public final class PostgresCluster implements AutoCloseable {
     public String psql(String... arguments) {
         List<String> command = new ArrayList<>(List.of(binDir.resolve("psql").toString(), "-X", "-v", "ON_ERROR_STOP=1"));
         command.addAll(List.of(arguments));
-        Path out = workDir.resolve("psql-" + System.nanoTime() + ".out");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().putAll(libpqEnvironment());
-        try {
-            Process p = pb.start();
-            p.getOutputStream().close();
-            if (!p.waitFor(PG_CTL_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("psql timed out: " + String.join(" ", command));
-            }
-            String output = OsUser.readQuietly(out);
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException("psql exited with " + p.exitValue() + ": " + output.strip());
-            }
-            return output;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            try {
-                Files.deleteIfExists(out);
-            } catch (IOException ignored) {
-                // the work dir goes on close anyway
-            }
+        ChildProcess.Result result = ChildProcess.run(command, libpqEnvironment(), null, PG_CTL_TIMEOUT);
+        if (result.exitCode() == -1) {
+            throw new IllegalStateException("psql timed out: " + String.join(" ", command));
         }
+        if (!result.ok()) {
+            throw new IllegalStateException("psql exited with " + result.exitCode() + ": " + result.output().strip());
+        }
+        return result.output();
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -444,31 +402,28 @@ public final class PostgresCluster implements AutoCloseable {
      * archive for {@code archive_command}. Deleted on close.
      */
     public Path newServerDirectory(String name) {
-        Path dir = workDir.resolve(name);
-        try {
-            Files.createDirectories(dir);
-            if (runAs == RunAs.POSTGRES_USER) {
-                chownTree(dir);
-            }
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + dir, e);
-        }
+        return cluster.newServerDirectory(name);
     }
 
     /** Starts a stopped cluster again (same data dir and port). */
     public synchronized void start() {
         ensureOpen();
-        if (running) {
+        if (cluster.isRunning()) {
             return;
         }
-        prepareOwnership();
-        startOnce(true);
+        try {
+            cluster.start();
+        } catch (PgnestException e) {
+            throw new IllegalStateException("PostgreSQL did not start again (" + this + "): " + e.getMessage()
+                    + "\n--- server log tail ---\n" + logTail(), e);
+        }
+        awaitJdbc();
     }
 
     /** Clean shutdown ({@code -m fast}: checkpoint), files kept; {@link #start()} brings it back. */
     public synchronized void stop() {
-        stop("fast");
+        ensureDataDirKnown();
+        cluster.stop();
     }
 
     /**
@@ -476,7 +431,8 @@ public final class PostgresCluster implements AutoCloseable {
      * files kept.
      */
     public synchronized void crash() {
-        stop("immediate");
+        ensureDataDirKnown();
+        cluster.crash();
     }
 
     public synchronized void restart() {
@@ -491,18 +447,11 @@ public final class PostgresCluster implements AutoCloseable {
             return;
         }
         closed = true;
-        List<String> problems = new ArrayList<>();
-        try {
-            if (running || Files.exists(dataDir.resolve("postmaster.pid"))) {
-                stop("immediate");
-            }
-        } catch (RuntimeException e) {
-            problems.add(e.getMessage());
-        }
-        problems.addAll(Cleanup.deleteRecursively(workDir));
         Cleanup.unregister(this);
-        if (!problems.isEmpty()) {
-            throw new IllegalStateException("cleanup of " + this + " incomplete: " + String.join("; ", problems));
+        try {
+            cluster.close();
+        } catch (PgnestException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 
@@ -514,111 +463,10 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    private void initdb(List<String> extraArguments) {
-        Path pwfile = workDir.resolve("pwfile");
-        try {
-            Files.writeString(pwfile, password + "\n", StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(pwfile, PosixFilePermissions.fromString("rw-------"));
-            if (runAs == RunAs.POSTGRES_USER) {
-                chownTree(pwfile);
-            }
-            List<String> command = new ArrayList<>(List.of(
-                    binDir.resolve("initdb").toString(),
-                    "-D", dataDir.toString(),
-                    // inside a user namespace the OS user is "nobody"; name the superuser explicitly
-                    "-U", SUPERUSER,
-                    "--pwfile=" + pwfile,
-                    "--auth-local=trust",
-                    "--auth-host=scram-sha-256",
-                    "-E", "UTF8",
-                    "--locale=C",
-                    // skips fsync of the freshly written files only; the server keeps fsync=on
-                    "--no-sync"));
-            command.addAll(extraArguments);
-            ChildProcess.Result result = ChildProcess.run(wrap(command), workDir.resolve("initdb.log"), PG_CTL_TIMEOUT);
-            if (!result.ok()) {
-                throw new IllegalStateException("initdb failed (bin dir " + binDir + ", run as " + runAs + "): "
-                        + result.describe());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare initdb in " + workDir, e);
-        } finally {
-            try {
-                Files.deleteIfExists(pwfile);
-            } catch (IOException ignored) {
-                // deleted with the work dir at the latest
-            }
+    private void ensureDataDirKnown() {
+        if (!Files.isDirectory(dataDir())) {
+            throw new IllegalStateException("data dir " + dataDir() + " is gone");
         }
-        ensureReplicationAllowed();
-    }
-
-    /** Physical backups and streaming tests connect with replication=true over TCP. */
-    private void ensureReplicationAllowed() {
-        Path hba = dataDir.resolve("pg_hba.conf");
-        try {
-            List<String> lines = Files.readAllLines(hba, StandardCharsets.UTF_8);
-            boolean allowed = lines.stream()
-                    .map(String::strip)
-                    .filter(l -> !l.startsWith("#"))
-                    .map(l -> l.split("\\s+"))
-                    .anyMatch(f -> f.length >= 4 && f[0].equals("host") && f[1].equals("replication")
-                            && f[3].equals("127.0.0.1/32"));
-            if (!allowed) {
-                Files.writeString(hba, "host    replication     all             127.0.0.1/32            scram-sha-256\n",
-                        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + hba, e);
-        }
-    }
-
-    private void startWithFreePort() {
-        IllegalStateException last = null;
-        for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-            port = freePort();
-            try {
-                startOnce(false);
-                return;
-            } catch (PortInUse e) {
-                last = e;
-            }
-        }
-        throw last;
-    }
-
-    /** Thrown when another process took the port between probing and binding. */
-    private static final class PortInUse extends IllegalStateException {
-        PortInUse(String message) {
-            super(message);
-        }
-    }
-
-    private void startOnce(boolean samePort) {
-        if (!samePort) {
-            writeHarnessSettings();
-        }
-        long logOffset = size(logFile);
-        ChildProcess.Result result = ChildProcess.run(wrap(List.of(
-                binDir.resolve("pg_ctl").toString(),
-                "-D", dataDir.toString(),
-                "-l", logFile.toString(),
-                "-w", "-t", Long.toString(PG_CTL_TIMEOUT.toSeconds()),
-                "start")), workDir.resolve("pg_ctl-start.log"), PG_CTL_TIMEOUT.plusSeconds(10));
-        if (!result.ok()) {
-            String log = tailFrom(logFile, logOffset);
-            killLeftovers();
-            String message = "PostgreSQL did not start (bin dir " + binDir + ", data dir " + dataDir
-                    + ", port " + port + ", run as " + runAs + "): " + result.describe()
-                    + "\n--- server log tail ---\n" + log
-                    + initdbLogSuffix();
-            if (log.contains("could not bind") || log.contains("Address already in use")) {
-                throw new PortInUse(message);
-            }
-            throw new IllegalStateException(message);
-        }
-        postmasterPid = readPostmasterPid().orElse(-1L);
-        running = true;
-        awaitJdbc();
     }
 
     private void awaitJdbc() {
@@ -631,217 +479,19 @@ public final class PostgresCluster implements AutoCloseable {
                 }
             } catch (SQLException e) {
                 last = e;
-                sleep(100);
+                LocalServer.sleep(100);
             }
         }
         throw new IllegalStateException("PostgreSQL started but JDBC connect to " + jdbcUrl() + " failed: "
                 + (last == null ? "timeout" : last.getMessage()) + "\n--- server log tail ---\n" + logTail());
     }
 
-    private void stop(String mode) {
-        ensureDataDirKnown();
-        Optional<Long> pid = readPostmasterPid();
-        ChildProcess.Result result = ChildProcess.run(wrap(List.of(
-                binDir.resolve("pg_ctl").toString(),
-                "-D", dataDir.toString(),
-                "-m", mode,
-                "-w", "-t", Long.toString(PG_CTL_TIMEOUT.toSeconds()),
-                "stop")), workDir.resolve("pg_ctl-stop.log"), PG_CTL_TIMEOUT.plusSeconds(10));
-        String problem = result.ok() ? null : result.describe();
-        long knownPid = pid.orElse(postmasterPid);
-        if (!awaitExit(knownPid, Duration.ofSeconds(problem == null ? 10 : 1))) {
-            killTree(knownPid);
-            if (!awaitExit(knownPid, Duration.ofSeconds(10))) {
-                throw new IllegalStateException("postmaster " + knownPid + " of " + this + " survived SIGKILL"
-                        + (problem == null ? "" : "; " + problem));
-            }
-        }
-        running = false;
-        postmasterPid = -1;
-        if (mode.equals("immediate")) {
-            // a killed postmaster leaves postmaster.pid behind; pg_ctl start copes, but be tidy
-            try {
-                Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
-            } catch (IOException ignored) {
-                // start copes with a stale one
-            }
-        }
-    }
-
-    private void ensureDataDirKnown() {
-        if (!Files.isDirectory(dataDir)) {
-            throw new IllegalStateException("data dir " + dataDir + " is gone");
-        }
-    }
-
-    private void killLeftovers() {
-        readPostmasterPid().ifPresent(pid -> {
-            killTree(pid);
-            awaitExit(pid, Duration.ofSeconds(10));
-        });
-    }
-
-    private static void killTree(long pid) {
-        if (pid <= 0) {
-            return;
-        }
-        ProcessHandle.of(pid).ifPresent(handle -> {
-            handle.descendants().forEach(ProcessHandle::destroyForcibly);
-            handle.destroyForcibly();
-        });
-    }
-
-    private static boolean awaitExit(long pid, Duration timeout) {
-        if (pid <= 0) {
-            return true;
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (isAlive(pid)) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            sleep(20);
-        }
-        return true;
-    }
-
     /**
-     * Whether a process still runs. A stopped postmaster was reparented to PID 1 (pg_ctl's shell
-     * exited), and some inits reap zombies only every few seconds; a zombie has exited, and
-     * ProcessHandle would call it alive.
+     * Whether a process still runs (a zombie postmaster reparented to a slow-reaping init has
+     * exited).
      */
     static boolean isAlive(long pid) {
-        if (pid <= 0 || !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            return false;
-        }
-        String stat = OsUser.readQuietly(Path.of("/proc", Long.toString(pid), "stat"));
-        int afterName = stat.lastIndexOf(')');
-        if (afterName < 0 || afterName + 2 >= stat.length()) {
-            return !stat.isEmpty() || Files.exists(Path.of("/proc", Long.toString(pid)));
-        }
-        char state = stat.charAt(afterName + 2);
-        return state != 'Z' && state != 'X';
-    }
-
-    private Optional<Long> readPostmasterPid() {
-        Path pidFile = dataDir.resolve("postmaster.pid");
-        try {
-            if (!Files.exists(pidFile)) {
-                return Optional.empty();
-            }
-            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
-            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip()));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-    private void writeHarnessSettings() {
-        Map<String, String> all = new LinkedHashMap<>(settings);
-        // these belong to the harness: a test must not move the server off its socket
-        all.put("listen_addresses", HOST);
-        all.put("port", Integer.toString(port));
-        all.put("unix_socket_directories", socketDir.toString());
-        all.put("logging_collector", "off");
-        StringBuilder block = new StringBuilder(BLOCK_BEGIN).append('\n');
-        all.forEach((name, value) -> block.append(name).append(" = '")
-                .append(value.replace("\\", "\\\\").replace("'", "''")).append("'\n"));
-        block.append(BLOCK_END).append('\n');
-        try {
-            String existing = Files.exists(harnessConf) ? Files.readString(harnessConf, StandardCharsets.UTF_8) : "";
-            int begin = existing.indexOf(BLOCK_BEGIN);
-            int end = existing.indexOf(BLOCK_END);
-            if (begin >= 0 && end > begin) {
-                existing = existing.substring(0, begin) + existing.substring(end + BLOCK_END.length()).stripLeading();
-            }
-            if (!existing.isEmpty() && !existing.endsWith("\n")) {
-                existing += "\n";
-            }
-            Files.writeString(harnessConf, existing + block, StandardCharsets.UTF_8);
-            if (runAs == RunAs.POSTGRES_USER) {
-                chownTree(harnessConf);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + harnessConf, e);
-        }
-    }
-
-    private List<String> wrap(List<String> command) {
-        List<String> wrapped = new ArrayList<>();
-        switch (runAs) {
-            case USER_NAMESPACE -> wrapped.addAll(List.of("unshare", "-U", "--"));
-            case POSTGRES_USER -> wrapped.addAll(List.of("runuser", "-u", OS_SERVER_USER, "--"));
-            default -> {
-            }
-        }
-        wrapped.addAll(command);
-        return wrapped;
-    }
-
-    /**
-     * The server insists on owning its data dir (mode 0700/0750). Restored data dirs were written
-     * by the test (root) or extracted from a tar that kept another owner: fix both.
-     */
-    private void prepareOwnership() {
-        try {
-            Files.createDirectories(socketDir);
-            if (runAs == RunAs.POSTGRES_USER) {
-                chownTree(workDir);
-                if (!ownsDataDir) {
-                    chownTree(dataDir);
-                    requireReachable(dataDir);
-                }
-            } else if (runAs == RunAs.USER_NAMESPACE && !ownsDataDir) {
-                chownTree(dataDir);
-            }
-            if (!ownsDataDir) {
-                Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare " + workDir + " for the server user", e);
-        }
-    }
-
-    /** Chowns to the server's OS user: postgres for runuser, else whoever owns our work dir (us). */
-    private void chownTree(Path root) throws IOException {
-        UserPrincipal user;
-        GroupPrincipal group;
-        if (runAs == RunAs.POSTGRES_USER) {
-            UserPrincipalLookupService lookup = root.getFileSystem().getUserPrincipalLookupService();
-            user = lookup.lookupPrincipalByName(OS_SERVER_USER);
-            group = lookup.lookupPrincipalByGroupName(OS_SERVER_USER);
-        } else {
-            var ours = Files.readAttributes(workDir, java.nio.file.attribute.PosixFileAttributes.class);
-            user = ours.owner();
-            group = ours.group();
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
-                        LinkOption.NOFOLLOW_LINKS);
-                view.setOwner(user);
-                view.setGroup(group);
-            }
-        }
-    }
-
-    private static void requireReachable(Path dir) throws IOException {
-        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-            var attrs = Files.readAttributes(p, java.nio.file.attribute.PosixFileAttributes.class);
-            boolean ownedByServer = attrs.owner().getName().equals(OS_SERVER_USER);
-            boolean othersMayEnter = attrs.permissions().contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
-            if (!ownedByServer && !othersMayEnter) {
-                throw new IllegalStateException("data dir " + dir + " is not reachable by OS user " + OS_SERVER_USER
-                        + ": " + p + " is " + PosixFilePermissions.toString(attrs.permissions())
-                        + " owned by " + attrs.owner().getName()
-                        + "; create it under PostgresCluster.newServerDirectory(..) or use RunAs.USER_NAMESPACE");
-            }
-        }
-    }
-
-    private String initdbLogSuffix() {
-        Path initdbLog = workDir.resolve("initdb.log");
-        return Files.exists(initdbLog) ? "\n--- initdb output ---\n" + tail(initdbLog, LOG_TAIL_LINES) : "";
+        return LocalServer.isAlive(pid);
     }
 
     private static RunAs resolveRunAs(RunAs requested) {
@@ -859,15 +509,15 @@ public final class PostgresCluster implements AutoCloseable {
             }
         }
         if (mode == RunAs.AUTO) {
-            if (!OsUser.isRoot()) {
+            if (!ServerAccount.isRoot()) {
                 mode = RunAs.CURRENT_USER;
-            } else if (OsUser.userNamespacesWork()) {
+            } else if (ServerAccount.userNamespacesWork()) {
                 mode = RunAs.USER_NAMESPACE;
             } else {
                 mode = RunAs.POSTGRES_USER;
             }
         }
-        if (mode == RunAs.CURRENT_USER && OsUser.isRoot()) {
+        if (mode == RunAs.CURRENT_USER && ServerAccount.isRoot()) {
             throw new IllegalStateException("PostgreSQL refuses to run as root: use RunAs.USER_NAMESPACE or POSTGRES_USER");
         }
         return mode;
@@ -885,30 +535,14 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    /**
-     * Unix sockets are limited to ~107 bytes of path; a long java.io.tmpdir (some CI runners)
-     * would break the server's socket, so fall back to /tmp.
-     */
+    /** A {@code pgnest-pg-*} temp dir, after sweeping those of JVMs that died without closing theirs. */
     private static Path createWorkDir() {
         Path base = Path.of(System.getProperty("java.io.tmpdir"));
         if (base.toAbsolutePath().toString().length() > 60) {
             base = Path.of("/tmp");
         }
         Cleanup.sweepOrphans(base, "pgnest-pg-");
-        try {
-            return Files.createTempDirectory(base, "pgnest-pg-").toAbsolutePath();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temp dir under " + base, e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port on " + HOST, e);
-        }
+        return LocalCluster.createWorkDir(base, "pgnest-pg-");
     }
 
     private static String randomPassword() {
@@ -924,36 +558,11 @@ public final class PostgresCluster implements AutoCloseable {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
-    private static long size(Path file) {
+    private static String readQuietly(Path file) {
         try {
-            return Files.exists(file) ? Files.size(file) : 0;
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return 0;
-        }
-    }
-
-    private static String tailFrom(Path file, long offset) {
-        String all = OsUser.readQuietly(file);
-        String fromOffset = offset > 0 && offset <= all.length() ? all.substring((int) offset) : all;
-        return lastLines(fromOffset.isBlank() ? all : fromOffset, LOG_TAIL_LINES);
-    }
-
-    private static String tail(Path file, int lines) {
-        return lastLines(OsUser.readQuietly(file), lines);
-    }
-
-    private static String lastLines(String text, int lines) {
-        String[] all = text.split("\n");
-        int from = Math.max(0, all.length - lines);
-        return String.join("\n", java.util.Arrays.asList(all).subList(from, all.length));
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            return "";
         }
     }
 }

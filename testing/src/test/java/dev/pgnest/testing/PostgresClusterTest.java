@@ -126,7 +126,7 @@ class PostgresClusterTest {
 
     @Test
     void runsAsPostgresOsUserWhenAskedToAsRoot() {
-        assumeTrue(OsUser.isRoot(), "only root needs runuser");
+        assumeTrue(dev.pgnest.postgres.server.ServerAccount.isRoot(), "only root needs runuser");
         try (PostgresCluster pg = PostgresCluster.builder().runAs(PostgresCluster.RunAs.POSTGRES_USER).start()) {
             assertThat(pg.queryForString("SELECT 40 + 2")).isEqualTo("42");
             Path archive = pg.newServerDirectory("archive");

@@ -1,18 +1,18 @@
 package dev.pgnest.backup.physical;
 
+import java.util.Map;
+import dev.pgnest.postgres.Databases;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.wal.Lsn;
 import dev.pgnest.wal.WalSegment;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -170,14 +170,8 @@ public final class BackupSession implements AutoCloseable {
     }
 
     static Connection connect(DatabaseConnection db) {
-        Properties props = new Properties();
-        props.setProperty("user", db.user());
-        if (db.password() != null) {
-            props.setProperty("password", db.password());
-        }
-        props.setProperty("ApplicationName", "pgnest");
         try {
-            return DriverManager.getConnection(db.jdbcUrl(), props);
+            return Databases.open(db, "pgnest", Map.of());
         } catch (SQLException e) {
             throw new PgnestException(ErrorKind.DATABASE, "cannot connect to " + db + ": " + e.getMessage(),
                     "check the target's url, user and password (PGNEST_DATABASE_URL, PGNEST_DB_PASSWORD)", e);

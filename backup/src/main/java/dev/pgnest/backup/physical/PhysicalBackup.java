@@ -2,7 +2,7 @@ package dev.pgnest.backup.physical;
 
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
-import dev.pgnest.config.PgBinaries;
+import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.postgres.Databases;
 import dev.pgnest.repository.BackupKind;

@@ -1,6 +1,6 @@
 package dev.pgnest.backup.physical;
 
-import dev.pgnest.config.PgBinaries;
+import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
 import dev.pgnest.repository.RepositorySettings;

@@ -1,5 +1,7 @@
 package dev.pgnest.wal.stream;
 
+import java.util.Map;
+import dev.pgnest.postgres.Databases;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
@@ -13,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,7 +22,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.postgresql.PGConnection;
-import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 import org.slf4j.Logger;
@@ -357,19 +356,9 @@ public final class WalStreamer {
     }
 
     private Connection connect(boolean replication) throws SQLException {
-        Properties p = new Properties();
-        PGProperty.USER.set(p, db.user());
-        if (db.password() != null) {
-            PGProperty.PASSWORD.set(p, db.password());
-        }
-        PGProperty.APPLICATION_NAME.set(p, "pgnest wal stream");
-        if (replication) {
-            PGProperty.REPLICATION.set(p, "true");
-            PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "9.6");
-            PGProperty.PREFER_QUERY_MODE.set(p, "simple");
-        }
-        PGProperty.CONNECT_TIMEOUT.set(p, 10);
-        return DriverManager.getConnection(db.jdbcUrl(), p);
+        return replication
+                ? Databases.openReplication(db, "pgnest wal stream", 10)
+                : Databases.open(db, "pgnest wal stream", Map.of("connectTimeout", "10"));
     }
 
     /** Connection trouble is retried; authorization and configuration problems are not. */

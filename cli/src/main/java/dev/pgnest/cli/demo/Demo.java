@@ -1,12 +1,14 @@
 package dev.pgnest.cli.demo;
 
-import dev.pgnest.config.PgBinaries;
-import dev.pgnest.restore.pitr.LocalServer;
+import dev.pgnest.postgres.PgBinaries;
+import dev.pgnest.postgres.Databases;
+import dev.pgnest.postgres.server.LocalCluster;
+import dev.pgnest.postgres.server.LocalServer;
 import dev.pgnest.restore.pitr.PitrRestore;
 import dev.pgnest.restore.pitr.PointInTimeRecovery;
 import dev.pgnest.restore.pitr.RecoveryAction;
 import dev.pgnest.restore.pitr.RecoveryTarget;
-import dev.pgnest.restore.pitr.ServerAccount;
+import dev.pgnest.postgres.server.ServerAccount;
 import dev.pgnest.restore.plan.BackupSelector;
 import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.restore.report.ReportRecorder;
@@ -14,6 +16,7 @@ import dev.pgnest.backup.logical.LogicalBackup;
 import dev.pgnest.backup.logical.LogicalBackupOptions;
 import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.config.LocalS3Server;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.migrate.DatabaseTarget;
@@ -32,8 +35,6 @@ import dev.pgnest.seed.Seeder;
 import dev.pgnest.seed.TableChecksums;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.s3.S3StorageConfig;
-import dev.pgnest.testing.PostgresCluster;
-import dev.pgnest.testing.S3Server;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalSpool;
 import dev.pgnest.wal.push.WalPushService;
@@ -56,8 +57,9 @@ import java.util.stream.Stream;
 
 /**
  * The demo: everything pgnest does, on this machine, with nothing to install or configure. An
- * ephemeral PostgreSQL cluster and an S3-compatible store (S3Proxy on files under the demo
- * directory) from pgnest's own test harness; the BabyNest schema and data; backups; an
+ * ephemeral PostgreSQL cluster (the postgres module's {@link LocalCluster}) and an S3-compatible
+ * store (S3Proxy on files under the demo directory, from the separate pgnest-demo jar, see
+ * {@link DemoStore}); the BabyNest schema and data; backups; an
  * accident; the restore; the proof.
  *
  * <p>Each step says whether it ran for real or is not in this build yet: pieces are wired in as
@@ -98,13 +100,13 @@ final class Demo {
         Path s3Dir = dir.resolve("s3");
         wipe(s3Dir);
         boolean verified = false;
-        S3Server s3 = step("S3-compatible store", () -> {
-            S3Server server = S3Server.onDirectory(s3Dir);
-            server.createBucket(BUCKET);
-            demoS3 = server;
-            return new Result<>(server, "S3Proxy on " + server.endpoint() + ", objects under " + relative(s3Dir));
-        });
-        try (s3; Storage storage = storage(s3).open(); Storage walStorage = storage(s3).open()) {
+        try (LocalS3Server s3 = step("S3-compatible store", () -> {
+                 LocalS3Server server = DemoStore.onDirectory(s3Dir);
+                 server.createBucket(BUCKET);
+                 demoS3 = server;
+                 return new Result<>(server, "S3Proxy on " + server.endpoint() + ", objects under " + relative(s3Dir));
+             });
+             Storage storage = storage(s3).open(); Storage walStorage = storage(s3).open()) {
             Repository repository = step("backup repository", () -> {
                 Repository.init(storage);
                 return new Result<>(Repository.open(storage), storage.location("").replaceFirst("/$", ""));
@@ -116,11 +118,10 @@ final class Demo {
                      WalPushService service = WalPushService.start(archive, WalSpool.at(spool), 0, 2);
                      return new Result<>(service, "127.0.0.1:" + service.port() + ", the fast path of archive_command");
                  });
-                 PostgresCluster pg = step("PostgreSQL cluster", () -> {
-                     PostgresCluster cluster = PostgresCluster.builder().setting("wal_level", "replica")
-                             .setting("archive_mode", "on").setting("archive_command", archiveCommand + " wal push %p").start();
-                     return new Result<>(cluster, "PostgreSQL " + cluster.queryForString("SHOW server_version")
-                             + " on " + cluster.host() + ":" + cluster.port() + " (ephemeral), archive_command = pgnest wal push");
+                 LocalCluster pg = step("PostgreSQL cluster", () -> {
+                     LocalCluster cluster = startCluster(archiveCommand);
+                     return new Result<>(cluster, "PostgreSQL " + queryForString(cluster, "SHOW server_version")
+                             + " on " + LocalCluster.HOST + ":" + cluster.port() + " (ephemeral), archive_command = pgnest wal push");
                  })) {
                 verified = scenario(pg, repository, archive, push);
             }
@@ -135,9 +136,13 @@ final class Demo {
         return new Report(List.copyOf(steps), verified, took);
     }
 
-    private boolean scenario(PostgresCluster pg, Repository repository, WalArchive archive, WalPushService push) {
-        pg.createDatabase(DATABASE);
-        DatabaseConnection db = DatabaseConnection.parse(pg.jdbcUrl(DATABASE), pg.user(), pg.password());
+    private boolean scenario(LocalCluster pg, Repository repository, WalArchive archive, WalPushService push) {
+        try {
+            queryForString(pg, "CREATE DATABASE " + DATABASE);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot create database " + DATABASE + ": " + e.getMessage(), e);
+        }
+        DatabaseConnection db = pg.connection(DATABASE);
         Migrations migrations = new Migrations(new MigrationSettings(
                 new DatabaseTarget(TARGET, db.jdbcUrl(), db.user(), db.password(), Environment.STANDARD),
                 List.of(BabyNest.MIGRATIONS_LOCATION), null, null));
@@ -155,7 +160,7 @@ final class Demo {
         });
         step("logical backup", () -> {
             BackupManifest m = LogicalBackup.run(repository, db, LogicalBackupOptions.defaults(TARGET)
-                    .withPgBinDir(pg.binDir()), (dumped, stored, elapsed, size) -> { });
+                    .withPgBinDir(pg.binaries().directory().orElse(null)), (dumped, stored, elapsed, size) -> { });
             return new Result<>(m, "backup " + m.id() + ", " + size(m.storedSize()) + " stored (pg_dump, zstd, SHA-256 "
                     + m.objects().get(0).sha256().substring(0, 12) + "…)");
         });
@@ -180,13 +185,13 @@ final class Demo {
         });
         step("WAL archiving", () -> {
             // close the segment holding the accident, so the archive reaches past it
-            pg.queryForString("SELECT pg_walfile_name(pg_switch_wal())");
+            queryForString(pg, "SELECT pg_walfile_name(pg_switch_wal())");
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            String last = pg.queryForString("SELECT last_archived_wal FROM pg_stat_archiver");
-            String wanted = pg.queryForString("SELECT pg_walfile_name(pg_current_wal_lsn() - 1)");
+            String last = queryForString(pg, "SELECT last_archived_wal FROM pg_stat_archiver");
+            String wanted = queryForString(pg, "SELECT pg_walfile_name(pg_current_wal_lsn() - 1)");
             while ((last == null || last.compareTo(wanted) < 0) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
-                last = pg.queryForString("SELECT last_archived_wal FROM pg_stat_archiver");
+                last = queryForString(pg, "SELECT last_archived_wal FROM pg_stat_archiver");
             }
             if (last == null || last.compareTo(wanted) < 0) {
                 throw new PgnestException(ErrorKind.STORAGE, "WAL " + wanted + " was not archived within 30 s",
@@ -197,8 +202,8 @@ final class Demo {
         });
         Map<String, TableChecksums.TableChecksum> restored = step("point-in-time restore", () -> {
             Path dataDir = pg.newServerDirectory("restored").resolve("data");
-            LocalServer.Options server = new LocalServer.Options(PgBinaries.in(pg.binDir()), account(pg), freePort(),
-                    pg.newServerDirectory("restored-run"), pg.user(), pg.password(), null);
+            LocalServer.Options server = new LocalServer.Options(pg.binaries(), pg.account(), LocalCluster.freePort(),
+                    pg.newServerDirectory("restored-run"), pg.superuser(), pg.password(), null);
             PitrRestore.Request request = new PitrRestore.Request(TARGET,
                     new RecoveryTarget.Time(before.atOffset(java.time.ZoneOffset.UTC)), true, RecoveryAction.PROMOTE,
                     new BackupSelector.Latest(), null, null, null, dataDir, false, Map.of(), 2, writeRestoreCommand(s3Of(repository)),
@@ -206,8 +211,8 @@ final class Demo {
             PitrRestore.Result r = PitrRestore.run(repository, request,
                     ReportRecorder.start(IncidentReport.Kind.pitr, TARGET, "pgnest demo"));
             try (LocalServer running = r.server().orElseThrow();
-                 Connection c = java.sql.DriverManager.getConnection(
-                         "jdbc:postgresql://127.0.0.1:" + running.port() + "/" + DATABASE, pg.user(), pg.password())) {
+                 Connection c = Databases.open("jdbc:postgresql://127.0.0.1:" + running.port() + "/" + DATABASE,
+                         pg.superuser(), pg.password(), null, Map.of())) {
                 return new Result<>(TableChecksums.computeData(c), "base backup " + r.backup().id() + " + "
                         + r.outcome().walReplayed().count() + " WAL segment(s), recovered to " + before
                         + " (reached LSN " + r.outcome().reachedLsn() + ")");
@@ -260,14 +265,14 @@ final class Demo {
         }
     }
 
-    private S3Server demoS3;
+    private LocalS3Server demoS3;
 
-    private S3Server s3Of(Repository repository) {
+    private LocalS3Server s3Of(Repository repository) {
         return demoS3;
     }
 
     /** restore_command's fallback (the restore reads ahead itself): pgnest wal fetch against the demo's store. */
-    private String writeRestoreCommand(S3Server s3) throws IOException {
+    private String writeRestoreCommand(LocalS3Server s3) throws IOException {
         Path command = dir.resolve("pgnest-wal-fetch");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // throwaway credentials of the demo's own S3Proxy; the file is private to this user
@@ -281,21 +286,34 @@ final class Demo {
         return command.toString() + " %f %p";
     }
 
-    private static ServerAccount account(PostgresCluster pg) {
-        return switch (pg.runAs()) {
-            case USER_NAMESPACE -> new ServerAccount.UserNamespace();
-            case POSTGRES_USER -> new ServerAccount.OsUser("postgres");
-            default -> new ServerAccount.CurrentUser();
-        };
+    /**
+     * The demo's PostgreSQL: a throw-away cluster from the newest installed server programs,
+     * archiving through pgnest; small and quick, fsync on.
+     */
+    private static LocalCluster startCluster(Path archiveCommand) {
+        byte[] secret = new byte[18];
+        new java.security.SecureRandom().nextBytes(secret);
+        return LocalCluster.builder(PgBinaries.newestServer(), ServerAccount.automatic())
+                .password(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret))
+                .setting("max_connections", "50").setting("shared_buffers", "32MB").setting("log_line_prefix", "%m [%p] ")
+                .setting("wal_level", "replica").setting("archive_mode", "on")
+                .setting("archive_command", archiveCommand + " wal push %p")
+                .start();
     }
 
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+    /** The first column of the first row (null when none), in the cluster's postgres database. */
+    private static String queryForString(LocalCluster pg, String sql) throws java.sql.SQLException {
+        try (Connection c = pg.connect("postgres"); Statement s = c.createStatement()) {
+            if (!s.execute(sql)) {
+                return null;
+            }
+            try (ResultSet rs = s.getResultSet()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
         }
     }
 
-    private static S3StorageConfig storage(S3Server s3) {
+    private static S3StorageConfig storage(LocalS3Server s3) {
         return S3StorageConfig.builder(BUCKET).prefix("pgnest").endpoint(s3.endpoint()).region(s3.region())
                 .pathStyle(true).credentials(s3.accessKeyId(), s3.secretAccessKey()).build();
     }

@@ -3,7 +3,7 @@ package dev.pgnest.cli.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.cli.PgnestCommand;
-import dev.pgnest.restore.pitr.LocalServer;
+import dev.pgnest.postgres.server.LocalServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -112,7 +112,7 @@ class RestorePitrCommandTest {
                         "  server:   stopped; start it the usual way",
                         // the run directory honours TMPDIR, and keeps the server log it points to
                         "  log:      " + dir.resolve(PitrArguments.RUN_DIR_PREFIX));
-        assertThat(Files.getOwner(dataDir).getName()).isEqualTo(dev.pgnest.restore.pitr.ServerAccount.isRoot() ? "postgres"
+        assertThat(Files.getOwner(dataDir).getName()).isEqualTo(dev.pgnest.postgres.server.ServerAccount.isRoot() ? "postgres"
                 : System.getProperty("user.name"));
 
         try (PostgresCluster restored = PostgresCluster.startExisting(dataDir, pg.password())) {

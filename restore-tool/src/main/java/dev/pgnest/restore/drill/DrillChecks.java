@@ -4,7 +4,7 @@ import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.postgres.Databases;
-import dev.pgnest.restore.pitr.LocalServer;
+import dev.pgnest.postgres.server.LocalServer;
 import dev.pgnest.restore.report.ReportRecorder;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -2,7 +2,7 @@ package dev.pgnest.restore.drill;
 
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
-import dev.pgnest.config.PgBinaries;
+import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.postgres.Databases;
 import dev.pgnest.repository.BackupKind;
@@ -12,20 +12,25 @@ import dev.pgnest.restore.logical.LogicalRestore;
 import dev.pgnest.restore.logical.LogicalRestoreOptions;
 import dev.pgnest.backup.physical.PhysicalRestore;
 import dev.pgnest.repository.BackupManifest;
-import dev.pgnest.restore.pitr.LocalServer;
+import dev.pgnest.postgres.server.LocalCluster;
+import dev.pgnest.postgres.server.LocalServer;
 import dev.pgnest.restore.pitr.PitrRestore;
 import dev.pgnest.restore.pitr.PointInTimeRecovery.AfterRecovery;
 import dev.pgnest.restore.pitr.PointInTimeRecovery.Archiving;
 import dev.pgnest.restore.pitr.RecoveryAction;
 import dev.pgnest.restore.pitr.RecoveryTarget;
 import dev.pgnest.restore.pitr.RestorableWindow;
-import dev.pgnest.restore.pitr.ServerAccount;
+import dev.pgnest.postgres.server.ServerAccount;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import dev.pgnest.restore.plan.BackupSelector;
 import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.restore.report.ReportRecorder;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.Files;
+import java.io.IOException;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -142,14 +147,14 @@ public final class RestoreDrill {
                 "target '" + options.target() + "' has no restorable physical backup"
                         + (window.unusable().isEmpty() ? "" : " (" + String.join("; ", window.unusable()) + ")"),
                 "take one with pgnest backup physical while WAL archiving runs")).manifest();
-        Path scratch = ScratchCluster.scratchDirectory(options.scratchDir());
+        Path scratch = scratchDirectory(options.scratchDir());
         try {
             // tablespaces go into the scratch directory, never back to production's locations
             Map<String, Path> tablespaces = new LinkedHashMap<>();
             new PhysicalRestore(repository, backup).files().tablespaces()
                     .forEach(t -> tablespaces.put(t.oid(), scratch.resolve("tablespaces").resolve(t.oid())));
             Path runDir = LocalServer.createRunDirectory(Path.of(System.getProperty("java.io.tmpdir")), "pgnest-drill-");
-            LocalServer.Options server = new LocalServer.Options(options.binaries(), options.account(), ScratchCluster.freePort(),
+            LocalServer.Options server = new LocalServer.Options(options.binaries(), options.account(), LocalCluster.freePort(),
                     runDir, "postgres", null, Map.of("listen_addresses", "", "shared_buffers", "128MB"));
             PitrRestore.Result result = PitrRestore.run(repository, new PitrRestore.Request(options.target(),
                     new RecoveryTarget.Latest(), true, RecoveryAction.PROMOTE, new BackupSelector.ById(backup.id()), null, null,
@@ -160,9 +165,9 @@ public final class RestoreDrill {
                 report.phase("checks", () -> DrillChecks.run(running, options.physical().database(),
                         options.flywayTable(), options.sqlChecks(), report));
             }
-            ScratchCluster.deleteTree(runDir);
+            LocalCluster.deleteRecursively(runDir);
         } finally {
-            report.phase("tear down", () -> ScratchCluster.deleteTree(scratch));
+            report.phase("tear down", () -> LocalCluster.deleteRecursively(scratch));
         }
     }
 
@@ -174,9 +179,8 @@ public final class RestoreDrill {
                 // the scratch cluster has none of production's roles
                 .withNoOwner(true);
         if (options.where() == Where.SCRATCH_CLUSTER) {
-            ScratchCluster cluster = report.phase("start scratch cluster",
-                    () -> ScratchCluster.start(options.scratchDir(), options.binaries(), options.account()),
-                    c -> "port " + c.server().port());
+            LocalCluster cluster = report.phase("start scratch cluster",
+                    () -> startScratchCluster(options), c -> "port " + c.port());
             try {
                 LogicalRestore.Result restored = LogicalRestore.run(repository, cluster.connection("postgres"),
                         restore.withInto("drill"), report);
@@ -194,6 +198,38 @@ public final class RestoreDrill {
             } finally {
                 report.phase("drop scratch database", () -> LogicalRestore.dropDatabase(targetServer, scratch));
             }
+        }
+    }
+
+    /**
+     * A throw-away cluster for a logical drill: initdb into a fresh directory, trust
+     * authentication on 127.0.0.1 only, a free port, everything deleted on close. A drill restores
+     * here rather than on the production server, so it costs production nothing but the download.
+     */
+    private static LocalCluster startScratchCluster(Options options) {
+        try {
+            return LocalCluster.builder(options.binaries(), options.account())
+                    .parent(options.scratchDir(), "pgnest-drill-")
+                    .settings(Map.of("fsync", "off", "max_connections", "50"))
+                    .startWait(Duration.ofSeconds(60))
+                    .start();
+        } catch (PgnestException e) {
+            throw new PgnestException(e.kind(), "the scratch cluster did not start: " + e.problem(),
+                    "check the PostgreSQL server programs (pg.bin-dir) and restore.scratch-dir", e);
+        }
+    }
+
+    /** A new directory for one drill under {@code parent}, passable (not readable) for the server's OS user. */
+    private static Path scratchDirectory(Path parent) {
+        try {
+            Files.createDirectories(parent);
+            Path workDir = Files.createTempDirectory(parent, "pgnest-drill-");
+            // the server's OS user must be able to pass through to its data directory
+            Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwx--x--x"));
+            return workDir;
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot create a scratch directory under " + parent + ": " + e.getMessage(),
+                    "set restore.scratch-dir to a writable directory", e);
         }
     }
 }

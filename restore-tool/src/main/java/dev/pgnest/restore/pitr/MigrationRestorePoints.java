@@ -1,7 +1,7 @@
 package dev.pgnest.restore.pitr;
 
 import dev.pgnest.config.ErrorKind;
-import dev.pgnest.config.PgBinaries;
+import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;

@@ -1,5 +1,6 @@
 package dev.pgnest.restore.pitr;
 
+import dev.pgnest.postgres.server.LocalServer;
 import dev.pgnest.backup.physical.PhysicalRestore;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;

@@ -1,5 +1,6 @@
 package dev.pgnest.restore.pitr;
 
+import dev.pgnest.postgres.server.LocalServer;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.config.Settings;

@@ -1,5 +1,6 @@
 package dev.pgnest.restore.pitr;
 
+import dev.pgnest.postgres.server.ServerAccount;
 import dev.pgnest.wal.TimelineHistory;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalFileName;

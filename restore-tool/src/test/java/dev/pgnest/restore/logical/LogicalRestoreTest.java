@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pgnest.backup.logical.BackupProgress;
 import dev.pgnest.backup.logical.LogicalBackup;
 import dev.pgnest.backup.logical.LogicalBackupOptions;
-import dev.pgnest.config.PgBinaries;
+import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Repository;

@@ -1,11 +1,13 @@
 package dev.pgnest.restore.pitr;
 
+import dev.pgnest.postgres.server.ServerAccount;
+import dev.pgnest.postgres.server.LocalServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.config.DatabaseConnection;
-import dev.pgnest.config.PgBinaries;
+import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.migrate.DatabaseTarget;
 import dev.pgnest.migrate.DeployOptions;

@@ -1,10 +1,12 @@
 package dev.pgnest.restore.pitr;
 
+import dev.pgnest.postgres.server.ServerAccount;
+import dev.pgnest.postgres.server.LocalServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pgnest.config.PgBinaries;
+import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.restore.pitr.PointInTimeRecovery.AfterRecovery;
 import dev.pgnest.restore.pitr.PointInTimeRecovery.Archiving;

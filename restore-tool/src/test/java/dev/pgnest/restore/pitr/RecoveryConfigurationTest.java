@@ -1,9 +1,11 @@
 package dev.pgnest.restore.pitr;
 
+import dev.pgnest.postgres.server.ServerAccount;
+import dev.pgnest.postgres.server.LocalServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pgnest.config.PgBinaries;
+import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,9 @@
 package dev.pgnest.serve.metrics;
 
+import java.util.Map;
+import dev.pgnest.postgres.Databases;
 import dev.pgnest.config.DatabaseConnection;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -10,7 +11,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.regex.Pattern;
 
 /**
@@ -34,15 +34,7 @@ public final class ArchiverWalLagProbe implements WalLagProbe {
 
     @Override
     public Optional<WalLag> measure() throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", connection.user());
-        if (connection.password() != null) {
-            p.setProperty("password", connection.password());
-        }
-        p.setProperty("connectTimeout", "5");
-        p.setProperty("socketTimeout", "10");
-        p.setProperty("ApplicationName", "pgnest serve");
-        try (Connection c = DriverManager.getConnection(connection.jdbcUrl(), p);
+        try (Connection c = Databases.open(connection, "pgnest serve", Map.of("connectTimeout", "5", "socketTimeout", "10"));
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(SQL)) {
             rs.next();

@@ -1,10 +1,11 @@
-package dev.pgnest.restore.pitr;
+package dev.pgnest.postgres.server;
 
 import dev.pgnest.config.ErrorKind;
-import dev.pgnest.config.PgBinaries;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.ChildProcess;
+import dev.pgnest.postgres.ChildProcess.Result;
+import dev.pgnest.postgres.PgBinaries;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,13 +17,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A PostgreSQL server that pgnest starts on a restored data directory, with {@code pg_ctl},
+ * A PostgreSQL server that pgnest starts on a data directory (restored, or fresh from
+ * {@link #initdb}), with {@code pg_ctl},
  * as the right OS user, on a port and socket directory of its own. Settings that only this run
  * needs (port, socket, log destination) go on the command line, so the data directory's own
  * configuration is what the operator gets when the service manager starts it later.
@@ -68,9 +69,11 @@ public final class LocalServer implements AutoCloseable {
      * @param superuser database superuser psql connects as (the cluster's bootstrap user, normally postgres)
      * @param password  its password, when the restored pg_hba.conf wants one on the socket (may be null)
      * @param settings  extra {@code -c name=value} settings for this run only
+     * @param startWait how long {@link #start} waits for the server to accept connections
+     *                  ({@code pg_ctl -w}); null: it returns at once (recovery may take hours; callers poll)
      */
     public record Options(PgBinaries binaries, ServerAccount account, int port, Path runDir, String superuser,
-                          String password, Map<String, String> settings) {
+                          String password, Map<String, String> settings, Duration startWait) {
         public Options {
             Objects.requireNonNull(binaries, "binaries");
             Objects.requireNonNull(account, "account");
@@ -82,10 +85,24 @@ public final class LocalServer implements AutoCloseable {
             }
         }
 
+        /** Options whose {@link #start} returns at once. */
+        public Options(PgBinaries binaries, ServerAccount account, int port, Path runDir, String superuser,
+                       String password, Map<String, String> settings) {
+            this(binaries, account, port, runDir, superuser, password, settings, null);
+        }
+
+        public Options withStartWait(Duration wait) {
+            return new Options(binaries, account, port, runDir, superuser, password, settings, wait);
+        }
+
+        public Options withPort(int otherPort) {
+            return new Options(binaries, account, otherPort, runDir, superuser, password, settings, startWait);
+        }
+
         public Options withSettings(Map<String, String> more) {
             Map<String, String> all = new LinkedHashMap<>(settings);
             all.putAll(more);
-            return new Options(binaries, account, port, runDir, superuser, password, all);
+            return new Options(binaries, account, port, runDir, superuser, password, all, startWait);
         }
 
         /** Password hidden: these options end up in logs. */
@@ -110,8 +127,9 @@ public final class LocalServer implements AutoCloseable {
     }
 
     /**
-     * Starts the server and returns at once (recovery may take hours; callers poll). Fails when
-     * a server already runs on the data directory.
+     * Starts the server: returns at once (recovery may take hours; callers poll), or once it
+     * accepts connections when {@link Options#startWait()} is set. Fails when a server already
+     * runs on the data directory.
      */
     public static LocalServer start(Path dataDir, Options options) {
         Path dir = dataDir.toAbsolutePath().normalize();
@@ -151,11 +169,18 @@ public final class LocalServer implements AutoCloseable {
                 options.binaries().program("pg_ctl").toString(),
                 "-D", dir.toString(),
                 "-l", logFile.toString(),
-                "-W",
+                options.startWait() == null ? "-W" : "-w",
+                "-t", Long.toString(options.startWait() == null ? 60 : Math.max(1, options.startWait().toSeconds())),
                 "-o", postgresOptions(options),
                 "start");
-        LOG.info("starting PostgreSQL on {} (port {}, as {})", dir, options.port(), options.account().describe());
-        Result result = run(options.account().wrap(command), Map.of(), runDir, PG_CTL_TIMEOUT);
+        if (options.startWait() == null) {
+            // a restore's server: recovery may take long, the operator wants to know where it runs
+            LOG.info("starting PostgreSQL on {} (port {}, as {})", dir, options.port(), options.account().describe());
+        } else {
+            LOG.debug("starting PostgreSQL on {} (port {}, as {})", dir, options.port(), options.account().describe());
+        }
+        Duration timeout = options.startWait() == null ? PG_CTL_TIMEOUT : options.startWait().plusSeconds(10);
+        Result result = ChildProcess.run(options.account().wrap(command), Map.of(), runDir, timeout);
         LocalServer server = new LocalServer(dir, options, logFile, offset);
         if (result.exitCode() != 0) {
             throw new PgnestException(ErrorKind.DATABASE, "pg_ctl could not start PostgreSQL on " + dir + ": "
@@ -177,7 +202,7 @@ public final class LocalServer implements AutoCloseable {
      * {@code -c} options for pg_ctl's {@code -o}, which pg_ctl hands to {@code /bin/sh}: every
      * value is single-quoted for the shell, and names are checked.
      */
-    static String postgresOptions(Options options) {
+    public static String postgresOptions(Options options) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("port", Integer.toString(options.port()));
         all.put("unix_socket_directories", options.runDir().toAbsolutePath().normalize().toString());
@@ -268,7 +293,7 @@ public final class LocalServer implements AutoCloseable {
         }
         // peer authentication sees the OS user psql runs as: run it as the server's user
         List<String> wrapped = options.account() instanceof ServerAccount.OsUser ? options.account().wrap(command) : command;
-        Result result = run(wrapped, env, socketDir(), Duration.ofSeconds(60));
+        Result result = ChildProcess.run(wrapped, env, socketDir(), Duration.ofSeconds(60));
         if (result.exitCode() == 0) {
             return Optional.of(result.stdout().strip());
         }
@@ -298,25 +323,92 @@ public final class LocalServer implements AutoCloseable {
 
     /** Clean shutdown ({@code -m fast}: a checkpoint, then exit); kills it when that fails. */
     public void stop() {
+        stop("fast");
+    }
+
+    /** A crash ({@code -m immediate}: no shutdown checkpoint, the next start runs crash recovery); kills it when that fails. */
+    public void crash() {
+        stop("immediate");
+    }
+
+    private void stop(String mode) {
         if (stopped) {
             return;
         }
         Optional<Long> pid = readPid(dataDir);
         if (pid.filter(LocalServer::isAlive).isPresent()) {
-            Result result = run(options.account().wrap(List.of(
+            Result result = ChildProcess.run(options.account().wrap(List.of(
                     options.binaries().program("pg_ctl").toString(), "-D", dataDir.toString(),
-                    "-m", "fast", "-w", "-t", Long.toString(PG_CTL_TIMEOUT.toSeconds()), "stop")), Map.of(),
+                    "-m", mode, "-w", "-t", Long.toString(PG_CTL_TIMEOUT.toSeconds()), "stop")), Map.of(),
                     socketDir(), PG_CTL_TIMEOUT.plusSeconds(10));
-            if (result.exitCode() != 0 && pid.filter(LocalServer::isAlive).isPresent()) {
+            if ((result.exitCode() != 0 || !awaitExit(pid.get(), Duration.ofSeconds(10))) && isAlive(pid.get())) {
                 LOG.warn("pg_ctl stop failed ({}), killing postmaster {}", result.output().strip(), pid.get());
                 ProcessHandle.of(pid.get()).ifPresent(h -> {
                     h.descendants().forEach(ProcessHandle::destroyForcibly);
                     h.destroyForcibly();
                 });
             }
-            awaitExit(pid.get(), Duration.ofSeconds(30));
+            if (!awaitExit(pid.get(), Duration.ofSeconds(30))) {
+                throw new PgnestException(ErrorKind.TOOL, "postmaster " + pid.get() + " on " + dataDir + " survived SIGKILL",
+                        "kill it by hand (kill -9 " + pid.get() + ")");
+            }
+        }
+        if (mode.equals("immediate")) {
+            // a killed postmaster leaves postmaster.pid behind; pg_ctl start copes, but be tidy
+            try {
+                Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
+            } catch (IOException ignored) {
+                // start copes with a stale one
+            }
         }
         stopped = true;
+    }
+
+    /** Ends recovery of a standby ({@code pg_ctl promote -w}): it becomes a primary on a new timeline. */
+    public void promote() {
+        Result result = ChildProcess.run(options.account().wrap(List.of(
+                options.binaries().program("pg_ctl").toString(), "-D", dataDir.toString(),
+                "-w", "-t", Long.toString(PG_CTL_TIMEOUT.toSeconds()), "promote")), Map.of(),
+                socketDir(), PG_CTL_TIMEOUT.plusSeconds(10));
+        if (!result.ok()) {
+            throw new PgnestException(ErrorKind.DATABASE, "pg_ctl could not promote the server on " + dataDir + ": "
+                    + result.output().strip().replaceAll("\\s*\\n\\s*", " / ") + logTailMessage(),
+                    "check the server log " + logFile);
+        }
+    }
+
+    /** The postmaster's pid, or -1 when it does not run. */
+    public long pid() {
+        return stopped ? -1 : readPid(dataDir).filter(LocalServer::isAlive).orElse(-1L);
+    }
+
+    /**
+     * Creates a cluster in {@code dataDir} (created when missing, handed to the account) with
+     * {@code initdb -U superuser -E UTF8 --locale=C --no-sync} and the given extra arguments
+     * (authentication, {@code --pwfile}, {@code --data-checksums}).
+     *
+     * @throws PgnestException (TOOL) with initdb's output when it fails
+     */
+    public static void initdb(PgBinaries binaries, ServerAccount account, Path dataDir, String superuser,
+                              List<String> arguments) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot create " + dataDir + ": " + e.getMessage(),
+                    "make its parent a writable directory", e);
+        }
+        account.takeOwnership(dataDir);
+        List<String> command = new ArrayList<>(List.of(binaries.program("initdb").toString(), "-D", dataDir.toString(),
+                // inside a user namespace the OS user is "nobody"; name the superuser explicitly
+                "-U", superuser, "-E", "UTF8", "--locale=C",
+                // skips fsync of the freshly written files only; the server's fsync setting is its own
+                "--no-sync"));
+        command.addAll(arguments);
+        Result result = ChildProcess.run(account.wrap(command), Map.of(), dataDir.getParent(), PG_CTL_TIMEOUT);
+        if (!result.ok()) {
+            throw new PgnestException(ErrorKind.TOOL, "initdb failed: " + result.output().strip(),
+                    "check the PostgreSQL server programs (pg.bin-dir) and that " + dataDir.getParent() + " is writable");
+        }
     }
 
     @Override
@@ -328,7 +420,7 @@ public final class LocalServer implements AutoCloseable {
      * The server log's telling line (its last FATAL/PANIC/ERROR, else its last line) for an
      * error message: one line, since errors are one line; the file holds the rest.
      */
-    String logTailMessage() {
+    public String logTailMessage() {
         String log = log().strip();
         if (log.isEmpty()) {
             return "";
@@ -344,7 +436,7 @@ public final class LocalServer implements AutoCloseable {
         return " (server log " + logFile + ": " + telling.strip() + ")";
     }
 
-    static Optional<Long> readPid(Path dataDir) {
+    public static Optional<Long> readPid(Path dataDir) {
         Path pidFile = dataDir.resolve("postmaster.pid");
         try {
             if (!Files.exists(pidFile)) {
@@ -358,7 +450,7 @@ public final class LocalServer implements AutoCloseable {
     }
 
     /** Alive and not a zombie: an exited postmaster reparented to an init that reaps slowly is dead. */
-    static boolean isAlive(long pid) {
+    public static boolean isAlive(long pid) {
         if (pid <= 0 || !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
             return false;
         }
@@ -375,80 +467,20 @@ public final class LocalServer implements AutoCloseable {
         }
     }
 
-    private static void awaitExit(long pid, Duration timeout) {
+    private static boolean awaitExit(long pid, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (isAlive(pid) && System.nanoTime() < deadline) {
-            sleep(50);
+            sleep(20);
         }
+        return !isAlive(pid);
     }
 
-    static void sleep(long millis) {
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted", "run the restore again");
-        }
-    }
-
-    record Result(int exitCode, String stdout, String stderr) {
-        String output() {
-            return stderr.isBlank() ? stdout : stdout + stderr;
-        }
-    }
-
-    /**
-     * Runs a short command in {@code workDir}; output goes to temp files, not pipes: {@code pg_ctl
-     * start} leaves a postmaster behind that inherits the descriptors and would keep a pipe
-     * open forever. The working directory matters under runuser: a directory the server user
-     * cannot enter makes psql and pg_ctl print warnings.
-     */
-    static Result run(List<String> command, Map<String, String> env, Path workDir, Duration timeout) {
-        Path out = null;
-        Path err = null;
-        try {
-            out = Files.createTempFile("pgnest-cmd-", ".out");
-            err = Files.createTempFile("pgnest-cmd-", ".err");
-            ProcessBuilder pb = new ProcessBuilder(command)
-                    .directory(workDir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(out.toFile())
-                    .redirectError(err.toFile());
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-                return new Result(-1, read(out), read(err) + "\n(" + command.get(0) + " timed out after " + timeout + ")");
-            }
-            return new Result(p.exitValue(), read(out), read(err));
-        } catch (IOException e) {
-            throw new PgnestException(ErrorKind.TOOL, "cannot run " + command.get(0) + ": " + e.getMessage(),
-                    "check that PostgreSQL's programs are installed (pg.bin-dir)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted while running " + command.get(0), "run the restore again");
-        } finally {
-            deleteQuietly(out);
-            deleteQuietly(err);
-        }
-    }
-
-    private static void deleteQuietly(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a temp file
-            }
-        }
-    }
-
-    private static String read(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.pgnest.testing;
+package dev.pgnest.demo;
 
 import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,6 @@
-package dev.pgnest.config;
+package dev.pgnest.postgres;
+
+import dev.pgnest.config.PgnestException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

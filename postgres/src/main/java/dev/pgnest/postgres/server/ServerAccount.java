@@ -1,9 +1,9 @@
-package dev.pgnest.restore.pitr;
+package dev.pgnest.postgres.server;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.ChildProcess;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -15,7 +15,8 @@ import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -56,12 +57,48 @@ public sealed interface ServerAccount {
         return new OsUser(osUser);
     }
 
+    /**
+     * The account for a server pgnest starts for itself (the demo, tests): the current user
+     * unless it is root; as root a user namespace when {@code unshare -U} works here (containers
+     * may forbid it), else the {@code postgres} OS user.
+     */
+    static ServerAccount automatic() {
+        if (!isRoot()) {
+            return new CurrentUser();
+        }
+        return userNamespacesWork() ? new UserNamespace() : new OsUser("postgres");
+    }
+
+    /** Whether {@code unshare -U} works here, probed once per JVM. */
+    static boolean userNamespacesWork() {
+        return Probes.UserNamespaces.VALUE;
+    }
+
+    /** Whether this process runs as root (PostgreSQL's programs refuse to). */
     static boolean isRoot() {
+        return Probes.Root.VALUE;
+    }
+
+    private static boolean probeRoot() {
         try {
             // /proc/self belongs to the effective user of this process
             return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    /** Facts about this process's user, each probed once, when first asked. */
+    final class Probes {
+        private Probes() {
+        }
+
+        private static final class Root {
+            static final boolean VALUE = probeRoot();
+        }
+
+        private static final class UserNamespaces {
+            static final boolean VALUE = ChildProcess.succeeds(List.of("unshare", "-U", "true"));
         }
     }
 
@@ -101,9 +138,7 @@ public sealed interface ServerAccount {
 
         @Override
         public List<String> wrap(List<String> command) {
-            List<String> wrapped = new ArrayList<>(List.of("runuser", "-u", name, "--"));
-            wrapped.addAll(command);
-            return wrapped;
+            return prefixed(List.of("runuser", "-u", name, "--"), command);
         }
 
         @Override
@@ -129,17 +164,11 @@ public sealed interface ServerAccount {
         }
 
         private String primaryGroup() throws IOException {
-            Process p = new ProcessBuilder("id", "-gn", name).redirectErrorStream(true).start();
-            try {
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                    throw new java.nio.file.attribute.UserPrincipalNotFoundException(name);
-                }
-                return out;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
+            ChildProcess.Result r = ChildProcess.run(List.of("id", "-gn", name), Map.of(), null, Duration.ofSeconds(10));
+            if (!r.ok()) {
+                throw new java.nio.file.attribute.UserPrincipalNotFoundException(name);
             }
+            return r.stdout().strip();
         }
 
         /** Every parent must let the user through, or the server cannot reach its own data directory. */
@@ -165,14 +194,22 @@ public sealed interface ServerAccount {
     record UserNamespace() implements ServerAccount {
         @Override
         public List<String> wrap(List<String> command) {
-            List<String> wrapped = new ArrayList<>(List.of("unshare", "-U", "--"));
-            wrapped.addAll(command);
-            return wrapped;
+            return prefixed(List.of("unshare", "-U", "--"), command);
         }
 
+        /**
+         * Files owned by the current (real) user are what the namespace sees as its own; a tar
+         * extracted as root keeps another owner, which the server would refuse.
+         */
         @Override
         public void takeOwnership(Path root) {
-            // root-owned files are what the namespace sees as its own
+            try {
+                UserPrincipalLookupService lookup = root.getFileSystem().getUserPrincipalLookupService();
+                chown(root, lookup.lookupPrincipalByName(System.getProperty("user.name")), null);
+            } catch (IOException e) {
+                throw new PgnestException(ErrorKind.TOOL, "cannot take ownership of " + root + ": " + e.getMessage(),
+                        "run pgnest as root", e);
+            }
         }
 
         @Override
@@ -181,12 +218,24 @@ public sealed interface ServerAccount {
         }
     }
 
+    private static List<String> prefixed(List<String> prefix, List<String> command) {
+        List<String> wrapped = new ArrayList<>(prefix);
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    /** Gives every file under {@code root} to {@code user} (and {@code group} unless null), touching only those owned otherwise. */
     private static void chown(Path root, UserPrincipal user, GroupPrincipal group) throws IOException {
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path p : (Iterable<Path>) paths::iterator) {
                 PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-                view.setOwner(user);
-                view.setGroup(group);
+                PosixFileAttributes attrs = view.readAttributes();
+                if (!attrs.owner().equals(user)) {
+                    view.setOwner(user);
+                }
+                if (group != null && !attrs.group().equals(group)) {
+                    view.setGroup(group);
+                }
             }
         }
     }
