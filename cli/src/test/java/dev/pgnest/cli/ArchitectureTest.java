@@ -1,5 +1,6 @@
 package dev.pgnest.cli;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The structure DESIGN.md asks for, checked on the compiled main code of every module on the
  * CLI's class path (all but the test harness's users): Maven already keeps the modules' direction;
- * what it cannot see are cycles between packages.
+ * what it cannot see are cycles between packages and who opens connections.
  */
 class ArchitectureTest {
     private static JavaClasses classes;
@@ -34,5 +35,14 @@ class ArchitectureTest {
     @Test
     void theMainClassNameCommandsLookForIsTheMainClass() {
         assertThat(CommandContext.MAIN_CLASS).isEqualTo(Pgnest.class.getName());
+    }
+
+    @Test
+    void onlyThePostgresModuleOpensJdbcConnections() {
+        noClasses().that().resideOutsideOfPackage("dev.pgnest.postgres..")
+                .should().callMethod(java.sql.DriverManager.class, "getConnection", String.class, java.util.Properties.class)
+                .orShould().callMethod(java.sql.DriverManager.class, "getConnection", String.class)
+                .orShould().callMethod(java.sql.DriverManager.class, "getConnection", String.class, String.class, String.class)
+                .check(classes);
     }
 }
