@@ -160,4 +160,45 @@ class FaultyProxyTest {
         assertThatThrownBy(() -> client.putObject(b -> b.bucket("faults").key("x"), RequestBody.fromString("x")))
                 .isInstanceOf(S3Exception.class);
     }
+
+    @Test
+    void spreadEvenlyFailsExactlyThatShareOfRequests() {
+        proxy.spreadEvenly(0.5, 0); // request 1 was the put in startProxy: requests 2, 4 and 6 fail
+        int failed = 0;
+        for (int i = 0; i < 6; i++) {
+            try {
+                client.headObject(b -> b.bucket("faults").key("blob"));
+            } catch (S3Exception e) {
+                assertThat(e.statusCode()).isIn(500, 503);
+                failed++;
+            }
+        }
+        assertThat(failed).isEqualTo(3);
+        assertThat(proxy.injectedTotal()).isEqualTo(proxy.requests() / 2);
+    }
+
+    @Test
+    void aLostResponseHidesWorkTheServerDid() {
+        proxy.loseResponseOnce(line -> line.startsWith("PUT "));
+        assertThatThrownBy(() -> client.putObject(b -> b.bucket("faults").key("other"), RequestBody.fromString("done")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(500));
+        assertThat(proxy.injected(Fault.LOST_RESPONSE)).isEqualTo(1);
+        assertThat(s3.client().getObjectAsBytes(b -> b.bucket("faults").key("other")).asUtf8String()).isEqualTo("done");
+        client.putObject(b -> b.bucket("faults").key("other"), RequestBody.fromString("again")); // only once
+    }
+
+    @Test
+    void answerWithRepliesACannedErrorUntilCleared() {
+        proxy.answerWith(line -> line.startsWith("HEAD "), 404, "NoSuchUpload");
+        assertThatThrownBy(() -> client.headObject(b -> b.bucket("faults").key("blob")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(404));
+        assertThatThrownBy(() -> client.getObjectAsBytes(b -> b.bucket("faults").key("missing")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchKey"));
+        proxy.answerWith(line -> line.startsWith("GET "), 404, "NoSuchUpload");
+        assertThatThrownBy(() -> client.getObjectAsBytes(b -> b.bucket("faults").key("blob")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchUpload"));
+        proxy.answerWith(null, 0, null);
+        assertThat(client.getObjectAsBytes(b -> b.bucket("faults").key("blob")).asByteArray()).isEqualTo(payload);
+        assertThat(proxy.injectedTotal()).isZero();
+    }
 }

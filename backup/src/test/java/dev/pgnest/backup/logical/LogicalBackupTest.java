@@ -17,7 +17,7 @@ import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
 import dev.pgnest.storage.s3.S3StorageConfig;
-import dev.pgnest.testing.FaultInjectingProxy;
+import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
 import java.net.URI;
@@ -256,19 +256,19 @@ class LogicalBackupTest {
     @Test
     void withTenPercentOfS3RequestsFailingABackupIsCorrectOrFailsClearlyNeverHalfCommitted() throws Exception {
         AtomicInteger committed = new AtomicInteger();
-        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0.10, 0.3, 7);
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), 7).spreadEvenly(0.10, 0.3);
              Storage flaky = s3Config(proxy.endpoint(), 6).build().open()) {
             Repository flakyRepository = Repository.open(flaky);
             for (int run = 0; run < 2; run++) {
                 attempt(flakyRepository, committed, "faults");
                 Thread.sleep(1000);
             }
-            assertThat(proxy.faults()).as("faults injected").isEqualTo(proxy.requests() / 10);
-            assertThat(proxy.faults()).isGreaterThanOrEqualTo(2);
+            assertThat(proxy.injectedTotal()).as("faults injected").isEqualTo(proxy.requests() / 10);
+            assertThat(proxy.injectedTotal()).isGreaterThanOrEqualTo(2);
             assertThat(committed.get()).as("with 6 attempts per request, 10% faults are absorbed").isEqualTo(2);
 
             // a harsher server: 30% faults and no retries; whatever happens, no broken backup appears
-            proxy.faultRate(0.30);
+            proxy.spreadEvenly(0.30, 0.3);
             Storage harsh = s3Config(proxy.endpoint(), 1).build().open();
             try (harsh) {
                 attempt(Repository.open(harsh), committed, "faults");

@@ -219,7 +219,7 @@ class CrashAndFaultTrialsTest {
             // format file, the archive info, an archived segment it compares with), though never
             // the segment's upload, a PUT whose response has no body
             proxy.rate(Fault.SERVER_ERROR, 0.03).rate(Fault.SLOW_DOWN, 0.03).rate(Fault.RESET_MID_BODY, 0.03)
-                    .rate(Fault.TRUNCATED_BODY, 0.02).rate(Fault.LATENCY, 0.02).next(Fault.values());
+                    .rate(Fault.TRUNCATED_BODY, 0.02).rate(Fault.LATENCY, 0.02).next(Trials.KINDS.toArray(Fault[]::new));
             try {
                 for (int i = 0; i < TRIALS; i++) {
                     writeAndSwitchSegment(i);
@@ -265,7 +265,7 @@ class CrashAndFaultTrialsTest {
             assertThat(done).hasSizeGreaterThanOrEqualTo(TRIALS);
             // every kind meets a fetch: the first segments' fetches take one of each
             proxy.rate(Fault.SERVER_ERROR, 0.05).rate(Fault.SLOW_DOWN, 0.02).rate(Fault.RESET_MID_BODY, 0.05)
-                    .rate(Fault.TRUNCATED_BODY, 0.05).rate(Fault.LATENCY, 0.02).next(Fault.values());
+                    .rate(Fault.TRUNCATED_BODY, 0.05).rate(Fault.LATENCY, 0.02).next(Trials.KINDS.toArray(Fault[]::new));
             int lost = 0;
             int fetchFailures = 0;
             for (String segment : done) {
