@@ -8,7 +8,9 @@ import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageException;
 import dev.pgnest.storage.StorageOutput;
 import dev.pgnest.testing.FaultyProxy;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -17,26 +19,22 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The S3 driver through a proxy that fails requests: retries, aborts, bounded parallelism. */
+@IntegrationTest
 class S3FaultsTest {
-    private static S3Server s3;
+    @RegisterExtension
+    static final Servers servers = Servers.withS3("faults");
+
+    private static S3Server s3; // started by servers
     private static Storage direct;
 
     @BeforeAll
-    static void start() {
-        s3 = S3Server.start();
-        s3.createBucket("faults");
-        direct = config(s3.endpoint(), 6).build().open();
-    }
-
-    @AfterAll
-    static void stop() {
-        direct.close();
-        s3.close();
+    static void open() {
+        direct = servers.closeAfterAll(config(s3.endpoint(), 6).build().open());
     }
 
     static S3StorageConfig.Builder config(URI endpoint, int maxAttempts) {
