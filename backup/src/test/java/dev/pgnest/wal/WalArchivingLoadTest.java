@@ -9,8 +9,10 @@ import dev.pgnest.repository.Compression;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.testing.FastPathLauncher;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.push.WalPushService;
 import dev.pgnest.wal.stream.WalStreamer;
 import java.io.IOException;
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,7 +57,11 @@ import org.junit.jupiter.api.io.TempDir;
  * fill segments too, with checkpoints every 30 s bringing full-page images back.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@IntegrationTest
 class WalArchivingLoadTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withS3OnTempDirectory();
+
     static final long SEGMENT = WalSegment.DEFAULT_SIZE;
     static final int LOAD_SECONDS = Integer.getInteger("pgnest.loadSeconds", 45);
     static final int RATE = Integer.getInteger("pgnest.loadRate", 400);
@@ -67,12 +74,12 @@ class WalArchivingLoadTest {
 
     @TempDir
     static Path tmp;
-    static S3Server s3;
+    static S3Server s3; // started by servers
     static Storage storage;
     static Repository repository;
     static WalArchive archive;
     static WalArchive streamed;
-    static PostgresCluster pg;
+    static PostgresCluster pg; // started in @BeforeAll, closed by servers
     static Path spool;
     static Path fallbackLog;
     static WalStreamer streamer;
@@ -86,25 +93,24 @@ class WalArchivingLoadTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3Server.startOnTempDirectory();
         Properties config = WalCommandFixture.s3Config(s3, "repo", "main");
         String fixture = WalCommandFixture.command(tmp, config);
         spool = tmp.resolve("spool");
         fallbackLog = Files.createFile(tmp.resolve("fallbacks.log"));
         Path launcher = FastPathLauncher.write(tmp, fixture, spool, fallbackLog);
-        storage = WalCommandFixture.open(config);
+        storage = servers.closeAfterAll(WalCommandFixture.open(config));
         Repository.init(storage);
         repository = Repository.open(storage);
         archive = new WalArchive(storage, "main", Compression.ZSTD, 3);
         streamed = new WalArchive(storage, "streamed", Compression.ZSTD, 1);
-        pg = PostgresCluster.builder()
+        pg = servers.closeAfterAll(PostgresCluster.builder()
                 .setting("wal_level", "replica")
                 .setting("archive_mode", "on")
                 .setting("archive_command", launcher + " wal push %p")
                 .setting("archive_timeout", "4s")
                 .setting("checkpoint_timeout", "30s")
                 .setting("max_wal_senders", "4")
-                .start();
+                .start());
         ProcessResult init = pgbench("-i", "-s", "4", "-q");
         assertThat(init.exitCode()).as(init.output()).isZero();
 
@@ -123,6 +129,10 @@ class WalArchivingLoadTest {
             }
         }, "test-wal-stream");
         streamThread.start();
+        servers.closeAfterAll(() -> {
+            streaming.set(false);
+            streamThread.join(30_000);
+        });
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!"t".equals(pg.queryForString("SELECT active FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))) {
             assertThat(System.nanoTime()).as("slot active within 30 s").isLessThan(deadline);
@@ -134,13 +144,8 @@ class WalArchivingLoadTest {
     }
 
     @AfterAll
-    static void stop() throws InterruptedException {
-        streaming.set(false);
-        if (streamThread != null) {
-            streamThread.join(30_000);
-        }
+    static void printFigures() {
         figures.forEach(System.out::println);
-        WalTestSupport.closeAll(pg, storage, s3);
     }
 
     @Test

@@ -8,8 +8,10 @@ import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.s3.S3StorageConfig;
 import dev.pgnest.testing.FastPathLauncher;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.push.WalPushService;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,12 +19,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,15 +33,19 @@ import org.junit.jupiter.api.io.TempDir;
  * archive holds every segment, gap-free.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@IntegrationTest
 class WalPushServiceTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withS3("repo");
+
     static final long SEGMENT = WalSegment.DEFAULT_SIZE;
 
     @TempDir
     static Path tmp;
-    static S3Server s3;
+    static S3Server s3; // started by servers
     static Storage storage;
     static WalArchive archive;
-    static PostgresCluster pg;
+    static PostgresCluster pg; // started in @BeforeAll, closed by servers
     static Path spool;
     static Path fallbackLog;
     static Path launcher;
@@ -47,8 +53,6 @@ class WalPushServiceTest {
 
     @BeforeAll
     static void start() throws IOException {
-        s3 = S3Server.start();
-        s3.createBucket("repo");
         Properties config = new Properties();
         config.setProperty("repo.type", "s3");
         config.setProperty("s3.endpoint", s3.endpoint().toString());
@@ -59,32 +63,21 @@ class WalPushServiceTest {
         String fixture = WalCommandFixture.command(tmp, config);
         storage = S3StorageConfig.builder("repo").endpoint(s3.endpoint()).region("us-east-1").pathStyle(true)
                 .credentials(s3.accessKeyId(), s3.secretAccessKey()).build().open();
+        servers.closeAfterAll(storage);
         Repository.init(storage);
         archive = new WalArchive(storage, "main", Compression.ZSTD, 3);
         spool = tmp.resolve("spool");
         fallbackLog = tmp.resolve("fallbacks.log");
         Files.createFile(fallbackLog);
         launcher = FastPathLauncher.write(tmp, fixture, spool, fallbackLog);
-        pg = PostgresCluster.builder()
+        // archive_command names the launcher written above, so this cluster starts here
+        pg = servers.closeAfterAll(PostgresCluster.builder()
                 .setting("wal_level", "replica")
                 .setting("archive_mode", "on")
                 .setting("archive_command", launcher + " wal push %p")
-                .start();
+                .start());
         pg.execute("CREATE TABLE t (id serial, payload text)");
         firstSegment = pg.queryForString("SELECT pg_walfile_name(pg_current_wal_lsn())");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (pg != null) {
-            pg.close();
-        }
-        if (storage != null) {
-            storage.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
     }
 
     @Test

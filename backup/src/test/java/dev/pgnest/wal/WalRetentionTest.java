@@ -13,8 +13,10 @@ import dev.pgnest.repository.Compression;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.testing.FastPathLauncher;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.push.WalPushService;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,12 +32,12 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,21 +48,25 @@ import org.junit.jupiter.api.io.TempDir;
  * cannot. Segments are 1 MB (initdb --wal-segsize=1), so names of a non-default size are used.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@IntegrationTest
 class WalRetentionTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withS3();
+
     static final String TARGET = "main";
     static final long SEGMENT = 1L << 20;
     static final Duration ARCHIVED_WITHIN = Duration.ofSeconds(90);
 
     @TempDir
     static Path tmp;
-    static S3Server s3;
+    static S3Server s3; // started by servers
     static Storage storage;
     static Repository repository;
     static WalArchive archive;
     static WalPushService service;
     static Path launcher;
-    static PostgresCluster primary;
-    static PostgresCluster promoted;
+    static PostgresCluster primary; // started in @BeforeAll, closed by servers
+    static PostgresCluster promoted; // started in @BeforeAll, closed by servers
     static BackupManifest b1;
     static BackupManifest b2;
     static BackupManifest b3;
@@ -71,19 +77,18 @@ class WalRetentionTest {
 
     @BeforeAll
     static void buildTwoTimelines() throws Exception {
-        s3 = S3Server.start();
         Properties config = WalCommandFixture.s3Config(s3, "repo", TARGET);
         config.setProperty("prefetch", "8");
         config.setProperty("prefetch.idle-seconds", "3");
         String fixture = WalCommandFixture.command(tmp, config);
         launcher = FastPathLauncher.write(tmp, fixture, tmp.resolve("spool"), Files.createFile(tmp.resolve("fallbacks.log")));
-        storage = WalCommandFixture.open(config);
+        storage = servers.closeAfterAll(WalCommandFixture.open(config));
         Repository.init(storage);
         repository = Repository.open(storage);
         archive = new WalArchive(storage, TARGET, Compression.ZSTD, 3);
-        service = WalPushService.start(archive, WalSpool.at(tmp.resolve("spool")), 0, 4);
+        service = servers.closeAfterAll(WalPushService.start(archive, WalSpool.at(tmp.resolve("spool")), 0, 4));
 
-        primary = PostgresCluster.builder().initdbArgument("--wal-segsize=1").settings(archiving()).start();
+        primary = servers.closeAfterAll(PostgresCluster.builder().initdbArgument("--wal-segsize=1").settings(archiving()).start());
         WalTestSupport.createTable(primary);
         WalTestSupport.writeAndSwitch(primary, 2);
         b1 = backup(primary);
@@ -100,7 +105,7 @@ class WalRetentionTest {
         Map<String, String> recovery = new LinkedHashMap<>(archiving());
         recovery.put("recovery_target_name", "branch");
         recovery.put("recovery_target_action", "promote");
-        promoted = restored(b1, "promoted", recovery);
+        promoted = servers.closeAfterAll(restored(b1, "promoted", recovery));
         assertThat(WalTestSupport.checksum(promoted)).isEqualTo(atBranch);
         assertThat(promoted.queryForString("SELECT pg_walfile_name(pg_current_wal_lsn())")).startsWith("00000002");
         WalTestSupport.writeAndSwitch(promoted, 2);
@@ -109,11 +114,6 @@ class WalRetentionTest {
         WalTestSupport.awaitArchived(archive, promoted, promotedEnd, ARCHIVED_WITHIN);
         WalTestSupport.awaitArchived(archive, promoted, "00000002.history", ARCHIVED_WITHIN);
         promotedData = WalTestSupport.checksum(promoted);
-    }
-
-    @AfterAll
-    static void stop() {
-        WalTestSupport.closeAll(service, promoted, primary, storage, s3);
     }
 
     @Test

@@ -58,19 +58,6 @@ public final class WalTestSupport {
         }
     }
 
-    /** Closes each in turn (nulls skipped); one failing does not keep the rest open. */
-    public static void closeAll(AutoCloseable... resources) {
-        for (AutoCloseable c : resources) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    System.err.println("cleanup: " + e);
-                }
-            }
-        }
-    }
-
     public static void sleep(long millis) {
         try {
             Thread.sleep(millis);

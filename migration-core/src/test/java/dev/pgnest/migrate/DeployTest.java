@@ -8,7 +8,9 @@ import dev.pgnest.config.PgnestException;
 import dev.pgnest.migrate.lint.Finding;
 import dev.pgnest.migrate.lint.Rule;
 import dev.pgnest.seed.BabyNest;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,28 +18,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+@IntegrationTest
 class DeployTest {
-    private static PostgresCluster pg;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres();
+
+    private static PostgresCluster pg; // started by servers
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startCluster() {
-        pg = PostgresCluster.builder().start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (pg != null) {
-            pg.close();
-        }
-    }
 
     private MigrationTestSupport db() {
         return new MigrationTestSupport(pg, dir);

@@ -2,32 +2,25 @@ package dev.pgnest.migrate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** wal_level = minimal: PostgreSQL cannot create restore points, and deploy must say so, not fail. */
+@IntegrationTest
 class RestorePointWithoutArchivingTest {
-    private static PostgresCluster pg;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres(b -> b.setting("wal_level", "minimal").setting("max_wal_senders", "0")
+            .setting("archive_mode", "off"));
+
+    private static PostgresCluster pg; // started by servers
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startCluster() {
-        pg = PostgresCluster.builder().setting("wal_level", "minimal").setting("max_wal_senders", "0")
-                .setting("archive_mode", "off").start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (pg != null) {
-            pg.close();
-        }
-    }
 
     @Test
     void protectedDeployReportsWhyNoRestorePointWasRecordedAndStillApplies() throws Exception {

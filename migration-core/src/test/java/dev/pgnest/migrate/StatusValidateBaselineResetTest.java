@@ -5,32 +5,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+@IntegrationTest
 class StatusValidateBaselineResetTest {
-    private static PostgresCluster pg;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres();
+
+    private static PostgresCluster pg; // started by servers
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startCluster() {
-        pg = PostgresCluster.builder().start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (pg != null) {
-            pg.close();
-        }
-    }
 
     @Test
     void statusShowsAppliedPendingEditedAndMissingMigrationsWithTimes() throws Exception {

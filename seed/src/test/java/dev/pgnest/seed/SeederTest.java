@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,25 +14,16 @@ import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+@IntegrationTest
 class SeederTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres();
+
     private static final AtomicInteger DATABASES = new AtomicInteger();
-    private static PostgresCluster pg;
-
-    @BeforeAll
-    static void startCluster() {
-        pg = PostgresCluster.builder().start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (pg != null) {
-            pg.close();
-        }
-    }
+    private static PostgresCluster pg; // started by servers
 
     /** A fresh database with the BabyNest migrations applied. */
     private static String migratedDatabase() throws SQLException {

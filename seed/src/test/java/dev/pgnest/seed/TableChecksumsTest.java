@@ -2,20 +2,25 @@ package dev.pgnest.seed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+@IntegrationTest
 class TableChecksumsTest {
-    private static PostgresCluster pg;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres();
+
+    private static PostgresCluster pg; // started by servers
 
     @BeforeAll
-    static void startCluster() throws SQLException {
-        pg = PostgresCluster.builder().start();
+    static void createTables() throws SQLException {
         pg.createDatabase("sums");
         try (Connection c = pg.connect("sums"); Statement st = c.createStatement()) {
             st.execute("""
@@ -24,13 +29,6 @@ class TableChecksumsTest {
                     CREATE TABLE unkeyed (a int, b text);
                     INSERT INTO unkeyed VALUES (2, 'x'), (1, 'y'), (1, 'y');
                     """);
-        }
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (pg != null) {
-            pg.close();
         }
     }
 

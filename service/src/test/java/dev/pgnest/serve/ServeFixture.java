@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
- * Shared pieces of the service tests: one PostgreSQL cluster (target database and job stores),
- * one S3 server (the repository), a job that takes a small real backup, and a webhook receiver.
+ * Shared pieces of the service tests on the class's servers: one PostgreSQL cluster (target
+ * database and job stores), one S3 server with the {@link #BUCKET} bucket (the repository), a job
+ * that takes a small real backup, and a webhook receiver. Closing it closes its storage only.
  */
 final class ServeFixture implements AutoCloseable {
     static final String BUCKET = "backups";
@@ -41,10 +42,9 @@ final class ServeFixture implements AutoCloseable {
     final S3Server s3;
     final Storage storage;
 
-    ServeFixture(PostgresCluster.Builder pgBuilder) {
-        pg = pgBuilder.start();
-        s3 = S3Server.start();
-        s3.createBucket(BUCKET);
+    ServeFixture(PostgresCluster pg, S3Server s3) {
+        this.pg = pg;
+        this.s3 = s3;
         storage = storageConfig().open();
         pg.execute("CREATE TABLE IF NOT EXISTS nest (id int PRIMARY KEY, name text)");
         pg.execute("INSERT INTO nest SELECT g, 'baby ' || g FROM generate_series(1, 100) g ON CONFLICT DO NOTHING");
@@ -149,7 +149,5 @@ final class ServeFixture implements AutoCloseable {
     @Override
     public void close() {
         storage.close();
-        s3.close();
-        pg.close();
     }
 }

@@ -18,7 +18,8 @@ import dev.pgnest.serve.schedule.JobHistory.JobRun;
 import dev.pgnest.serve.schedule.JobHistory.Outcome;
 import dev.pgnest.serve.schedule.Schedule;
 import dev.pgnest.storage.Storage;
-import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.IntegrationTest;
+import dev.pgnest.testing.Servers;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -31,15 +32,22 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The service's HTTP side with real jobs: a scheduled logical backup (pg_dump into the S3
  * repository), then /metrics, /health, alerts and the status page as a browser renders it.
  */
+@IntegrationTest
 class ServeHttpTest {
+    /** WAL archiving that never succeeds: the lag grows, and alerts. */
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres(b -> b.setting("wal_level", "replica")
+            .setting("archive_mode", "on").setting("archive_command", "false").setting("archive_timeout", "0"))
+            .andS3(ServeFixture.BUCKET);
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static ServeFixture fx;
     private static ServeFixture.WebhookReceiver hook;
@@ -49,16 +57,14 @@ class ServeHttpTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // WAL archiving that never succeeds: the lag grows, and alerts
-        fx = new ServeFixture(PostgresCluster.builder().setting("wal_level", "replica")
-                .setting("archive_mode", "on").setting("archive_command", "false").setting("archive_timeout", "0"));
+        fx = servers.closeAfterAll(new ServeFixture(servers.postgres(), servers.s3()));
         try (Storage s = fx.storageConfig().open()) {
             Repository.init(s);
         }
         jobs = new RepositoryJobs(fx.storageConfig());
-        hook = new ServeFixture.WebhookReceiver();
+        hook = servers.closeAfterAll(new ServeFixture.WebhookReceiver());
         Instant fire = ServeFixture.nextSecondAfter(Duration.ofSeconds(4));
-        service = BackupService.builder(fx.newJobStore())
+        service = servers.closeAfterAll(BackupService.builder(fx.newJobStore())
                 .instanceId("web-1")
                 .schedulerOptions(ServeFixture.fastOptions())
                 .listen(new InetSocketAddress("127.0.0.1", 0))
@@ -76,24 +82,13 @@ class ServeHttpTest {
                 .walLagThreshold(Duration.ZERO)
                 .monitorInterval(Duration.ofMillis(500))
                 .alerts(Alerts.withWebhook(hook.url(), "json"))
-                .build();
+                .build());
         service.start();
         await("the scheduled backup", Duration.ofSeconds(30), () -> runs("web").stream()
                 .anyMatch(r -> r.outcome() != Outcome.running));
         try (Storage s = fx.storageConfig().open()) {
             backup = Repository.open(s).catalog().latest("web", null).orElseThrow();
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        if (service != null) {
-            service.close();
-        }
-        if (hook != null) {
-            hook.close();
-        }
-        fx.close();
     }
 
     @Test

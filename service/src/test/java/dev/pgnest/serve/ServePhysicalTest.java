@@ -13,31 +13,38 @@ import dev.pgnest.serve.schedule.JobHistory.Outcome;
 import dev.pgnest.serve.schedule.Schedule;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.testing.FastPathLauncher;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalSpool;
 import dev.pgnest.wal.push.WalPushService;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A scheduled physical base backup with WAL archived through the push fast path running next
  * to the service, as `pgnest serve` runs it: the backup commits, the status page shows a window
  * on timeline 1, and the WAL lag is zero.
  */
+@IntegrationTest
 class ServePhysicalTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withS3(ServeFixture.BUCKET);
 
     @Test
-    void aScheduledPhysicalBackupCommitsWithItsWalArchivedThroughThePushService() throws Exception {
-        Path tmp = Files.createTempDirectory("pgnest-serve-physical-");
+    void aScheduledPhysicalBackupCommitsWithItsWalArchivedThroughThePushService(@TempDir Path tmp) throws Exception {
         Path spool = tmp.resolve("spool");
         Path launcher = FastPathLauncher.write(tmp, "false", spool, tmp.resolve("fallbacks.log"));
-        try (ServeFixture fx = new ServeFixture(PostgresCluster.builder().setting("wal_level", "replica")
-                .setting("archive_mode", "on").setting("archive_command", launcher + " wal push %p"))) {
+        // archive_command runs the launcher written above, so the cluster starts here
+        PostgresCluster pg = servers.closeAfterEach(PostgresCluster.builder().setting("wal_level", "replica")
+                .setting("archive_mode", "on").setting("archive_command", launcher + " wal push %p").start());
+        try (ServeFixture fx = new ServeFixture(pg, servers.s3())) {
             Storage walStorage = fx.storageConfig().open();
             Repository.init(walStorage);
             WalArchive archive = new WalArchive(walStorage, "phys", Compression.ZSTD, 3);
@@ -83,10 +90,6 @@ class ServePhysicalTest {
                 assertThat(page).contains(backup.id()).contains("1 base backup(s)");
             } finally {
                 walStorage.close();
-            }
-        } finally {
-            try (var files = Files.walk(tmp)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }

@@ -8,7 +8,8 @@ import dev.pgnest.serve.job.JobKind;
 import dev.pgnest.serve.schedule.JobHistory.JobRun;
 import dev.pgnest.serve.schedule.JobHistory.Outcome;
 import dev.pgnest.serve.schedule.Schedule;
-import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.IntegrationTest;
+import dev.pgnest.testing.Servers;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -17,22 +18,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A replica killed (SIGKILL) in the middle of a job: another replica runs the job again. */
+@IntegrationTest
 class ServeRecoveryTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres().andS3(ServeFixture.BUCKET);
+
     private static ServeFixture fx;
 
     @BeforeAll
     static void start() {
-        fx = new ServeFixture(PostgresCluster.builder());
-    }
-
-    @AfterAll
-    static void stop() {
-        fx.close();
+        fx = servers.closeAfterAll(new ServeFixture(servers.postgres(), servers.s3()));
     }
 
     @Test

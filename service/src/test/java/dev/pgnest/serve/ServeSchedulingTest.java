@@ -10,7 +10,8 @@ import dev.pgnest.serve.schedule.JobHistory.Outcome;
 import dev.pgnest.serve.schedule.QuartzScheduler;
 import dev.pgnest.serve.schedule.Schedule;
 import dev.pgnest.storage.ObjectInfo;
-import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.IntegrationTest;
+import dev.pgnest.testing.Servers;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -20,22 +21,21 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The scheduler on a real job store: fires, clustering, misfires, graceful shutdown. */
+@IntegrationTest
 class ServeSchedulingTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres().andS3(ServeFixture.BUCKET);
+
     private static ServeFixture fx;
 
     @BeforeAll
     static void start() {
-        fx = new ServeFixture(PostgresCluster.builder());
-    }
-
-    @AfterAll
-    static void stop() {
-        fx.close();
+        fx = servers.closeAfterAll(new ServeFixture(servers.postgres(), servers.s3()));
     }
 
     @Test

@@ -21,14 +21,20 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /**
  * An HTTP/1.1 proxy between a client (the AWS SDK) and an upstream server (S3Proxy) that
  * injects the failures real object stores produce: 500 InternalError, 503 SlowDown, a
- * connection reset in the middle of a response body, a truncated body, and latency — each at
- * its own rate, from a seeded random source so that a failing trial can be replayed.
+ * connection reset in the middle of a response body, a truncated body, latency, and a lost
+ * response (the server did the work, the client sees a 500) — each at its own rate, from a
+ * seeded random source so that a failing trial can be replayed. Instead of rates, {@link
+ * #spreadEvenly} fails an exact share of requests (every tenth at 10%), so that counts do not
+ * depend on luck; {@link #loseResponseOnce} and {@link #answerWith} script single exchanges.
+ * It also counts requests and the most UploadPart requests in flight at once.
  *
  * <p>A reset or a truncation cuts a response body, so only a response that has one can get it
  * (HEAD, PUT and UploadPart responses are empty); each injection is counted when it acts, so
@@ -51,7 +57,9 @@ public final class FaultyProxy implements AutoCloseable {
         /** Forwards, then closes the connection cleanly halfway through the response body. */
         TRUNCATED_BODY,
         /** Forwards after a delay. */
-        LATENCY;
+        LATENCY,
+        /** Forwards, then answers 500 InternalError in place of the response: the server did the work. */
+        LOST_RESPONSE;
 
         /** Whether it acts on the response body, so that only a response with a body can get it. */
         public boolean cutsTheBody() {
@@ -76,6 +84,16 @@ public final class FaultyProxy implements AutoCloseable {
     });
     private final List<Socket> open = new ArrayList<>();
     private volatile boolean closed;
+    private volatile double evenRate;
+    private volatile double evenLostShare;
+    private final AtomicReference<Predicate<String>> loseOnce = new AtomicReference<>();
+    private final AtomicReference<Answer> answer = new AtomicReference<>();
+    private final AtomicInteger uploadsInFlight = new AtomicInteger();
+    private final AtomicInteger maxUploadsInFlight = new AtomicInteger();
+
+    /** A canned error for requests whose request line matches. */
+    private record Answer(Predicate<String> requestLine, int status, String code) {
+    }
 
     private FaultyProxy(URI upstream, long seed, Duration latency) throws IOException {
         this.upstreamHost = upstream.getHost();
@@ -132,6 +150,35 @@ public final class FaultyProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails exactly the share {@code rate} of requests, spread evenly (request n fails when
+     * {@code floor(n * rate) > floor((n - 1) * rate)}: at 0.1 every tenth), so that a test can
+     * assert {@code injectedTotal() == requests() / 10}. Of those failures, the share {@code
+     * lostResponseShare} are {@link Fault#LOST_RESPONSE lost responses}; the others are answered
+     * without forwarding, 503 SlowDown or 500 InternalError, evenly by the seeded random source.
+     * 0 turns it off; {@link #heal()} too.
+     */
+    public FaultyProxy spreadEvenly(double rate, double lostResponseShare) {
+        this.evenLostShare = lostResponseShare;
+        this.evenRate = rate;
+        return this;
+    }
+
+    /** The next request whose request line matches is forwarded, and its response lost ({@link Fault#LOST_RESPONSE}). */
+    public FaultyProxy loseResponseOnce(Predicate<String> requestLine) {
+        loseOnce.set(requestLine);
+        return this;
+    }
+
+    /**
+     * Requests whose request line matches are answered with this S3 error (e.g. 404 NoSuchUpload)
+     * without being forwarded, until cleared with {@code null}; not counted as injected faults.
+     */
+    public FaultyProxy answerWith(Predicate<String> requestLine, int status, String code) {
+        answer.set(requestLine == null ? null : new Answer(requestLine, status, code));
+        return this;
+    }
+
     /** Injects faults only into requests whose request line (e.g. {@code PUT /b/k?partNumber=2 HTTP/1.1}) matches. */
     public FaultyProxy onlyWhen(Predicate<String> requestLine) {
         this.eligible = requestLine;
@@ -148,6 +195,9 @@ public final class FaultyProxy implements AutoCloseable {
             forced.clear();
         }
         rates.replaceAll((f, r) -> 0.0);
+        evenRate = 0;
+        loseOnce.set(null);
+        answer.set(null);
         return this;
     }
 
@@ -161,6 +211,11 @@ public final class FaultyProxy implements AutoCloseable {
 
     public long injected(Fault fault) {
         return injected.get(fault).get();
+    }
+
+    /** The most UploadPart requests in flight at once so far. */
+    public int maxUploadsInFlight() {
+        return maxUploadsInFlight.get();
     }
 
     public long injectedTotal() {
@@ -227,53 +282,80 @@ public final class FaultyProxy implements AutoCloseable {
                     cout.flush();
                 }
                 byte[] body = readBody(cin, request, false);
-                requests.incrementAndGet();
-                boolean eligibleRequest = eligible.test(request.startLine);
-                Fault fault = eligibleRequest ? choose(false) : null;
-                if (fault == Fault.SERVER_ERROR || fault == Fault.SLOW_DOWN) {
-                    writeError(cout, fault);
-                    return;
+                long number = requests.incrementAndGet();
+                boolean upload = request.startLine.startsWith("PUT ") && request.startLine.contains("partNumber=");
+                if (upload) {
+                    maxUploadsInFlight.accumulateAndGet(uploadsInFlight.incrementAndGet(), Math::max);
                 }
-                if (fault == Fault.LATENCY) {
-                    sleep(latency.toMillis());
-                }
-                if (upstream == null) {
-                    upstream = new Socket(upstreamHost, upstreamPort);
-                    track(upstream);
-                }
-                OutputStream uout = upstream.getOutputStream();
-                uout.write(request.raw);
-                uout.write(body);
-                uout.flush();
-                InputStream uin = upstream.getInputStream();
-                Head response;
-                do {
-                    response = Head.read(uin);
-                    if (response == null) {
+                try {
+                    Answer canned = answer.get();
+                    if (canned != null && canned.requestLine().test(request.startLine)) {
+                        writeError(cout, canned.status(), canned.code());
                         return;
                     }
-                } while (response.status() == 100);
-                boolean headRequest = request.startLine.startsWith("HEAD ");
-                byte[] responseBody = headRequest || response.status() == 204 || response.status() == 304
-                        ? new byte[0] : readBody(uin, response, true);
-                if (fault == null && eligibleRequest && hasContent(response, responseBody)) {
-                    fault = choose(true);
-                }
-                if (fault != null && fault.cutsTheBody()) {
-                    cout.write(response.raw);
-                    cout.write(responseBody, 0, responseBody.length / 2);
-                    cout.flush();
-                    if (fault == Fault.RESET_MID_BODY) {
-                        client.setSoLinger(true, 0); // close() now sends RST
+                    boolean eligibleRequest = eligible.test(request.startLine);
+                    Fault fault = eligibleRequest ? chooseEvenly(number) : null;
+                    if (fault == null && eligibleRequest) {
+                        fault = choose(false);
                     }
-                    closeQuietly(upstream);
-                    return;
-                }
-                cout.write(response.raw);
-                cout.write(responseBody);
-                cout.flush();
-                if (response.hasToken("connection", "close") || request.hasToken("connection", "close")) {
-                    return;
+                    Predicate<String> once = loseOnce.get();
+                    if (fault == null && once != null && once.test(request.startLine) && loseOnce.compareAndSet(once, null)) {
+                        fault = Fault.LOST_RESPONSE;
+                        injected.get(fault).incrementAndGet();
+                    }
+                    if (fault == Fault.SERVER_ERROR || fault == Fault.SLOW_DOWN) {
+                        writeError(cout, fault);
+                        return;
+                    }
+                    if (fault == Fault.LATENCY) {
+                        sleep(latency.toMillis());
+                    }
+                    if (upstream == null) {
+                        upstream = new Socket(upstreamHost, upstreamPort);
+                        track(upstream);
+                    }
+                    OutputStream uout = upstream.getOutputStream();
+                    uout.write(request.raw);
+                    uout.write(body);
+                    uout.flush();
+                    InputStream uin = upstream.getInputStream();
+                    Head response;
+                    do {
+                        response = Head.read(uin);
+                        if (response == null) {
+                            return;
+                        }
+                    } while (response.status() == 100);
+                    boolean headRequest = request.startLine.startsWith("HEAD ");
+                    byte[] responseBody = headRequest || response.status() == 204 || response.status() == 304
+                            ? new byte[0] : readBody(uin, response, true);
+                    if (fault == Fault.LOST_RESPONSE) {
+                        writeError(cout, Fault.SERVER_ERROR);
+                        return;
+                    }
+                    if (fault == null && eligibleRequest && hasContent(response, responseBody)) {
+                        fault = choose(true);
+                    }
+                    if (fault != null && fault.cutsTheBody()) {
+                        cout.write(response.raw);
+                        cout.write(responseBody, 0, responseBody.length / 2);
+                        cout.flush();
+                        if (fault == Fault.RESET_MID_BODY) {
+                            client.setSoLinger(true, 0); // close() now sends RST
+                        }
+                        closeQuietly(upstream);
+                        return;
+                    }
+                    cout.write(response.raw);
+                    cout.write(responseBody);
+                    cout.flush();
+                    if (response.hasToken("connection", "close") || request.hasToken("connection", "close")) {
+                        return;
+                    }
+                } finally {
+                    if (upload) {
+                        uploadsInFlight.decrementAndGet();
+                    }
                 }
             }
         } catch (IOException e) {
@@ -321,6 +403,21 @@ public final class FaultyProxy implements AutoCloseable {
         return chosen;
     }
 
+    /** The fault {@link #spreadEvenly} gives request {@code number}, counted as injected, or null. */
+    private Fault chooseEvenly(long number) {
+        double rate = evenRate;
+        if (rate <= 0 || Math.floor(number * rate) <= Math.floor((number - 1) * rate)) {
+            return null;
+        }
+        double roll;
+        synchronized (random) {
+            roll = random.nextDouble();
+        }
+        Fault chosen = roll < evenLostShare ? Fault.LOST_RESPONSE : roll < 0.5 ? Fault.SLOW_DOWN : Fault.SERVER_ERROR;
+        injected.get(chosen).incrementAndGet();
+        return chosen;
+    }
+
     /** Whether the framed body carries content to cut (an empty chunked body is only its last chunk). */
     private static boolean hasContent(Head response, byte[] framed) {
         String te = response.header("transfer-encoding");
@@ -337,11 +434,25 @@ public final class FaultyProxy implements AutoCloseable {
 
     private static void writeError(OutputStream out, Fault fault) throws IOException {
         boolean slow = fault == Fault.SLOW_DOWN;
-        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + (slow ? "SlowDown" : "InternalError")
-                + "</Code><Message>" + (slow ? "Please reduce your request rate." : "We encountered an internal error. Please try again.")
-                + "</Message><RequestId>faulty-proxy</RequestId></Error>";
+        writeError(out, slow ? 503 : 500, slow ? "SlowDown" : "InternalError",
+                slow ? "Please reduce your request rate." : "We encountered an internal error. Please try again.");
+    }
+
+    private static void writeError(OutputStream out, int status, String code) throws IOException {
+        writeError(out, status, code, "injected by the test's proxy");
+    }
+
+    private static void writeError(OutputStream out, int status, String code, String message) throws IOException {
+        String reason = switch (status) {
+            case 503 -> "Slow Down";
+            case 500 -> "Internal Server Error";
+            case 404 -> "Not Found";
+            default -> "Error";
+        };
+        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code
+                + "</Code><Message>" + message + "</Message><RequestId>faulty-proxy</RequestId></Error>";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        String head = "HTTP/1.1 " + (slow ? "503 Slow Down" : "500 Internal Server Error") + "\r\n"
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
                 + "Content-Type: application/xml\r\nContent-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n";
         out.write(head.getBytes(StandardCharsets.ISO_8859_1));
         out.write(bytes);

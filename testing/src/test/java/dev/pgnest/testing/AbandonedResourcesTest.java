@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** What a test forgets to close must not outlive its JVM. */
+@IntegrationTest
 class AbandonedResourcesTest {
 
     @Test

@@ -6,11 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pgnest.testing.FaultyProxy.Fault;
 import java.io.InputStream;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.retries.DefaultRetryStrategy;
@@ -18,37 +17,27 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** Each fault kind, seen through the real AWS SDK with its retries off. */
+@IntegrationTest
 class FaultyProxyTest {
-    private static S3Server s3;
-    private FaultyProxy proxy;
+    @RegisterExtension
+    static final Servers servers = Servers.withS3("faults").andFaultyProxyPerTest(42);
+
+    private static S3Server s3; // started by servers
+    private FaultyProxy proxy; // a fresh one per test, from servers
     private S3Client client;
     private final byte[] payload = new byte[256 * 1024];
 
-    @BeforeAll
-    static void startS3() {
-        s3 = S3Server.start();
-        s3.createBucket("faults");
-    }
-
-    @AfterAll
-    static void stopS3() {
-        s3.close();
-    }
-
     @BeforeEach
-    void startProxy() {
+    void putBlob() {
         new Random(7).nextBytes(payload);
-        proxy = FaultyProxy.inFrontOf(s3.endpoint(), 42);
-        client = s3.clientBuilder().endpointOverride(proxy.endpoint())
+        client = servers.closeAfterEach(s3.clientBuilder().endpointOverride(proxy.endpoint())
                 .overrideConfiguration(o -> o.retryStrategy(DefaultRetryStrategy.doNotRetry()))
-                .build();
+                .build());
         client.putObject(b -> b.bucket("faults").key("blob"), RequestBody.fromBytes(payload));
     }
 
     @AfterEach
-    void stopProxy() {
-        client.close();
-        proxy.close();
+    void deleteOther() {
         s3.client().deleteObject(b -> b.bucket("faults").key("other")); // the bucket is shared: leave only "blob"
     }
 
@@ -159,5 +148,46 @@ class FaultyProxyTest {
         assertThat(client.getObjectAsBytes(b -> b.bucket("faults").key("blob")).asByteArray()).isEqualTo(payload);
         assertThatThrownBy(() -> client.putObject(b -> b.bucket("faults").key("x"), RequestBody.fromString("x")))
                 .isInstanceOf(S3Exception.class);
+    }
+
+    @Test
+    void spreadEvenlyFailsExactlyThatShareOfRequests() {
+        proxy.spreadEvenly(0.5, 0); // request 1 was the put in putBlob: requests 2, 4 and 6 fail
+        int failed = 0;
+        for (int i = 0; i < 6; i++) {
+            try {
+                client.headObject(b -> b.bucket("faults").key("blob"));
+            } catch (S3Exception e) {
+                assertThat(e.statusCode()).isIn(500, 503);
+                failed++;
+            }
+        }
+        assertThat(failed).isEqualTo(3);
+        assertThat(proxy.injectedTotal()).isEqualTo(proxy.requests() / 2);
+    }
+
+    @Test
+    void aLostResponseHidesWorkTheServerDid() {
+        proxy.loseResponseOnce(line -> line.startsWith("PUT "));
+        assertThatThrownBy(() -> client.putObject(b -> b.bucket("faults").key("other"), RequestBody.fromString("done")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(500));
+        assertThat(proxy.injected(Fault.LOST_RESPONSE)).isEqualTo(1);
+        assertThat(s3.client().getObjectAsBytes(b -> b.bucket("faults").key("other")).asUtf8String()).isEqualTo("done");
+        client.putObject(b -> b.bucket("faults").key("other"), RequestBody.fromString("again")); // only once
+    }
+
+    @Test
+    void answerWithRepliesACannedErrorUntilCleared() {
+        proxy.answerWith(line -> line.startsWith("HEAD "), 404, "NoSuchUpload");
+        assertThatThrownBy(() -> client.headObject(b -> b.bucket("faults").key("blob")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(404));
+        assertThatThrownBy(() -> client.getObjectAsBytes(b -> b.bucket("faults").key("missing")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchKey"));
+        proxy.answerWith(line -> line.startsWith("GET "), 404, "NoSuchUpload");
+        assertThatThrownBy(() -> client.getObjectAsBytes(b -> b.bucket("faults").key("blob")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchUpload"));
+        proxy.answerWith(null, 0, null);
+        assertThat(client.getObjectAsBytes(b -> b.bucket("faults").key("blob")).asByteArray()).isEqualTo(payload);
+        assertThat(proxy.injectedTotal()).isZero();
     }
 }

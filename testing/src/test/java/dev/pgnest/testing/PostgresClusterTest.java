@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGProperty;
 
+@IntegrationTest
 class PostgresClusterTest {
 
     private static final String ROWS_SQL = "SELECT id, name FROM nest ORDER BY id";

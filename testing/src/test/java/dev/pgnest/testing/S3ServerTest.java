@@ -12,9 +12,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -24,22 +23,13 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+@IntegrationTest
 class S3ServerTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withS3();
 
     private static final int MIB = 1024 * 1024;
-    private static S3Server s3;
-
-    @BeforeAll
-    static void startServer() {
-        long t0 = System.nanoTime();
-        s3 = S3Server.start();
-        System.out.println("S3Server start took " + (System.nanoTime() - t0) / 1_000_000 + " ms at " + s3.endpoint());
-    }
-
-    @AfterAll
-    static void stopServer() {
-        s3.close();
-    }
+    private static S3Server s3; // started by servers
 
     @Test
     void putGetListDeleteThroughSdkOverHttp() {

@@ -17,9 +17,11 @@ import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
 import dev.pgnest.storage.s3.S3StorageConfig;
-import dev.pgnest.testing.FaultInjectingProxy;
+import dev.pgnest.testing.FaultyProxy;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,15 +33,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Logical backups end to end: a real cluster, pg_dump, the in-process S3 server. */
+@IntegrationTest
 class LogicalBackupTest {
-    private static PostgresCluster pg;
-    private static S3Server s3;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres().andS3("backups");
+
+    private static PostgresCluster pg; // started by servers
+    private static S3Server s3; // started by servers
     private static Storage storage;
     private static Repository repository;
     private static Map<String, String> shopChecksums;
@@ -48,29 +54,13 @@ class LogicalBackupTest {
     Path tmp;
 
     @BeforeAll
-    static void start() {
-        pg = PostgresCluster.builder().start();
-        s3 = S3Server.start();
-        s3.createBucket("backups");
-        storage = s3Config(s3.endpoint(), 6).build().open();
+    static void createData() {
+        storage = servers.closeAfterAll(s3Config(s3.endpoint(), 6).build().open());
         Repository.init(storage);
         repository = Repository.open(storage);
         TestData.createShop(pg, "shop", 100_000);
         TestData.createTiny(pg, "tiny");
         shopChecksums = TestData.checksums(pg, "shop", TestData.SHOP_TABLES);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (storage != null) {
-            storage.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     static S3StorageConfig.Builder s3Config(URI endpoint, int maxAttempts) {
@@ -256,19 +246,19 @@ class LogicalBackupTest {
     @Test
     void withTenPercentOfS3RequestsFailingABackupIsCorrectOrFailsClearlyNeverHalfCommitted() throws Exception {
         AtomicInteger committed = new AtomicInteger();
-        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0.10, 0.3, 7);
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), 7).spreadEvenly(0.10, 0.3);
              Storage flaky = s3Config(proxy.endpoint(), 6).build().open()) {
             Repository flakyRepository = Repository.open(flaky);
             for (int run = 0; run < 2; run++) {
                 attempt(flakyRepository, committed, "faults");
                 Thread.sleep(1000);
             }
-            assertThat(proxy.faults()).as("faults injected").isEqualTo(proxy.requests() / 10);
-            assertThat(proxy.faults()).isGreaterThanOrEqualTo(2);
+            assertThat(proxy.injectedTotal()).as("faults injected").isEqualTo(proxy.requests() / 10);
+            assertThat(proxy.injectedTotal()).isGreaterThanOrEqualTo(2);
             assertThat(committed.get()).as("with 6 attempts per request, 10% faults are absorbed").isEqualTo(2);
 
             // a harsher server: 30% faults and no retries; whatever happens, no broken backup appears
-            proxy.faultRate(0.30);
+            proxy.spreadEvenly(0.30, 0.3);
             Storage harsh = s3Config(proxy.endpoint(), 1).build().open();
             try (harsh) {
                 attempt(Repository.open(harsh), committed, "faults");

@@ -12,8 +12,10 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.testing.FastPathLauncher;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalCommandFixture;
 import dev.pgnest.wal.WalCoverage;
@@ -27,12 +29,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,17 +44,21 @@ import org.junit.jupiter.api.io.TempDir;
  * to the end of the archived WAL with data equal to the original.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@IntegrationTest
 class ArchiveAndRestoreTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withS3("repo");
+
     static final String TARGET = "main";
     static final long SEGMENT = WalSegment.DEFAULT_SIZE;
 
     @TempDir
     static Path tmp;
-    static S3Server s3;
+    static S3Server s3; // started by servers
     static Storage storage;
     static Repository repository;
     static WalArchive archive;
-    static PostgresCluster pg;
+    static PostgresCluster pg; // started in @BeforeAll, closed by servers
     static DatabaseConnection db;
     static String fixture;
     static Path launcher;
@@ -60,8 +66,6 @@ class ArchiveAndRestoreTest {
 
     @BeforeAll
     static void start() throws IOException {
-        s3 = S3Server.start();
-        s3.createBucket("repo");
         Properties config = new Properties();
         config.setProperty("repo.type", "s3");
         config.setProperty("s3.endpoint", s3.endpoint().toString());
@@ -76,15 +80,15 @@ class ArchiveAndRestoreTest {
         fallbackLog = tmp.resolve("fallbacks.log");
         Files.createFile(fallbackLog);
         launcher = FastPathLauncher.write(tmp, fixture, tmp.resolve("spool"), fallbackLog);
-        storage = fixtureStorage(config);
+        storage = servers.closeAfterAll(fixtureStorage(config));
         Repository.init(storage);
         repository = Repository.open(storage);
         archive = new WalArchive(storage, TARGET, Compression.ZSTD, 3);
-        pg = PostgresCluster.builder()
+        pg = servers.closeAfterAll(PostgresCluster.builder()
                 .setting("wal_level", "replica")
                 .setting("archive_mode", "on")
                 .setting("archive_command", launcher + " wal push %p")
-                .start();
+                .start());
         db = new DatabaseConnection(pg.host(), pg.port(), "postgres", pg.user(), pg.password(), Map.of());
         pg.execute("CREATE TABLE t (id serial PRIMARY KEY, payload text NOT NULL)");
     }
@@ -93,19 +97,6 @@ class ArchiveAndRestoreTest {
         return dev.pgnest.storage.s3.S3StorageConfig.builder("repo").prefix("pgnest").endpoint(s3.endpoint())
                 .region("us-east-1").pathStyle(true).credentials(config.getProperty("s3.accessKeyId"),
                         config.getProperty("s3.secretAccessKey")).build().open();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (pg != null) {
-            pg.close();
-        }
-        if (storage != null) {
-            storage.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
     }
 
     @Test

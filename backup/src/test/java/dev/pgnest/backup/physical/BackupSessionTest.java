@@ -3,28 +3,26 @@ package dev.pgnest.backup.physical;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.Lsn;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+@IntegrationTest
 class BackupSessionTest {
-    static PostgresCluster pg;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres(b -> b.setting("wal_level", "replica"));
+
+    static PostgresCluster pg; // started by servers
     static DatabaseConnection db;
 
     @BeforeAll
-    static void startCluster() {
-        pg = PostgresCluster.builder().setting("wal_level", "replica").start();
+    static void connection() {
         db = new DatabaseConnection(pg.host(), pg.port(), "postgres", pg.user(), pg.password(), Map.of());
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     @Test

@@ -7,7 +7,9 @@ import dev.pgnest.repository.Compression;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.Lsn;
 import dev.pgnest.wal.TimelineHistory;
 import dev.pgnest.wal.WalArchive;
@@ -19,38 +21,31 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code wal stream} without archive_command: every segment arrives, across a server restart. */
+@IntegrationTest
 class WalStreamerTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres(b -> b.setting("wal_level", "replica").setting("max_wal_senders", "4"));
+
     static final long SEGMENT = WalSegment.DEFAULT_SIZE;
 
     @TempDir
     static Path tmp;
-    static PostgresCluster pg;
+    static PostgresCluster pg; // started by servers
     static Storage storage;
     static WalArchive archive;
 
     @BeforeAll
-    static void start() {
-        pg = PostgresCluster.builder().setting("wal_level", "replica").setting("max_wal_senders", "4").start();
-        storage = new FsStorageConfig(tmp.resolve("repo")).open();
+    static void createArchive() {
+        storage = servers.closeAfterAll(new FsStorageConfig(tmp.resolve("repo")).open());
         Repository.init(storage);
         archive = new WalArchive(storage, "main", Compression.ZSTD, 1);
         pg.execute("CREATE TABLE t (id serial, payload text)");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (pg != null) {
-            pg.close();
-        }
-        if (storage != null) {
-            storage.close();
-        }
     }
 
     @Test

@@ -10,48 +10,41 @@ import dev.pgnest.repository.BackupMarker;
 import dev.pgnest.repository.ProcessIdentity;
 import dev.pgnest.repository.RepositoryJson;
 import dev.pgnest.repository.RepositoryLayout;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /** pgnest repo … and pgnest backup … in-process, against a real cluster and the in-process S3 server. */
+@IntegrationTest
 class BackupCommandsTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres().andS3("backups");
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger PREFIX = new AtomicInteger();
-    private static PostgresCluster pg;
-    private static S3Server s3;
+    private static PostgresCluster pg; // started by servers
+    private static S3Server s3; // started by servers
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void start() {
-        pg = PostgresCluster.builder().start();
-        s3 = S3Server.start();
-        s3.createBucket("backups");
+    static void createData() {
         pg.createDatabase("app");
         pg.execute("app", "create table items (id int primary key, name text); "
                 + "insert into items select g, 'item ' || g from generate_series(1, 5000) g;");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     /** A fresh repository (its own S3 prefix) per test. */

@@ -16,36 +16,34 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The pre-migration snapshot as a logical backup, through migration-core's deploy hook. */
+@IntegrationTest
 class LogicalSnapshotHookTest {
-    private static PostgresCluster pg;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres();
+
+    private static PostgresCluster pg; // started by servers
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void start() {
-        pg = PostgresCluster.builder().start();
+    static void createData() {
         pg.createDatabase("prod");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     @Test

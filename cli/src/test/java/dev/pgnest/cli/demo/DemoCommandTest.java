@@ -3,12 +3,14 @@ package dev.pgnest.cli.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.IntegrationTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@IntegrationTest
 class DemoCommandTest {
     @TempDir
     Path dir;

@@ -5,40 +5,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+@IntegrationTest
 class MigrateCommandsTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres();
+
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static PostgresCluster pg;
+    private static PostgresCluster pg; // started by servers
 
     @TempDir
     Path dir;
 
     private String db;
     private Path migrations;
-
-    @BeforeAll
-    static void startCluster() {
-        pg = PostgresCluster.builder().start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (pg != null) {
-            pg.close();
-        }
-    }
 
     private final Map<String, String> extraEnv = new java.util.HashMap<>();
 

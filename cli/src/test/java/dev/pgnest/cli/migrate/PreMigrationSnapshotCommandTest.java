@@ -5,42 +5,35 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** pre-migration.snapshot=logical-backup: a protected deploy backs the database up first, tagged. */
+@IntegrationTest
 class PreMigrationSnapshotCommandTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres().andS3("backups");
+
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static PostgresCluster pg;
-    private static S3Server s3;
+    private static PostgresCluster pg; // started by servers
+    private static S3Server s3; // started by servers
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void start() {
-        pg = PostgresCluster.builder().start();
-        s3 = S3Server.start();
-        s3.createBucket("backups");
+    static void createData() {
         pg.createDatabase("app");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     @Test

@@ -3,8 +3,10 @@ package dev.pgnest.cli.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +16,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -26,32 +28,23 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * the fix, the documented exit code, no secret in the output, and nothing in the repository
  * deleted or changed.
  */
+@IntegrationTest
 class BadInputTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres().andS3("backups");
+
     private static final AtomicInteger PREFIX = new AtomicInteger();
-    private static PostgresCluster pg;
-    private static S3Server s3;
+    private static PostgresCluster pg; // started by servers
+    private static S3Server s3; // started by servers
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void start() {
-        pg = PostgresCluster.builder().start();
-        s3 = S3Server.start();
-        s3.createBucket("backups");
+    static void createData() {
         pg.createDatabase("app");
         pg.execute("app", "create table items (id int primary key, name text); "
                 + "insert into items select g, 'item ' || g from generate_series(1, 1000) g;");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     /** A working configuration on a fresh, initialised repository with one backup in it. */

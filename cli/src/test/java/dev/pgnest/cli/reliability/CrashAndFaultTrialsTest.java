@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.FaultyProxy.Fault;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -17,9 +19,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,37 +34,25 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ./mvnw verify -Preliability} runs 50 per path ({@code -Dpgnest.reliability.trials=N}).
  * Each path prints: trials, faults injected, backups completed, failed cleanly, data lost.
  */
+@IntegrationTest
 class CrashAndFaultTrialsTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres(b -> b.setting("wal_level", "replica").setting("archive_mode", "off")).andS3("trials");
+
     private static final int TRIALS = Trials.COUNT;
     private static final long SEED = Trials.SEED;
-    private static PostgresCluster pg;
-    private static S3Server s3;
+    private static PostgresCluster pg; // started by servers
+    private static S3Server s3; // started by servers
 
     @TempDir
     static Path tmp;
 
     @BeforeAll
-    static void start() {
-        pg = PostgresCluster.builder()
-                .setting("wal_level", "replica")
-                .setting("archive_mode", "off")
-                .start();
-        s3 = S3Server.start();
-        s3.createBucket("trials");
+    static void createData() {
         pg.createDatabase("app");
         // about a second of pg_dump, so that kills land before, during and after the upload
         pg.execute("app", "create table items (id int primary key, name text, body text); "
                 + "insert into items select g, 'item ' || g, repeat(md5(g::text), 6) from generate_series(1, 120000) g;");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     private static Map<String, String> s3Env(String prefix, String endpoint) {
@@ -219,7 +209,7 @@ class CrashAndFaultTrialsTest {
             // format file, the archive info, an archived segment it compares with), though never
             // the segment's upload, a PUT whose response has no body
             proxy.rate(Fault.SERVER_ERROR, 0.03).rate(Fault.SLOW_DOWN, 0.03).rate(Fault.RESET_MID_BODY, 0.03)
-                    .rate(Fault.TRUNCATED_BODY, 0.02).rate(Fault.LATENCY, 0.02).next(Fault.values());
+                    .rate(Fault.TRUNCATED_BODY, 0.02).rate(Fault.LATENCY, 0.02).next(Trials.KINDS.toArray(Fault[]::new));
             try {
                 for (int i = 0; i < TRIALS; i++) {
                     writeAndSwitchSegment(i);
@@ -265,7 +255,7 @@ class CrashAndFaultTrialsTest {
             assertThat(done).hasSizeGreaterThanOrEqualTo(TRIALS);
             // every kind meets a fetch: the first segments' fetches take one of each
             proxy.rate(Fault.SERVER_ERROR, 0.05).rate(Fault.SLOW_DOWN, 0.02).rate(Fault.RESET_MID_BODY, 0.05)
-                    .rate(Fault.TRUNCATED_BODY, 0.05).rate(Fault.LATENCY, 0.02).next(Fault.values());
+                    .rate(Fault.TRUNCATED_BODY, 0.05).rate(Fault.LATENCY, 0.02).next(Trials.KINDS.toArray(Fault[]::new));
             int lost = 0;
             int fetchFailures = 0;
             for (String segment : done) {

@@ -3,45 +3,38 @@ package dev.pgnest.cli.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /** An encrypted repository end to end: backups work and verify, the bucket holds no plaintext, a wrong or missing key and tampering are named. */
+@IntegrationTest
 class EncryptionCommandTest {
-    private static PostgresCluster pg;
-    private static S3Server s3;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres().andS3("backups");
+
+    private static PostgresCluster pg; // started by servers
+    private static S3Server s3; // started by servers
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void start() {
-        pg = PostgresCluster.builder().start();
-        s3 = S3Server.start();
-        s3.createBucket("backups");
+    static void createData() {
         pg.createDatabase("app");
         pg.execute("app", "create table babies (id int primary key, name text); "
                 + "insert into babies select g, 'baby-name-' || g from generate_series(1, 2000) g;");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     private static String key(long seed) {

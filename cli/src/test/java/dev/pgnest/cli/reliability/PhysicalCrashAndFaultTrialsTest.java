@@ -6,8 +6,10 @@ import dev.pgnest.backup.physical.PhysicalRestore;
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.FaultyProxy.Fault;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -21,12 +23,12 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Randomized crash (kill -9) and S3 fault trials over the physical backup and the restore
@@ -37,12 +39,16 @@ import org.junit.jupiter.api.TestMethodOrder;
  * {@code ./mvnw verify -Preliability} runs 50 trials per path.
  */
 @TestMethodOrder(OrderAnnotation.class)
+@IntegrationTest
 class PhysicalCrashAndFaultTrialsTest {
     private static final String BUCKET = "physical-trials";
+    @RegisterExtension
+    static final Servers servers = Servers.withS3(BUCKET);
+
     private static final String PREFIX = "repo";
     private static final String CHECKSUM = "select count(*) || ':' || md5(string_agg(t::text, '|' order by id)) from items t";
-    private static PostgresCluster pg;
-    private static S3Server s3;
+    private static PostgresCluster pg; // started in @BeforeAll, closed by servers
+    private static S3Server s3; // started by servers
     private static Path dir;
     private static Map<String, String> env;
 
@@ -50,13 +56,12 @@ class PhysicalCrashAndFaultTrialsTest {
     static void start() throws Exception {
         // the restored servers (as root: in a user namespace) read this directory; it is every
         // restore's TMPDIR too, so short enough for their run directories' unix sockets
-        dir = Files.createTempDirectory(Path.of("/tmp"), "pgnest-ptrials-");
+        dir = servers.deleteAfterAll(Files.createTempDirectory(Path.of("/tmp"), "pgnest-ptrials-"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        s3 = S3Server.start();
-        s3.createBucket(BUCKET);
         env = new HashMap<>();
-        pg = PostgresCluster.builder().setting("wal_level", "replica").setting("archive_mode", "on")
-                .setting("archive_command", launcher() + " wal push %p").start();
+        // archive_command runs the launcher in dir, so this cluster starts here
+        pg = servers.closeAfterAll(PostgresCluster.builder().setting("wal_level", "replica").setting("archive_mode", "on")
+                .setting("archive_command", launcher() + " wal push %p").start());
         env = Trials.s3Env(pg, "postgres", s3, BUCKET, PREFIX, s3.endpoint().toString());
         env.put("PGNEST_DATA_DIR", pg.dataDir().toString());
         env.put("PGNEST_BACKUP_WAL_TIMEOUT", "120");
@@ -72,19 +77,6 @@ class PhysicalCrashAndFaultTrialsTest {
         // a few seconds of backup, so that kills land before, during and after the uploads
         pg.execute("create table items (id int primary key, name text, body text); "
                 + "insert into items select g, 'item ' || g, repeat(md5(g::text), 4) from generate_series(1, 150000) g;");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (pg != null) {
-            pg.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (dir != null) {
-            deleteTree(dir);
-        }
     }
 
     /** A pgnest launcher script (the role of the installed {@code pgnest}): the test's classes in a JVM. */

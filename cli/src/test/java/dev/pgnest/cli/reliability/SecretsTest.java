@@ -2,8 +2,10 @@ package dev.pgnest.cli.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,9 +17,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,32 +28,23 @@ import org.junit.jupiter.api.io.TempDir;
  * key anywhere: not in pgnest's output or logs, not in the arguments of pgnest or of the
  * pg_dump / pg_restore it starts.
  */
+@IntegrationTest
 class SecretsTest {
-    private static PostgresCluster pg;
-    private static S3Server s3;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres().andS3("backups");
+
+    private static PostgresCluster pg; // started by servers
+    private static S3Server s3; // started by servers
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void start() {
-        pg = PostgresCluster.builder().start();
-        s3 = S3Server.start();
-        s3.createBucket("backups");
+    static void createData() {
         pg.createDatabase("app");
         // Big enough that pg_dump runs long enough for the process watcher to see it.
         pg.execute("app", "create table items (id int primary key, name text, body text); "
                 + "insert into items select g, 'item ' || g, repeat(md5(g::text), 8) from generate_series(1, 150000) g;");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     @Test

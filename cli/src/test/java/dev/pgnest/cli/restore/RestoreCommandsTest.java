@@ -14,23 +14,29 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The restore commands in-process against a real cluster and an fs repository. */
+@IntegrationTest
 class RestoreCommandsTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres();
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CHECKSUM = "select count(*) || ':' || md5(string_agg(t::text, '|' order by id)) from items t";
 
-    static PostgresCluster pg;
+    static PostgresCluster pg; // started by servers
     static Storage storage;
     static BackupManifest backup;
     static String atBackup;
@@ -39,22 +45,15 @@ class RestoreCommandsTest {
 
     @BeforeAll
     static void backup() {
-        pg = PostgresCluster.builder().start();
         pg.createDatabase("app");
         pg.execute("app", "create table items (id int primary key, name text); "
                 + "insert into items select g, 'item ' || g from generate_series(1, 300) g");
-        storage = new FsStorageConfig(tmp.resolve("repo")).open();
+        storage = servers.closeAfterAll(new FsStorageConfig(tmp.resolve("repo")).open());
         Repository.init(storage);
         backup = LogicalBackup.run(Repository.open(storage), DatabaseConnection.parse(pg.jdbcUrl("app"), pg.user(), pg.password()),
                 LogicalBackupOptions.defaults("default"), BackupProgress.NONE);
         atBackup = pg.queryForString("app", CHECKSUM);
         pg.execute("app", "delete from items where id > 100");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        storage.close();
-        pg.close();
     }
 
     @Test

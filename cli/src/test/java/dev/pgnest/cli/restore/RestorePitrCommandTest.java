@@ -10,7 +10,9 @@ import dev.pgnest.repository.Compression;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalNotFoundException;
 import java.io.BufferedReader;
@@ -25,9 +27,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code pgnest restore pitr} in-process, as an operator runs it (as root here: the restored
@@ -35,11 +37,15 @@ import org.junit.jupiter.api.Test;
  * a script that asks this JVM's {@link WalArchive} for the file, the code {@code pgnest wal
  * fetch} runs.
  */
+@IntegrationTest
 class RestorePitrCommandTest {
+    @RegisterExtension
+    static final Servers servers = Servers.none();
+
     static final String CHECKSUM = "select count(*) || ':' || md5(string_agg(t::text, '|' order by id)) from t";
 
     static Path dir;
-    static PostgresCluster pg;
+    static PostgresCluster pg; // started in @BeforeAll, closed by servers
     static Storage storage;
     static WalArchive archive;
     static ServerSocket fetchServer;
@@ -49,20 +55,21 @@ class RestorePitrCommandTest {
 
     @BeforeAll
     static void backupAndWorkload() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "pgnest-pitr-cli-");
+        dir = servers.deleteAfterAll(Files.createTempDirectory(Path.of("/tmp"), "pgnest-pitr-cli-"));
         // the restored server runs as another OS user, which must reach the data directory
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        storage = new FsStorageConfig(dir.resolve("repo")).open();
+        storage = servers.closeAfterAll(new FsStorageConfig(dir.resolve("repo")).open());
         Repository.init(storage);
         archive = new WalArchive(storage, "default", Compression.ZSTD, 3);
-        fetchServer = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        fetchServer = servers.closeAfterAll(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")));
         Thread server = new Thread(RestorePitrCommandTest::serve, "wal-commands");
         server.setDaemon(true);
         server.start();
-        pg = PostgresCluster.builder().setting("wal_level", "replica").setting("archive_mode", "on")
+        // archive_command talks to fetchServer, so this cluster starts here
+        pg = servers.closeAfterAll(PostgresCluster.builder().setting("wal_level", "replica").setting("archive_mode", "on")
                 .setting("archive_command", "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + fetchServer.getLocalPort()
                         + "; echo \"push $PWD/$0\" >&3; read -r rc <&3; exit ${rc:-1}' %p")
-                .start();
+                .start());
         pg.execute("create table t (id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 500) g");
         backup = new PhysicalBackup(DatabaseConnection.parse(pg.jdbcUrl(), pg.user(), pg.password()), Repository.open(storage),
                 "default", archive, PhysicalBackup.Options.defaults().withMethod(PhysicalBackup.Method.FILES)
@@ -83,16 +90,6 @@ class RestorePitrCommandTest {
                 + "exec 3<>/dev/tcp/127.0.0.1/" + fetchServer.getLocalPort() + "\n"
                 + "echo \"fetch $f $PWD/$p\" >&3; read -r rc <&3; exit ${rc:-1}\n");
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        fetchServer.close();
-        pg.close();
-        storage.close();
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 
     @Test

@@ -2,7 +2,9 @@ package dev.pgnest.cli.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -17,9 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
@@ -27,22 +28,16 @@ import org.yaml.snakeyaml.Yaml;
  * docker/: no container engine runs here, so the image's entrypoint is run as the script it is,
  * with the real pgnest (this module's classes) against a real cluster; the compose file is parsed.
  */
+@IntegrationTest
 class EntrypointTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres();
+
     private static final Path DOCKER = Path.of("..", "docker").toAbsolutePath().normalize();
-    private static PostgresCluster pg;
+    private static PostgresCluster pg; // started by servers
 
     @TempDir
     Path app;
-
-    @BeforeAll
-    static void startPg() {
-        pg = PostgresCluster.builder().start();
-    }
-
-    @AfterAll
-    static void stopPg() {
-        pg.close();
-    }
 
     record Run(int exit, String out, String err) {
     }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.cli.shared.Format;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.WalSegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,12 +17,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,29 +31,26 @@ import org.junit.jupiter.api.io.TempDir;
  * a filesystem repository.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@IntegrationTest
 class WalCommandsTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres(b -> b
+            .setting("wal_level", "replica")
+            .setting("archive_mode", "on")
+            .setting("archive_timeout", "60s")
+            .setting("archive_command", pgnestCommand() + " wal push %p"));
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long SEGMENT = WalSegment.DEFAULT_SIZE;
 
     @TempDir
     static Path tmp;
-    static PostgresCluster pg;
+    static PostgresCluster pg; // started by servers
     static Map<String, String> env;
 
     @BeforeAll
     static void start() throws Exception {
         Path repo = tmp.resolve("repo");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path argfile = tmp.resolve("pgnest.args");
-        Files.writeString(argfile, "-XX:TieredStopAtLevel=1\n-XX:+UseSerialGC\n-cp\n\"" + System.getProperty("java.class.path") + "\"\n");
-        String pgnest = "PGNEST_REPO_TYPE=fs PGNEST_REPO_PATH=" + repo + " PGNEST_WAL_SPOOL_DIR=" + tmp.resolve("spool") + " "
-                + java + " @" + argfile + " dev.pgnest.cli.Pgnest";
-        pg = PostgresCluster.builder()
-                .setting("wal_level", "replica")
-                .setting("archive_mode", "on")
-                .setting("archive_timeout", "60s")
-                .setting("archive_command", pgnest + " wal push %p")
-                .start();
         pg.execute("CREATE TABLE t AS SELECT g AS id, md5(g::text) AS payload FROM generate_series(1, 20000) g");
         env = new HashMap<>();
         env.put("DATABASE_URL", "postgresql://" + pg.user() + "@" + pg.host() + ":" + pg.port() + "/postgres");
@@ -63,11 +62,17 @@ class WalCommandsTest {
         assertThat(pgnest("repo", "init").exitCode()).isZero();
     }
 
-    @AfterAll
-    static void stop() {
-        if (pg != null) {
-            pg.close();
+    /** This module's pgnest as a shell command for archive_command, on an fs repository in tmp. */
+    private static String pgnestCommand() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path argfile = tmp.resolve("pgnest.args");
+        try {
+            Files.writeString(argfile, "-XX:TieredStopAtLevel=1\n-XX:+UseSerialGC\n-cp\n\"" + System.getProperty("java.class.path") + "\"\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
+        return "PGNEST_REPO_TYPE=fs PGNEST_REPO_PATH=" + tmp.resolve("repo") + " PGNEST_WAL_SPOOL_DIR=" + tmp.resolve("spool") + " "
+                + java + " @" + argfile + " dev.pgnest.cli.Pgnest";
     }
 
     static CliRun pgnest(String... args) {

@@ -10,34 +10,27 @@ import dev.pgnest.migrate.Environment;
 import dev.pgnest.migrate.MigrationSettings;
 import dev.pgnest.migrate.Migrations;
 import dev.pgnest.seed.BabyNest;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+@IntegrationTest
 class DriftCheckTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres();
+
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    private static PostgresCluster pg;
+    private static PostgresCluster pg; // started by servers
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startCluster() {
-        pg = PostgresCluster.builder().start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (pg != null) {
-            pg.close();
-        }
-    }
 
     private static MigrationSettings babyNest(String db) {
         return new MigrationSettings(new DatabaseTarget("app", pg.jdbcUrl(db), pg.user(), pg.password(), Environment.STANDARD),

@@ -13,19 +13,25 @@ import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.restore.testing.ShopDatabase;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Drills restore the latest backup somewhere harmless, check it, clean up, and record the result. */
+@IntegrationTest
 class RestoreDrillTest {
-    static PostgresCluster pg;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres();
+
+    static PostgresCluster pg; // started by servers
     static Storage storage;
     static Repository repository;
     static BackupManifest backup;
@@ -34,19 +40,12 @@ class RestoreDrillTest {
 
     @BeforeAll
     static void backup() {
-        pg = PostgresCluster.builder().start();
-        storage = new FsStorageConfig(tmp.resolve("repo")).open();
+        storage = servers.closeAfterAll(new FsStorageConfig(tmp.resolve("repo")).open());
         Repository.init(storage);
         repository = Repository.open(storage);
         ShopDatabase.create(pg, "shop", ShopDatabase.writeMigrations(tmp.resolve("migrations")), "2");
         backup = LogicalBackup.run(repository, ShopDatabase.connection(pg, "shop"), LogicalBackupOptions.defaults("shop"),
                 BackupProgress.NONE);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        storage.close();
-        pg.close();
     }
 
     @Test

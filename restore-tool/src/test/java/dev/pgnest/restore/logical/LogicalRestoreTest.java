@@ -18,15 +18,17 @@ import dev.pgnest.restore.report.ReportRecorder;
 import dev.pgnest.restore.testing.ShopDatabase;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.s3.S3StorageConfig;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,9 +36,13 @@ import org.junit.jupiter.api.io.TempDir;
  * backed up before migration 2 (a pre-migration snapshot) and after it, then changed; each
  * restore must give exactly the table checksums of its backup.
  */
+@IntegrationTest
 class LogicalRestoreTest {
-    static PostgresCluster pg;
-    static S3Server s3;
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres().andS3("restore");
+
+    static PostgresCluster pg; // started by servers
+    static S3Server s3; // started by servers
     static Storage storage;
     static Repository repository;
     @TempDir
@@ -49,11 +55,9 @@ class LogicalRestoreTest {
 
     @BeforeAll
     static void backups() {
-        pg = PostgresCluster.builder().start();
-        s3 = S3Server.start();
-        s3.createBucket("restore");
         storage = S3StorageConfig.builder("restore").prefix("repo").endpoint(s3.endpoint()).region(s3.region())
                 .pathStyle(true).credentials(s3.accessKeyId(), s3.secretAccessKey()).build().open();
+        servers.closeAfterAll(storage);
         Repository.init(storage);
         repository = Repository.open(storage);
 
@@ -73,19 +77,6 @@ class LogicalRestoreTest {
         assertThat(ShopDatabase.checksums(pg, "shop")).isNotEqualTo(atAfterMigration);
         assertThat(preMigration.schemaVersion()).isEqualTo("1");
         assertThat(afterMigration.schemaVersion()).isEqualTo("2");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (storage != null) {
-            storage.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     @Test

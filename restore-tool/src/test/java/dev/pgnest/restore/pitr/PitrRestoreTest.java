@@ -30,8 +30,10 @@ import dev.pgnest.restore.testing.ShopDatabase;
 import dev.pgnest.restore.testing.WalCommandServer;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.s3.S3StorageConfig;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.WalArchive;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -40,12 +42,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -55,7 +57,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the recorded checksums.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@IntegrationTest
 class PitrRestoreTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withS3("pitr");
+
     static final String TARGET = "app";
     static final String CHECKSUM = "select count(*) || ':' || coalesce(md5(string_agg(t::text, '|' order by id)), '') from t";
 
@@ -64,12 +70,12 @@ class PitrRestoreTest {
 
     @TempDir
     static Path tmp;
-    static S3Server s3;
+    static S3Server s3; // started by servers
     static Storage storage;
     static Repository repository;
     static WalArchive archive;
     static WalCommandServer walCommands;
-    static PostgresCluster pg;
+    static PostgresCluster pg; // started in @BeforeAll, closed by servers
     static BackupManifest first;
     static BackupManifest second;
     static final List<Point> points = new ArrayList<>();
@@ -79,19 +85,19 @@ class PitrRestoreTest {
 
     @BeforeAll
     static void workload() throws Exception {
-        s3 = S3Server.start();
-        s3.createBucket("pitr");
         storage = S3StorageConfig.builder("pitr").prefix("repo").endpoint(s3.endpoint()).region(s3.region())
                 .pathStyle(true).credentials(s3.accessKeyId(), s3.secretAccessKey()).build().open();
+        servers.closeAfterAll(storage);
         Repository.init(storage);
         repository = Repository.open(storage);
         archive = new WalArchive(storage, TARGET, Compression.ZSTD, 3);
-        walCommands = new WalCommandServer(archive);
-        pg = PostgresCluster.builder()
+        walCommands = servers.closeAfterAll(new WalCommandServer(archive));
+        // archive_command talks to walCommands, so this cluster starts here
+        pg = servers.closeAfterAll(PostgresCluster.builder()
                 .setting("wal_level", "replica")
                 .setting("archive_mode", "on")
                 .setting("archive_command", walCommands.archiveCommand())
-                .start();
+                .start());
         Path migrations = ShopDatabase.writeMigrations(tmp.resolve("migrations"));
         ShopDatabase.create(pg, "app", migrations, "1");
         pg.execute("app", "create table t (id int primary key, v text)");
@@ -127,22 +133,6 @@ class PitrRestoreTest {
         pg.execute("app", "insert into t values (99999, 'after V2')");
         awaitArchived(pg.queryForString("select pg_walfile_name(pg_switch_wal())"));
         assertThat(points.stream().map(Point::checksum).distinct().count()).isEqualTo(20);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (pg != null) {
-            pg.close();
-        }
-        if (walCommands != null) {
-            walCommands.close();
-        }
-        if (storage != null) {
-            storage.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
     }
 
     @Test

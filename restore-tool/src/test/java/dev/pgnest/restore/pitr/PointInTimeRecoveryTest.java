@@ -10,7 +10,9 @@ import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.restore.pitr.PointInTimeRecovery.AfterRecovery;
 import dev.pgnest.restore.pitr.PointInTimeRecovery.Archiving;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
+import dev.pgnest.testing.Servers;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -23,9 +25,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,10 +35,17 @@ import org.junit.jupiter.api.io.TempDir;
  * by a plain {@code cp} archive_command, a base backup taken with pg_basebackup. Each restore
  * must give exactly the table checksum recorded at its target.
  */
+@IntegrationTest
 class PointInTimeRecoveryTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withPostgres(b -> b
+            .setting("wal_level", "replica")
+            .setting("archive_mode", "on")
+            .setting("archive_command", "/bin/true"));
+
     private static final String CHECKSUM = "select count(*) || ':' || coalesce(md5(string_agg(id || ',' || payload, ';' order by id)), '') from t";
 
-    static PostgresCluster pg;
+    static PostgresCluster pg; // started by servers
     static Path archive;
     static Path baseBackup;
     static int restores;
@@ -54,11 +63,6 @@ class PointInTimeRecoveryTest {
 
     @BeforeAll
     static void workload() throws Exception {
-        pg = PostgresCluster.builder()
-                .setting("wal_level", "replica")
-                .setting("archive_mode", "on")
-                .setting("archive_command", "/bin/true")
-                .start();
         archive = pg.newServerDirectory("archive");
         pg.execute("ALTER SYSTEM SET archive_command = 'test ! -f " + archive + "/%f && cp %p " + archive + "/%f'");
         pg.execute("SELECT pg_reload_conf()");
@@ -98,13 +102,6 @@ class PointInTimeRecoveryTest {
         String lastSegment = pg.queryForString("SELECT pg_walfile_name(pg_switch_wal())");
         awaitArchived(lastSegment);
         assertThat(List.of(atBackup, atLsn, atRestorePoint, atTime, atXid, atEnd)).doesNotHaveDuplicates();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     @Test

@@ -11,65 +11,54 @@ import dev.pgnest.storage.StorageException;
 import dev.pgnest.storage.StorageOutput;
 import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.FaultyProxy.Fault;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.net.URI;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Small whole-object reads and listings when the connection breaks after the response headers
  * arrived: retried like any other network error, within {@code s3.max-attempts}.
  */
+@IntegrationTest
 class S3BrokenBodyRetryTest {
+    @RegisterExtension
+    static final Servers servers = Servers.withS3("bodies").andFaultyProxyPerTest(11);
+
     private static final int MAX_ATTEMPTS = 3;
     private static final Predicate<String> GET_MANIFEST = line -> line.startsWith("GET /bodies/p/backups/b1/manifest.json ");
     private static final Predicate<String> LIST_OBJECTS = line -> line.startsWith("GET /bodies?") && line.contains("list-type=2");
     private static final Predicate<String> LIST_UPLOADS = line -> line.startsWith("GET /bodies?") && line.contains("uploads");
 
-    private static S3Server s3;
+    private static S3Server s3; // started by servers
     private static Storage direct;
     private static StorageOutput unfinished;
     private static final byte[] MANIFEST = new byte[20_000];
-    private FaultyProxy proxy;
+    private FaultyProxy proxy; // a fresh one per test, from servers
     private Storage flaky;
 
     @BeforeAll
-    static void start() throws Exception {
-        s3 = S3Server.start();
-        s3.createBucket("bodies");
-        direct = config(s3.endpoint(), 6).open();
+    static void putObjects() throws Exception {
+        direct = servers.closeAfterAll(config(s3.endpoint(), 6).open());
         new Random(5).nextBytes(MANIFEST);
         direct.put("backups/b1/manifest.json", MANIFEST);
         direct.put("backups/b1/data.zst", new byte[100]);
         direct.put("backups/b2/manifest.json", new byte[10]);
         direct.put("wal/00000001/000000010000000000000001", new byte[10]);
-        unfinished = direct.create("backups/b3/data.zst");
+        unfinished = servers.closeAfterAll(direct.create("backups/b3/data.zst"));
         unfinished.write(new byte[6 * 1024 * 1024]); // more than a part: a multipart upload is open
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        unfinished.close();
-        direct.close();
-        s3.close();
-    }
-
     @BeforeEach
-    void startProxy() {
-        proxy = FaultyProxy.inFrontOf(s3.endpoint(), 11);
-        flaky = config(proxy.endpoint(), MAX_ATTEMPTS).open();
-    }
-
-    @AfterEach
-    void stopProxy() {
-        flaky.close();
-        proxy.close();
+    void openThroughProxy() {
+        flaky = servers.closeAfterEach(config(proxy.endpoint(), MAX_ATTEMPTS).open());
     }
 
     private static S3StorageConfig config(URI endpoint, int maxAttempts) {

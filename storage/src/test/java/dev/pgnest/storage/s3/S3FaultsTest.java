@@ -7,8 +7,10 @@ import dev.pgnest.storage.IncompleteWrite;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageException;
 import dev.pgnest.storage.StorageOutput;
-import dev.pgnest.testing.FaultInjectingProxy;
+import dev.pgnest.testing.FaultyProxy;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -17,26 +19,22 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The S3 driver through a proxy that fails requests: retries, aborts, bounded parallelism. */
+@IntegrationTest
 class S3FaultsTest {
-    private static S3Server s3;
+    @RegisterExtension
+    static final Servers servers = Servers.withS3("faults");
+
+    private static S3Server s3; // started by servers
     private static Storage direct;
 
     @BeforeAll
-    static void start() {
-        s3 = S3Server.start();
-        s3.createBucket("faults");
-        direct = config(s3.endpoint(), 6).build().open();
-    }
-
-    @AfterAll
-    static void stop() {
-        direct.close();
-        s3.close();
+    static void open() {
+        direct = servers.closeAfterAll(config(s3.endpoint(), 6).build().open());
     }
 
     static S3StorageConfig.Builder config(URI endpoint, int maxAttempts) {
@@ -49,7 +47,7 @@ class S3FaultsTest {
     void uploadsAndDownloadsSucceedByteForByteWhenTenPercentOfRequestsFail() throws Exception {
         String key = "tenpercent-" + UUID.randomUUID();
         byte[] data = random(42 * 1024 * 1024 + 17);
-        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0.10, 0.3, 42);
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), 42).spreadEvenly(0.10, 0.3);
              Storage flaky = config(proxy.endpoint(), 8).build().open()) {
             for (int i = 0; i < 3; i++) {
                 flaky.put(key + "/" + i, new ByteArrayInputStream(data));
@@ -57,7 +55,7 @@ class S3FaultsTest {
                     assertThat(sha256(in)).isEqualTo(sha256(data));
                 }
             }
-            assertThat(proxy.faults()).as("faults injected").isGreaterThan(0);
+            assertThat(proxy.injectedTotal()).as("faults injected").isGreaterThan(0);
             assertThat(proxy.maxUploadsInFlight()).as("parts in flight").isBetween(2, 3);
         }
         for (int i = 0; i < 3; i++) {
@@ -70,7 +68,7 @@ class S3FaultsTest {
     void aCompletionWhoseResponseWasLostStillSucceeds() throws Exception {
         String key = "lost-complete-" + UUID.randomUUID();
         byte[] data = random(11 * 1024 * 1024);
-        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0, 0, 1);
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), 1);
              Storage flaky = config(proxy.endpoint(), 4).build().open()) {
             // AWS answers the retried completion with NoSuchUpload: the first one did the work
             java.util.function.Predicate<String> complete = line -> line.startsWith("POST ") && line.contains("uploadId=");
@@ -82,7 +80,7 @@ class S3FaultsTest {
                 return false;
             });
             flaky.put(key, new ByteArrayInputStream(data));
-            assertThat(proxy.faults()).isEqualTo(1);
+            assertThat(proxy.injectedTotal()).isEqualTo(1);
         }
         try (InputStream in = direct.get(key)) {
             assertThat(sha256(in)).isEqualTo(sha256(data));
@@ -92,7 +90,7 @@ class S3FaultsTest {
     @Test
     void aCompletionAnsweredNoSuchUploadFailsWhenTheObjectIsNotOurs() throws Exception {
         String key = "not-ours-" + UUID.randomUUID();
-        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0, 0, 3);
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), 3);
              Storage flaky = config(proxy.endpoint(), 2).build().open()) {
             proxy.answerWith(line -> line.startsWith("POST ") && line.contains("uploadId="), 404, "NoSuchUpload");
             assertThatThrownBy(() -> flaky.put(key, new ByteArrayInputStream(random(11 * 1024 * 1024))))
@@ -106,19 +104,19 @@ class S3FaultsTest {
     @Test
     void anUploadThatKeepsFailingFailsClearlyAndPublishesNothing() throws Exception {
         String key = "hopeless-" + UUID.randomUUID();
-        try (FaultInjectingProxy proxy = new FaultInjectingProxy(s3.endpoint(), 0, 0, 2);
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), 2);
              Storage flaky = config(proxy.endpoint(), 2).build().open()) {
             assertThatThrownBy(() -> {
                 try (StorageOutput out = flaky.create(key)) {
                     out.write(random(12 * 1024 * 1024)); // two parts go through
-                    proxy.faultRate(1.0);                // then the server breaks down
+                    proxy.spreadEvenly(1.0, 0);          // then the server breaks down
                     out.write(random(12 * 1024 * 1024));
                     out.commit();
                 }
             }).isInstanceOf(StorageException.class)
                     .hasMessageContaining("s3://faults/p/" + key)
                     .hasMessageMatching(".*S3 answered HTTP 50[03] (SlowDown|InternalError) after 2 attempts.*");
-            proxy.faultRate(0);
+            proxy.spreadEvenly(0, 0);
             assertThat(direct.stat(key)).isEmpty();
             // the abort went through the broken server too; what is left is findable and removable
             List<IncompleteWrite> left = direct.listIncomplete(key);

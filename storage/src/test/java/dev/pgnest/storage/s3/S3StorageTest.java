@@ -8,27 +8,25 @@ import dev.pgnest.config.PgnestException;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageContractTest;
 import dev.pgnest.storage.StorageException;
+import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.S3Server;
+import dev.pgnest.testing.Servers;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+@IntegrationTest
 class S3StorageTest extends StorageContractTest {
-    private static S3Server s3;
+    @RegisterExtension
+    static final Servers servers = Servers.withS3("contract");
+
+    private static S3Server s3; // started by servers
     private static Storage storage;
 
     @BeforeAll
-    static void start() {
-        s3 = S3Server.start();
-        s3.createBucket("contract");
-        storage = config("contract").build().open();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        storage.close();
-        s3.close();
+    static void open() {
+        storage = servers.closeAfterAll(config("contract").build().open());
     }
 
     static S3StorageConfig.Builder config(String bucket) {
