@@ -1,6 +1,7 @@
 package dev.pgnest.demo;
 
 import dev.pgnest.config.LocalS3Server;
+import dev.pgnest.postgres.ChildProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -9,6 +10,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -168,14 +171,14 @@ public final class S3ProxyServer implements LocalS3Server {
             tlsDir = Files.createTempDirectory("pgnest-s3-tls-");
             Path keystore = tlsDir.resolve("s3.p12");
             String password = randomToken(20);
-            Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+            ChildProcess.Result keytool = ChildProcess.run(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                     "-genkeypair", "-alias", "s3", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + HOST,
                     "-ext", "SAN=IP:" + HOST + ",DNS:localhost", "-validity", "2", "-storetype", "PKCS12",
-                    "-keystore", keystore.toString(), "-storepass", password, "-keypass", password)
-                    .redirectErrorStream(true).start();
-            String out = new String(keytool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (keytool.waitFor() != 0) {
-                throw new IllegalStateException("keytool failed: " + out);
+                    "-keystore", keystore.toString(), "-storepass", password, "-keypass", password),
+                    Map.of(), null, Duration.ofMinutes(2));
+            if (!keytool.ok()) {
+                throw new IllegalStateException("keytool failed: " + keytool.output());
             }
             tlsProxy = S3Proxy.builder()
                     .blobStore(blobStore)

@@ -3,10 +3,10 @@ package dev.pgnest.backup.logical;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.ChildProcess;
 import dev.pgnest.postgres.Databases;
 import dev.pgnest.postgres.Databases.ServerInfo;
 import dev.pgnest.postgres.PgBinaries;
-import dev.pgnest.postgres.StreamCollector;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.BackupManifest.BackupObject;
@@ -141,41 +141,33 @@ public final class LogicalBackup {
         Map<String, String> env = new LinkedHashMap<>(db.libpqEnvironment());
         env.put("PGAPPNAME", "pgnest backup (pg_dump)");
 
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().putAll(env);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process process;
+        ChildProcess.Running process;
         try {
-            process = pb.start();
+            process = ChildProcess.start(command, env, null, ChildProcess.Stdin.NULL, ChildProcess.Stdout.PIPE, 16 * 1024);
         } catch (IOException e) {
             throw new PgnestException(ErrorKind.TOOL, "cannot start " + pgDump + ": " + e.getMessage(),
                     "check the PostgreSQL client installation, or set pg.bin-dir");
         }
         LOG.debug("pg_dump started (pid {})", process.pid());
-        StreamCollector stderr = StreamCollector.start(process.getErrorStream(), 16 * 1024);
         BackupObject object;
-        try (BackupObjectOutput out = backup.newObject(DUMP_OBJECT, options.compression(),
+        try (process;
+             BackupObjectOutput out = backup.newObject(DUMP_OBJECT, options.compression(),
                 options.compressionLevel(), options.compression() == dev.pgnest.repository.Compression.ZSTD
                         ? options.compressionWorkers() : 0);
-             InputStream in = process.getInputStream()) {
+             InputStream in = process.stdout()) {
             pump(in, out, progress, server.databaseSize());
             int exit = waitFor(process);
             if (exit != 0) {
-                throw new PgnestException(ErrorKind.TOOL, "pg_dump of " + db + " failed (exit " + exit + "): "
-                        + oneLine(stderr.text()),
+                throw new PgnestException(ErrorKind.TOOL, process.failure("pg_dump of " + db, exit),
                         "fix what pg_dump reports and retry; nothing was stored");
             }
             object = out.finish();
         } catch (IOException e) {
-            process.destroyForcibly();
+            // closing the handle (above) killed pg_dump
             throw new PgnestException(ErrorKind.TOOL, "reading pg_dump's output failed: " + e.getMessage()
-                    + stderrSuffix(stderr), "retry; nothing was stored");
-        } finally {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-            }
+                    + stderrSuffix(process), "retry; nothing was stored");
         }
-        String warnings = stderr.text();
+        String warnings = process.stderr();
         if (!warnings.isBlank()) {
             LOG.warn("pg_dump: {}", oneLine(warnings));
         }
@@ -223,12 +215,11 @@ public final class LogicalBackup {
         }
     }
 
-    private static int waitFor(Process process) {
+    private static int waitFor(ChildProcess.Running process) {
         try {
             return process.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
             throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted while waiting for pg_dump", "nothing was stored");
         }
     }
@@ -241,9 +232,9 @@ public final class LogicalBackup {
         }
     }
 
-    private static String stderrSuffix(StreamCollector stderr) {
-        String text = stderr.text();
-        return text.isBlank() ? "" : " (pg_dump: " + oneLine(text) + ")";
+    private static String stderrSuffix(ChildProcess.Running pgDump) {
+        String text = pgDump.stderrLine();
+        return text.isBlank() ? "" : " (pg_dump: " + text + ")";
     }
 
     private static String oneLine(String text) {

@@ -5,18 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.ChildProcess;
 import dev.pgnest.repository.BackupObjectOutput;
 import dev.pgnest.repository.PendingBackup;
 import dev.pgnest.wal.Lsn;
 import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.OptionalInt;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.slf4j.Logger;
@@ -56,43 +56,32 @@ final class BasebackupStream {
                 "-h", db.host(), "-p", Integer.toString(db.port()), "-U", db.user(), "-w",
                 "-D", "-", "-F", "t", "-X", "none", "--manifest-checksums=NONE", "-v",
                 "-c", options.fastCheckpoint() ? "fast" : "spread", "-l", label);
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().putAll(db.libpqEnvironment());
-        Process process;
+        ChildProcess.Running process;
         try {
-            process = pb.start();
+            process = ChildProcess.start(command, db.libpqEnvironment(), null, ChildProcess.Stdin.NULL,
+                    ChildProcess.Stdout.PIPE, STDERR_LIMIT);
         } catch (IOException e) {
             throw new PgnestException(ErrorKind.TOOL, "cannot start pg_basebackup: " + e.getMessage(),
                     "install the PostgreSQL client programs or set pg.bin-dir", e);
         }
-        StringBuilder stderr = new StringBuilder();
-        Thread errReader = new Thread(() -> collect(process.getErrorStream(), stderr), "pgnest-pg_basebackup-stderr");
-        errReader.setDaemon(true);
-        errReader.start();
         List<PhysicalFiles.FileEntry> files = new ArrayList<>();
         List<String> directories = new ArrayList<>();
         byte[][] manifest = new byte[1][];
-        try {
-            split(process.getInputStream(), files, directories, stderr, manifest);
-            if (!process.waitFor(10, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
+        int exit;
+        try (process) {
+            split(process, files, directories, manifest);
+            OptionalInt exited = process.waitFor(Duration.ofMinutes(10));
+            if (exited.isEmpty()) {
                 throw new PgnestException(ErrorKind.TOOL, "pg_basebackup did not exit after sending its data", "see the server log");
             }
-            errReader.join(10_000);
+            exit = exited.getAsInt();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
             throw new PgnestException(ErrorKind.INTERRUPTED, "physical backup interrupted", "run it again");
-        } catch (RuntimeException e) {
-            process.destroyForcibly();
-            throw e;
         }
-        String err;
-        synchronized (stderr) {
-            err = stderr.toString();
-        }
-        if (process.exitValue() != 0) {
-            throw new PgnestException(ErrorKind.TOOL, "pg_basebackup failed (exit " + process.exitValue() + "): " + lastLines(err),
+        String err = process.stderr();
+        if (exit != 0) {
+            throw new PgnestException(ErrorKind.TOOL, "pg_basebackup failed (exit " + exit + "): " + lastLines(err),
                     err.contains("tablespace") ? "a cluster with tablespaces needs the local data directory (method files)"
                             : "check that the user has the REPLICATION attribute, pg_hba.conf allows a replication "
                             + "connection, and max_wal_senders > 0");
@@ -122,15 +111,15 @@ final class BasebackupStream {
         }
     }
 
-    private void split(InputStream stdout, List<PhysicalFiles.FileEntry> files, List<String> directories,
-                       StringBuilder stderr, byte[][] manifest) {
+    private void split(ChildProcess.Running pgBasebackup, List<PhysicalFiles.FileEntry> files, List<String> directories,
+                       byte[][] manifest) {
         int bundleNumber = 0;
         BackupObjectOutput bundle = null;
         BackupObjectOutput single = null;
         String bundleName = null;
         byte[] buffer = new byte[1 << 18];
         MessageDigest sha = PhysicalBackup.sha256();
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(stdout, 1 << 20))) {
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(pgBasebackup.stdout(), 1 << 20))) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
                 String path = entry.getName();
@@ -192,10 +181,8 @@ final class BasebackupStream {
                 bundle = null;
             }
         } catch (IOException e) {
-            String err;
-            synchronized (stderr) {
-                err = stderr.toString();
-            }
+            pgBasebackup.kill(); // so that its stderr ends now
+            String err = pgBasebackup.stderr();
             throw new PgnestException(ErrorKind.TOOL, "cannot read pg_basebackup's output: " + e.getMessage()
                     + (err.isBlank() ? "" : "; pg_basebackup said: " + lastLines(err)), "see the server log", e);
         } finally {
@@ -207,23 +194,6 @@ final class BasebackupStream {
             }
         }
         LOG.debug("pg_basebackup stream split into {} files in {} bundles", files.size(), bundleNumber);
-    }
-
-    private static void collect(InputStream in, StringBuilder into) {
-        try (in) {
-            byte[] b = new byte[8192];
-            int n;
-            while ((n = in.read(b)) > 0) {
-                synchronized (into) {
-                    into.append(new String(b, 0, n, StandardCharsets.UTF_8));
-                    if (into.length() > STDERR_LIMIT) {
-                        into.delete(0, into.length() - STDERR_LIMIT);
-                    }
-                }
-            }
-        } catch (IOException ignored) {
-            // the process ended
-        }
     }
 
     private static String lastLines(String s) {

@@ -2,8 +2,8 @@ package dev.pgnest.backup.verify;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.ChildProcess;
 import dev.pgnest.postgres.PgBinaries;
-import dev.pgnest.postgres.StreamCollector;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.BackupManifest.BackupObject;
@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -112,18 +113,34 @@ public final class BackupVerifier {
 
     private void checkContent(BackupObject object, InputStream stored, Path pgRestore, List<String> problems)
             throws IOException {
-        Process process = null;
-        StreamCollector stderr = null;
-        CompletableFuture<Integer> tocLines = null;
-        if (pgRestore != null) {
-            ProcessBuilder pb = new ProcessBuilder(pgRestore.toString(), "--list");
-            process = pb.start();
-            stderr = StreamCollector.start(process.getErrorStream(), 16 * 1024);
-            InputStream stdout = process.getInputStream();
-            tocLines = CompletableFuture.supplyAsync(() -> countLines(stdout));
+        if (pgRestore == null) {
+            decompress(object, stored, OutputStream.nullOutputStream(), problems);
+            return;
         }
+        try (ChildProcess.Running process = ChildProcess.start(List.of(pgRestore.toString(), "--list"), Map.of(), null,
+                ChildProcess.Stdin.PIPE, ChildProcess.Stdout.PIPE, 16 * 1024)) {
+            InputStream stdout = process.stdout();
+            CompletableFuture<Integer> tocLines = CompletableFuture.supplyAsync(() -> countLines(stdout));
+            decompress(object, stored, process.stdin(), problems);
+            int exit;
+            try {
+                exit = process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted while verifying", "");
+            }
+            int lines = tocLines.join();
+            if (exit != 0) {
+                problems.add(object.name() + ": " + process.failure("pg_restore --list", exit));
+            } else if (lines == 0) {
+                problems.add(object.name() + ": pg_restore --list found no table of contents");
+            }
+        }
+    }
+
+    /** Decompresses the object into {@code sink} (closed at the end), checking its raw size. */
+    private static void decompress(BackupObject object, InputStream stored, OutputStream sink, List<String> problems) {
         long rawSize = 0;
-        OutputStream sink = process == null ? OutputStream.nullOutputStream() : process.getOutputStream();
         boolean sinkOpen = true;
         try (InputStream in = object.compression().decompress(new NonClosing(stored))) {
             byte[] buffer = new byte[BUFFER];
@@ -148,23 +165,6 @@ public final class BackupVerifier {
         }
         if (rawSize != object.rawSize() && problems.isEmpty()) {
             problems.add(object.name() + ": " + rawSize + " bytes after decompression, the manifest says " + object.rawSize());
-        }
-        if (process != null) {
-            int exit;
-            try {
-                exit = process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                process.destroyForcibly();
-                throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted while verifying", "");
-            }
-            int lines = tocLines.join();
-            if (exit != 0) {
-                problems.add(object.name() + ": pg_restore --list failed (exit " + exit + "): "
-                        + stderr.text().replaceAll("\\s*\\R\\s*", " | "));
-            } else if (lines == 0) {
-                problems.add(object.name() + ": pg_restore --list found no table of contents");
-            }
         }
     }
 

@@ -5,8 +5,8 @@ import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
 import dev.pgnest.config.ValueSource;
+import dev.pgnest.postgres.ChildProcess;
 import dev.pgnest.wal.fetch.WalFetcher;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,11 +79,7 @@ public final class WalFetchCommand implements Callable<Integer> {
         SettingValues global = CommandContext.of(spec).config().global();
         command.addAll(givenAsFlag(global.entry(Settings.WAL_SPOOL_DIR)));
         command.addAll(givenAsFlag(global.entry(Settings.WAL_PREFETCH)));
-        new ProcessBuilder(command)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        ChildProcess.startDetached(command);
     }
 
     /** The flag and value again, for the prefetcher, when this fetch was given them as a flag. */

@@ -3,7 +3,7 @@ package dev.pgnest.restore.logical;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
-import dev.pgnest.postgres.StreamCollector;
+import dev.pgnest.postgres.ChildProcess;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.BackupManifest.BackupObject;
@@ -227,23 +227,18 @@ public final class LogicalRestore {
         }
         Map<String, String> env = new LinkedHashMap<>(db.libpqEnvironment());
         env.put("PGAPPNAME", "pgnest restore (pg_restore)");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().putAll(env);
-        if (staged != null) {
-            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        }
         LOG.info("pg_restore into {}{}", db.database(), options.jobs() > 1 ? " with " + options.jobs() + " jobs" : "");
-        Process process;
+        ChildProcess.Running process;
         try {
-            process = pb.start();
+            process = ChildProcess.start(command, env, null, staged == null ? ChildProcess.Stdin.PIPE : ChildProcess.Stdin.NULL,
+                    ChildProcess.Stdout.DISCARD, 16 * 1024);
         } catch (IOException e) {
             throw new PgnestException(ErrorKind.TOOL, "cannot start pg_restore: " + e.getMessage(),
                     "install the PostgreSQL client programs, or set pg.bin-dir");
         }
-        StreamCollector stderr = StreamCollector.start(process.getErrorStream(), 16 * 1024);
-        try {
+        try (process) {
             if (staged == null) {
-                try (OutputStream stdin = process.getOutputStream()) {
+                try (OutputStream stdin = process.stdin()) {
                     dump.copyVerified(stdin);
                 } catch (DumpObject.SinkException e) {
                     // pg_restore stopped reading: its exit status and stderr say why
@@ -253,17 +248,12 @@ public final class LogicalRestore {
             }
             int exit = process.waitFor();
             if (exit != 0) {
-                throw new PgnestException(ErrorKind.TOOL, "pg_restore into " + db.database() + " failed (exit " + exit + "): "
-                        + stderr.text().strip().replaceAll("\\s*\\R\\s*", " | "),
+                throw new PgnestException(ErrorKind.TOOL, process.failure("pg_restore into " + db.database(), exit),
                         "fix what pg_restore reports (missing roles: --no-owner; extensions: install them) and restore again");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted during pg_restore", "restore again");
-        } finally {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-            }
         }
     }
 }

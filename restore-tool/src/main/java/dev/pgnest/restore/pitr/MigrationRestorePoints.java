@@ -1,6 +1,7 @@
 package dev.pgnest.restore.pitr;
 
 import dev.pgnest.config.ErrorKind;
+import dev.pgnest.postgres.ChildProcess;
 import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.repository.Repository;
@@ -10,9 +11,9 @@ import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalNotFoundException;
 import dev.pgnest.wal.WalSegment;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -23,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -128,20 +128,19 @@ final class MigrationRestorePoints {
             }
             String first = run.get(0).name(size);
             String last = run.get(run.size() - 1).name(size);
-            Path out = dir.resolve("waldump.out");
-            Process p = new ProcessBuilder(binaries.program("pg_waldump").toString(), "--path=" + dir, "--rmgr=XLOG", first, last)
-                    .redirectErrorStream(true).redirectOutput(out.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            ChildProcess.Result waldump;
             try {
-                if (!p.waitFor(5, TimeUnit.MINUTES)) {
-                    p.destroyForcibly();
+                waldump = ChildProcess.run(List.of(binaries.program("pg_waldump").toString(), "--path=" + dir, "--rmgr=XLOG",
+                        first, last), Map.of(), null, Duration.ofMinutes(5));
+            } catch (PgnestException e) {
+                if (e.kind() == ErrorKind.INTERRUPTED) {
+                    throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted while reading WAL", "run the restore again");
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new PgnestException(ErrorKind.INTERRUPTED, "interrupted while reading WAL", "run the restore again");
+                throw e;
             }
-            // pg_waldump ends with an error at the end of the last segment's records: its output counts
-            for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+            // pg_waldump ends with an error at the end of the last segment's records (and is killed
+            // after its timeout): what it printed counts
+            for (String line : waldump.stdout().lines().toList()) {
                 Matcher m = RECORD.matcher(line);
                 if (m.find() && m.group(2).startsWith(wanted)) {
                     found.add(new Found(m.group(2), m.group(1), stampOf(m.group(2)), s(run)));
