@@ -51,6 +51,8 @@ public final class PostgresCluster implements AutoCloseable {
     public static final String RUN_AS_ENV = "PGNEST_TEST_PG_RUN_AS";
     /** Debian's PostgreSQL 15 server and client tools. */
     public static final Path DEFAULT_BIN_DIR = Path.of("/usr/lib/postgresql/15/bin");
+    /** The majors {@link Builder#major(int)} can start: Debian's 15, zonky's builds of the others. */
+    public static final List<Integer> MAJORS = List.of(13, 14, 15, 16, 17, 18);
 
     private static final String SUPERUSER = "postgres";
     private static final String HOST = LocalCluster.HOST;
@@ -108,6 +110,20 @@ public final class PostgresCluster implements AutoCloseable {
         return new Builder();
     }
 
+    /** Starts a fresh cluster of PostgreSQL {@code major} (one of {@link #MAJORS}) with the default settings. */
+    public static PostgresCluster start(int major) {
+        return builder().major(major).start();
+    }
+
+    /**
+     * The bin dir with initdb, pg_ctl and postgres of {@code major}: Debian's
+     * {@code /usr/lib/postgresql/<major>/bin} when it has them, else zonky's build (unpacked on
+     * first use). No client programs in zonky's: psql, pg_dump and pg_basebackup are Debian's 15.
+     */
+    public static Path binDirOf(int major) {
+        return MajorBinaries.binDir(major);
+    }
+
     /** Starts a cluster on an existing data directory (e.g. a restored backup) whose superuser password is known. */
     public static PostgresCluster startExisting(Path dataDir, String password) {
         return builder().existingDataDir(dataDir).password(password).start();
@@ -116,6 +132,7 @@ public final class PostgresCluster implements AutoCloseable {
     /** Fluent configuration; {@link #start()} creates and starts the cluster. */
     public static final class Builder {
         private Path binDir = defaultBinDir();
+        private Integer major;
         private RunAs runAs = RunAs.AUTO;
         private final LocalCluster.Builder spec = LocalCluster.builder(null, null).startWait(PG_CTL_TIMEOUT);
         private Path existingDataDir;
@@ -133,6 +150,16 @@ public final class PostgresCluster implements AutoCloseable {
         /** Directory with initdb, pg_ctl and postgres (e.g. zonky binaries of another major). */
         public Builder binDir(Path binDir) {
             this.binDir = binDir;
+            this.major = null;
+            return this;
+        }
+
+        /**
+         * PostgreSQL {@code major} (13 to 18) instead of the default bin dir: see
+         * {@link #binDirOf(int)}. The last of {@code major} and {@link #binDir(Path)} wins.
+         */
+        public Builder major(int major) {
+            this.major = major;
             return this;
         }
 
@@ -179,6 +206,9 @@ public final class PostgresCluster implements AutoCloseable {
         }
 
         public PostgresCluster start() {
+            if (major != null) {
+                binDir = MajorBinaries.binDir(major);
+            }
             requireBinary(binDir, "pg_ctl");
             if (existingDataDir == null) {
                 requireBinary(binDir, "initdb");
@@ -378,12 +408,14 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /**
-     * Runs psql from the bin dir against this cluster (password via the environment) with
+     * Runs psql from the bin dir (else Debian's 15) against this cluster (password via the environment) with
      * {@code -X -v ON_ERROR_STOP=1} and the given arguments; returns stdout+stderr, throws
      * when psql fails.
      */
     public String psql(String... arguments) {
-        List<String> command = new ArrayList<>(List.of(binDir.resolve("psql").toString(), "-X", "-v", "ON_ERROR_STOP=1"));
+        // zonky's builds (other majors) have no psql: Debian's 15 one talks to them all
+        Path psql = Files.isExecutable(binDir.resolve("psql")) ? binDir.resolve("psql") : DEFAULT_BIN_DIR.resolve("psql");
+        List<String> command = new ArrayList<>(List.of(psql.toString(), "-X", "-v", "ON_ERROR_STOP=1"));
         command.addAll(List.of(arguments));
         ChildProcess.Result result = ChildProcess.run(command, libpqEnvironment(), null, PG_CTL_TIMEOUT);
         if (result.exitCode() == -1) {
