@@ -127,6 +127,12 @@ public final class PgnestCommand implements Runnable, CommandContext {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine, root.debug));
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
+            if (ex.getCause() instanceof PgnestException pe && ex.getArgSpec() instanceof OptionSpec option) {
+                // a converter's refusal (e.g. TimeConverter) names the value and says the fix
+                err.println("error: " + option.longestName() + " " + pe.getMessage());
+                err.flush();
+                return pe.exitCode().status();
+            }
             err.println("error: " + ex.getMessage() + ": see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
             err.flush();
             return ExitCode.USAGE.status();

@@ -1,5 +1,6 @@
 package dev.pgnest.cli.restore;
 
+import dev.pgnest.cli.shared.TimeConverter;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.config.Settings;
@@ -16,6 +17,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +30,11 @@ final class PitrArguments {
 
     /** Exactly one target. */
     static final class Target {
-        @Option(names = "--to-time", paramLabel = "TIME", description = "Stop at this time, with a UTC offset: 2025-03-14T02:15:00Z.")
-        String time;
+        @Option(names = "--to-time", paramLabel = "TIME", converter = TimeConverter.class,
+                description = "Stop at this time, written with its zone as PostgreSQL's log ('2025-03-14 02:15:00.884 UTC'), "
+                        + "psql ('2025-03-14 02:15:00.884792+00') or ISO-8601 (2025-03-14T02:15:00Z) print it; "
+                        + "an offset or a zone name also work.")
+        OffsetDateTime time;
 
         @Option(names = "--to-lsn", paramLabel = "LSN", description = "Stop at this WAL location, e.g. 0/3000148.")
         String lsn;
@@ -52,7 +57,7 @@ final class PitrArguments {
 
         RecoveryTarget recoveryTarget() {
             if (time != null) {
-                return RecoveryTarget.Time.parse(time);
+                return new RecoveryTarget.Time(time);
             }
             if (lsn != null) {
                 return new RecoveryTarget.Lsn(lsn);

@@ -2,14 +2,11 @@ package dev.pgnest.restore.pitr;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.Timestamps;
 import java.time.Instant;
-import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeFormatterBuilder;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoField;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -44,22 +41,6 @@ public sealed interface RecoveryTarget {
         /** PostgreSQL parses this unambiguously whatever the server's DateStyle and TimeZone. */
         static final DateTimeFormatter POSTGRES = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSSxxx", Locale.ROOT);
 
-        private static final DateTimeFormatter INPUT = new DateTimeFormatterBuilder()
-                .parseCaseInsensitive()
-                .append(DateTimeFormatter.ISO_LOCAL_DATE)
-                .optionalStart().appendLiteral('T').optionalEnd()
-                .optionalStart().appendLiteral(' ').optionalEnd()
-                .appendValue(ChronoField.HOUR_OF_DAY, 2).appendLiteral(':')
-                .appendValue(ChronoField.MINUTE_OF_HOUR, 2)
-                .optionalStart().appendLiteral(':').appendValue(ChronoField.SECOND_OF_MINUTE, 2)
-                .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
-                .optionalEnd()
-                .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
-                .toFormatter(Locale.ROOT);
-
-        /** A time, then an offset as PostgreSQL prints it ({@code +02}) or compact ({@code +0200}). */
-        private static final Pattern SHORT_OFFSET = Pattern.compile("(\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?)\\s*([+-]\\d{2}):?(\\d{2})?$");
-
         public Time {
             if (time == null) {
                 throw new IllegalArgumentException("time");
@@ -71,27 +52,15 @@ public sealed interface RecoveryTarget {
         }
 
         /**
-         * Parses {@code 2025-03-14T02:15:00Z}, {@code 2025-03-14 02:15:00.123+01:00} and the like.
-         * A time without a UTC offset is refused: at 3 a.m. nobody should have to guess which
-         * time zone the server, the laptop and the log viewer agree on.
+         * Parses a time as {@link Timestamps#parse} reads it: {@code 2025-03-14T02:15:00Z},
+         * {@code 2025-03-14 02:15:00.123 UTC} (PostgreSQL's log), {@code 2025-03-14 02:15:00.123+01}
+         * (psql) and the like. A time without a zone is refused.
          */
         public static Time parse(String text) {
-            String s = text == null ? "" : text.strip();
-            var offset = SHORT_OFFSET.matcher(s);
-            String normalized = offset.find()
-                    ? s.substring(0, offset.start()) + offset.group(1) + offset.group(2) + ":"
-                            + (offset.group(3) == null ? "00" : offset.group(3))
-                    : s;
             try {
-                var parsed = INPUT.parseBest(normalized, OffsetDateTime::from, LocalDateTime::from);
-                if (parsed instanceof OffsetDateTime odt) {
-                    return new Time(odt);
-                }
-                throw new PgnestException(ErrorKind.USAGE, "recovery target time '" + text + "' has no UTC offset",
-                        "add one, e.g. " + s.replace(' ', 'T') + "Z for UTC or " + s.replace(' ', 'T') + "+02:00");
-            } catch (DateTimeParseException e) {
-                throw new PgnestException(ErrorKind.USAGE, "'" + text + "' is not a recovery target time",
-                        "write it as ISO-8601 with a UTC offset, e.g. 2025-03-14T02:15:00Z or 2025-03-14 02:15:00.5+01:00");
+                return new Time(Timestamps.parse(text));
+            } catch (PgnestException e) {
+                throw new PgnestException(e.kind(), "recovery target time " + e.problem(), e.hint());
             }
         }
 

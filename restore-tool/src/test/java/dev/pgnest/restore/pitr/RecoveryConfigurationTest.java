@@ -26,10 +26,13 @@ class RecoveryConfigurationTest {
         assertThat(RecoveryTarget.Time.parse("2025-03-14 02:15:00.25-05").value()).isEqualTo("2025-03-14 02:15:00.250000-05:00");
         assertThatThrownBy(() -> RecoveryTarget.Time.parse("2025-03-14 02:15:00"))
                 .isInstanceOf(PgnestException.class)
-                .hasMessage("recovery target time '2025-03-14 02:15:00' has no UTC offset: "
-                        + "add one, e.g. 2025-03-14T02:15:00Z for UTC or 2025-03-14T02:15:00+02:00");
+                .hasMessage("recovery target time '2025-03-14 02:15:00' has no time zone: add the zone it was written in, e.g. "
+                        + dev.pgnest.config.Timestamps.FORMS);
         assertThatThrownBy(() -> RecoveryTarget.Time.parse("yesterday"))
-                .hasMessageStartingWith("'yesterday' is not a recovery target time");
+                .hasMessageStartingWith("recovery target time 'yesterday' is not a time");
+        assertThat(RecoveryTarget.Time.parse("2025-03-14 02:15:00.884 UTC").value()).isEqualTo("2025-03-14 02:15:00.884000+00:00");
+        assertThat(RecoveryTarget.Time.parse("2025-03-14 02:15:00.884792+05:30").value())
+                .isEqualTo("2025-03-14 02:15:00.884792+05:30");
     }
 
     @Test
