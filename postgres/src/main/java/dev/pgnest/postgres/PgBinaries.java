@@ -48,6 +48,64 @@ public final class PgBinaries {
     }
 
     /**
+     * The server programs to start a restored cluster of PostgreSQL {@code major} with: the
+     * {@code configured} ones ({@code pg.bin-dir}, or the detected ones) when they are of that
+     * major, else Debian's {@code /usr/lib/postgresql/<major>/bin} when it has {@code pg_ctl} and
+     * {@code postgres} of that major. A server of another major is never chosen: the data files
+     * of one major do not start under another's server.
+     *
+     * @param major      the major of the server the backup was taken from (15; 9 for 9.x)
+     * @param configured the programs configured for this run
+     * @throws PgnestException (USAGE) naming the major and where it looked, before anything is touched
+     */
+    public static PgBinaries forServerMajor(int major, PgBinaries configured) {
+        return forServerMajor(major, configured, DEBIAN_ROOT);
+    }
+
+    static PgBinaries forServerMajor(int major, PgBinaries configured, Path debianRoot) {
+        String where = configured.binDir != null ? "pg.bin-dir " + configured.binDir
+                : "the detected programs in " + configured.directory().map(Path::toString).orElse("PATH");
+        String configuredHolds;
+        try {
+            int configuredMajor = configured.major();
+            if (configuredMajor == major) {
+                return configured;
+            }
+            configuredHolds = where + " holds PostgreSQL " + configuredMajor;
+        } catch (PgnestException e) {
+            configuredHolds = where + " holds no PostgreSQL whose version pgnest can read";
+        }
+        Path debian = debianRoot.resolve(Integer.toString(major)).resolve("bin");
+        String debianHolds;
+        if (!Files.isDirectory(debian)) {
+            debianHolds = debian + " does not exist";
+        } else if (!Files.isExecutable(debian.resolve("pg_ctl")) || !Files.isExecutable(debian.resolve("postgres"))) {
+            debianHolds = debian + " has no server programs (pg_ctl, postgres)";
+        } else {
+            PgBinaries candidate = in(debian);
+            int debianMajor;
+            try {
+                debianMajor = candidate.major();
+            } catch (PgnestException e) {
+                debianMajor = -1;
+            }
+            if (debianMajor == major) {
+                return candidate;
+            }
+            debianHolds = debian + (debianMajor < 0 ? " holds no PostgreSQL whose version pgnest can read"
+                    : " holds PostgreSQL " + debianMajor);
+        }
+        throw new PgnestException(ErrorKind.USAGE, "the backup is of PostgreSQL " + major + ", but " + configuredHolds
+                + " and " + debianHolds, "install postgresql-" + major + " or set pg.bin-dir (PGNEST_PG_BIN_DIR) to PostgreSQL "
+                + major + "'s bin directory");
+    }
+
+    /** The major of a {@code server_version_num} (150008 is 15, 90624 is 9). */
+    public static int majorOf(int versionNum) {
+        return versionNum / 10000;
+    }
+
+    /**
      * The server programs to run a cluster of one's own with (the demo): the newest Debian
      * installation that has {@code initdb} and {@code postgres}, else the default search.
      */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,5 +24,55 @@ class PgBinariesTest {
         assertThatThrownBy(() -> PgBinaries.in(empty).program("pg_dump"))
                 .isInstanceOf(PgnestException.class)
                 .hasMessage("pg_dump not found in " + empty + " (PGNEST_PG_BIN_DIR): point PGNEST_PG_BIN_DIR at the bin directory of the PostgreSQL version you use");
+    }
+
+    @Test
+    void serverOfTheBackupsMajorIsTheConfiguredOneWhenItMatches() {
+        PgBinaries configured = PgBinaries.in(Path.of("/usr/lib/postgresql/15/bin"));
+        assertThat(PgBinaries.forServerMajor(15, configured)).isSameAs(configured);
+    }
+
+    @Test
+    void serverOfAnotherMajorThanConfiguredComesFromDebiansDirectory(@TempDir Path dir) throws Exception {
+        PgBinaries configured = PgBinaries.in(fakeServer(dir, "16.4"));
+        PgBinaries chosen = PgBinaries.forServerMajor(15, configured);
+        assertThat(chosen).isEqualTo(PgBinaries.ofMajor(15));
+        assertThat(chosen.major()).isEqualTo(15);
+    }
+
+    @Test
+    void noServerOfTheBackupsMajorIsRefusedNamingWhereItLooked(@TempDir Path dir) throws Exception {
+        Path bin = fakeServer(dir.resolve("pg16"), "16.4");
+        Path debianRoot = Files.createDirectories(dir.resolve("debian"));
+        assertThatThrownBy(() -> PgBinaries.forServerMajor(17, PgBinaries.in(bin), debianRoot))
+                .isInstanceOf(PgnestException.class)
+                .hasMessage("the backup is of PostgreSQL 17, but pg.bin-dir " + bin + " holds PostgreSQL 16 and "
+                        + debianRoot.resolve("17/bin") + " does not exist: install postgresql-17 or set pg.bin-dir "
+                        + "(PGNEST_PG_BIN_DIR) to PostgreSQL 17's bin directory");
+    }
+
+    @Test
+    void debianDirectoryWithoutTheServerIsNotChosen(@TempDir Path dir) throws Exception {
+        Path bin = fakeServer(dir.resolve("pg16"), "16.4");
+        Path debianRoot = dir.resolve("debian");
+        Files.createDirectories(debianRoot.resolve("17/bin"));
+        assertThatThrownBy(() -> PgBinaries.forServerMajor(17, PgBinaries.in(bin), debianRoot))
+                .isInstanceOf(PgnestException.class)
+                .hasMessageContaining(debianRoot.resolve("17/bin") + " has no server programs (pg_ctl, postgres)");
+    }
+
+    @Test
+    void majorOfAVersionNum() {
+        assertThat(PgBinaries.majorOf(150008)).isEqualTo(15);
+        assertThat(PgBinaries.majorOf(180000)).isEqualTo(18);
+    }
+
+    /** A bin directory whose {@code postgres --version} says {@code version}. */
+    private static Path fakeServer(Path dir, String version) throws Exception {
+        Files.createDirectories(dir);
+        Path postgres = dir.resolve("postgres");
+        Files.writeString(postgres, "#!/bin/sh\necho 'postgres (PostgreSQL) " + version + "'\n");
+        Files.setPosixFilePermissions(postgres, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
     }
 }

@@ -95,6 +95,10 @@ public final class LocalServer implements AutoCloseable {
             return new Options(binaries, account, port, runDir, superuser, password, settings, wait);
         }
 
+        public Options withBinaries(PgBinaries other) {
+            return new Options(other, account, port, runDir, superuser, password, settings, startWait);
+        }
+
         public Options withPort(int otherPort) {
             return new Options(binaries, account, otherPort, runDir, superuser, password, settings, startWait);
         }

@@ -6,6 +6,7 @@ import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.postgres.Databases;
+import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.restore.pitr.PointInTimeRecovery.AfterRecovery;
@@ -102,6 +103,12 @@ public final class PitrRestore {
                     delta, tablespaces, parallelism, restoreCommand, server, archiving, after, timeout);
         }
 
+        /** The same request, running the server with {@code other}. */
+        public Request withServer(LocalServer.Options other) {
+            return new Request(target, recoveryTarget, inclusive, action, backup, beforeMigration, liveDatabase, flywayTable,
+                    dataDir, delta, tablespaces, parallelism, restoreCommand, other, archiving, after, timeout);
+        }
+
         /** The same request over an existing data directory. */
         public Request withDelta() {
             return new Request(target, recoveryTarget, inclusive, action, backup, beforeMigration, liveDatabase, flywayTable,
@@ -125,10 +132,12 @@ public final class PitrRestore {
      * Restores and recovers. Refusals (a target outside the window, a non-empty data directory,
      * a damaged object) happen before PostgreSQL starts; all is recorded in {@code report}.
      */
-    public static Result run(Repository repository, Request request, ReportRecorder report) {
-        Decision decision = report.phase("plan", () -> decide(repository, request),
+    public static Result run(Repository repository, Request requested, ReportRecorder report) {
+        Decision decision = report.phase("plan", () -> decide(repository, requested),
                 d -> d.span().manifest().id() + ", " + d.reason());
         BackupManifest backup = decision.span().manifest();
+        // the files start only under their own major's server: chosen (or refused) before anything is touched
+        Request request = requested.withServer(requested.server().withBinaries(serverBinaries(backup, requested.server().binaries())));
         decision.warnings().forEach(w -> LOG.warn("{}", w));
         report.requested(new IncidentReport.Requested(decision.target().type(), decision.target().value(),
                 decision.target().takesInclusive() ? decision.inclusive() : null, request.action().setting(),
@@ -212,6 +221,23 @@ public final class PitrRestore {
             }
         }
         return new Result(backup, outcome, server);
+    }
+
+    /**
+     * The server programs for {@code backup}'s files: of the major its manifest records (see
+     * {@link PgBinaries#forServerMajor}); a manifest without one keeps {@code configured}.
+     */
+    static PgBinaries serverBinaries(BackupManifest backup, PgBinaries configured) {
+        if (backup.postgres() == null || backup.postgres().versionNum() <= 0) {
+            LOG.warn("backup {} does not record its PostgreSQL version; starting it with {}", backup.id(), configured);
+            return configured;
+        }
+        PgBinaries chosen = PgBinaries.forServerMajor(PgBinaries.majorOf(backup.postgres().versionNum()), configured);
+        if (!chosen.equals(configured)) {
+            LOG.info("backup {} is of PostgreSQL {}: starting it with {}", backup.id(),
+                    PgBinaries.majorOf(backup.postgres().versionNum()), chosen);
+        }
+        return chosen;
     }
 
     /** Starts reading ahead the WAL this recovery needs, into the server's run directory. */

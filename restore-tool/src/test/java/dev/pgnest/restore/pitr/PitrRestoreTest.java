@@ -276,6 +276,30 @@ class PitrRestoreTest {
         }
     }
 
+    @Test
+    @Order(9)
+    void aBackupOfAMajorWithoutServerProgramsIsRefusedBeforeTheDataDirectoryIsTouched() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/usr/lib/postgresql/17")), "PostgreSQL 17 is installed");
+        String key = RepositoryLayout.manifestKey(TARGET, second.id());
+        byte[] original = storage.getBytes(key);
+        String json = new String(original, java.nio.charset.StandardCharsets.UTF_8);
+        String of17 = json.replaceFirst("\"versionNum\"\\s*:\\s*\\d+", "\"versionNum\":170002");
+        assertThat(of17).isNotEqualTo(json);
+        storage.put(key, of17.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Path dataDir = newDataDir();
+        try {
+            assertThatThrownBy(() -> PitrRestore.run(repository, request(new RecoveryTarget.Latest(), dataDir, AfterRecovery.STOP),
+                    recorder()))
+                    .isInstanceOf(PgnestException.class)
+                    .hasMessage("the backup is of PostgreSQL 17, but pg.bin-dir " + pg.binDir() + " holds PostgreSQL 15 and "
+                            + "/usr/lib/postgresql/17/bin does not exist: install postgresql-17 or set pg.bin-dir "
+                            + "(PGNEST_PG_BIN_DIR) to PostgreSQL 17's bin directory");
+            assertThat(dataDir).doesNotExist();
+        } finally {
+            storage.put(key, original);
+        }
+    }
+
     // ------------------------------------------------------------------------------------
 
     private static void check(RecoveryTarget target, Point point, BackupManifest expectedBackup) {
