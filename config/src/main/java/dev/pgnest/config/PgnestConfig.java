@@ -78,8 +78,12 @@ public final class PgnestConfig {
 
     /** How to connect to the selected target; fails naming the setting when the URL is missing. */
     public DatabaseConnection connection() {
-        SettingValues t = target();
-        return DatabaseConnection.parse(t.require(Settings.DATABASE_URL),
-                t.get(Settings.DB_USER).orElse(null), t.get(Settings.DB_PASSWORD).orElse(null));
+        return connection(target());
+    }
+
+    /** How to connect to a target of pgnest.yml (url, user, password); fails naming the setting when the URL is missing. */
+    public static DatabaseConnection connection(SettingValues target) {
+        return DatabaseConnection.parse(target.require(Settings.DATABASE_URL),
+                target.get(Settings.DB_USER).orElse(null), target.get(Settings.DB_PASSWORD).orElse(null));
     }
 }

@@ -68,9 +68,7 @@ public final class RestoreContext implements AutoCloseable {
         if (config.selectedTargetName().filter(target::equals).isPresent()) {
             return config.connection();
         }
-        dev.pgnest.config.SettingValues t = targetSettings();
-        return DatabaseConnection.parse(t.require(Settings.DATABASE_URL), t.get(Settings.DB_USER).orElse(null),
-                t.get(Settings.DB_PASSWORD).orElse(null));
+        return PgnestConfig.connection(targetSettings());
     }
 
     public PgBinaries binaries() {

@@ -54,9 +54,11 @@ public final class ConfiguredService {
         StorageConfig storage = RepositorySettings.storage(config.repository());
         Path pgBinDir = global.get(Settings.PG_BIN_DIR).orElse(null);
         Map<String, DatabaseConnection> targets = new LinkedHashMap<>();
-        config.targets().forEach((name, values) -> values.get(Settings.DATABASE_URL).ifPresent(url ->
-                targets.put(name, DatabaseConnection.parse(url, values.get(Settings.DB_USER).orElse(null),
-                        values.get(Settings.DB_PASSWORD).orElse(null)))));
+        config.targets().forEach((name, values) -> {
+            if (values.get(Settings.DATABASE_URL).isPresent()) {
+                targets.put(name, PgnestConfig.connection(values));
+            }
+        });
         ZoneId zone = global.require(Settings.SERVE_TIMEZONE);
 
         config.targets().forEach((name, values) -> {
