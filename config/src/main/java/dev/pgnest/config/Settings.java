@@ -32,6 +32,11 @@ public final class Settings {
             .defaultText("newest /usr/lib/postgresql/<major>/bin, else PATH")
             .describe("Directory of the PostgreSQL client and server programs (pg_dump, pg_restore, pg_ctl…).");
 
+    public static final Setting<List<String>> PG_SERVER_BIN_DIRS = Setting.define(GLOBAL, "pg.server-bin-dirs", SettingType.LIST)
+            .flag(null).defaultText("none")
+            .describe("Bin directories of other PostgreSQL majors' servers (pg_ctl, postgres), for restores and drills of backups "
+                    + "taken on those majors when pg.bin-dir and /usr/lib/postgresql/<major>/bin are of another major.");
+
     public static final Setting<Boolean> RUN_MIGRATIONS = Setting.define(GLOBAL, "run-migrations", SettingType.BOOL)
             .env("RUN_MIGRATIONS").flag(null).defaultValue(true)
             .describe("false makes `migrate deploy` do nothing (for container entrypoints, as in the BabyNest guide).");
@@ -369,7 +374,7 @@ public final class Settings {
                     + "checks it (cron, as schedule.logical). Unset: never.");
 
     public static final List<Setting<?>> ALL = List.of(
-            TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, RUN_MIGRATIONS, LOG_LEVEL,
+            TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, PG_SERVER_BIN_DIRS, RUN_MIGRATIONS, LOG_LEVEL,
             DATABASE_URL, DB_USER, DB_PASSWORD, PROTECTED, DEVELOPMENT, MIGRATIONS, SHADOW_URL,
             PRE_MIGRATION_SNAPSHOT, RETENTION_KEEP_LAST, RETENTION_MAX_AGE, RETENTION_KEEP_DAILY, RETENTION_KEEP_WEEKLY,
             RETENTION_KEEP_MONTHLY,

@@ -27,19 +27,35 @@ public final class PgBinaries {
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?");
 
     private final Path binDir;
+    /** {@code pg.server-bin-dirs}: servers of other majors, for restores of their backups. */
+    private final List<Path> serverDirs;
 
-    private PgBinaries(Path binDir) {
+    private PgBinaries(Path binDir, List<Path> serverDirs) {
         this.binDir = binDir;
+        this.serverDirs = List.copyOf(serverDirs);
     }
 
-    /** The programs {@code pg.bin-dir} names, or the detected ones when it is not set. */
+    private PgBinaries(Path binDir) {
+        this(binDir, List.of());
+    }
+
+    /**
+     * The programs {@code pg.bin-dir} names, or the detected ones when it is not set, with
+     * {@code pg.server-bin-dirs} as the servers of other majors.
+     */
     public static PgBinaries of(PgnestConfig config) {
-        return new PgBinaries(config.global().get(Settings.PG_BIN_DIR).orElse(null));
+        return new PgBinaries(config.global().get(Settings.PG_BIN_DIR).orElse(null),
+                config.global().get(Settings.PG_SERVER_BIN_DIRS).orElse(List.of()).stream().map(Path::of).toList());
     }
 
     /** Programs from the given directory; null means the default search. */
     public static PgBinaries in(Path binDir) {
         return new PgBinaries(binDir);
+    }
+
+    /** These programs, with {@code dirs} as the servers of other majors ({@code pg.server-bin-dirs}). */
+    public PgBinaries withServerDirs(List<Path> dirs) {
+        return new PgBinaries(binDir, dirs);
     }
 
     /** The programs of PostgreSQL {@code major} as Debian installs them ({@code /usr/lib/postgresql/<major>/bin}). */
@@ -50,9 +66,10 @@ public final class PgBinaries {
     /**
      * The server programs to start a restored cluster of PostgreSQL {@code major} with: the
      * {@code configured} ones ({@code pg.bin-dir}, or the detected ones) when they are of that
-     * major, else Debian's {@code /usr/lib/postgresql/<major>/bin} when it has {@code pg_ctl} and
-     * {@code postgres} of that major. A server of another major is never chosen: the data files
-     * of one major do not start under another's server.
+     * major, else Debian's {@code /usr/lib/postgresql/<major>/bin}, else the first of
+     * {@code pg.server-bin-dirs} whose {@code pg_ctl} and {@code postgres} are of that major. A
+     * server of another major is never chosen: the data files of one major do not start under
+     * another's server.
      *
      * @param major      the major of the server the backup was taken from (15; 9 for 9.x)
      * @param configured the programs configured for this run
@@ -76,28 +93,35 @@ public final class PgBinaries {
             configuredHolds = where + " holds no PostgreSQL whose version pgnest can read";
         }
         Path debian = debianRoot.resolve(Integer.toString(major)).resolve("bin");
-        String debianHolds;
-        if (!Files.isDirectory(debian)) {
-            debianHolds = debian + " does not exist";
-        } else if (!Files.isExecutable(debian.resolve("pg_ctl")) || !Files.isExecutable(debian.resolve("postgres"))) {
-            debianHolds = debian + " has no server programs (pg_ctl, postgres)";
-        } else {
-            PgBinaries candidate = in(debian);
-            int debianMajor;
-            try {
-                debianMajor = candidate.major();
-            } catch (PgnestException e) {
-                debianMajor = -1;
+        List<String> looked = new java.util.ArrayList<>(List.of(configuredHolds));
+        for (Path dir : java.util.stream.Stream.concat(Stream.of(debian), configured.serverDirs.stream()).toList()) {
+            String holds;
+            if (!Files.isDirectory(dir)) {
+                holds = dir + " does not exist";
+            } else if (!Files.isExecutable(dir.resolve("pg_ctl")) || !Files.isExecutable(dir.resolve("postgres"))) {
+                holds = dir + " has no server programs (pg_ctl, postgres)";
+            } else {
+                PgBinaries candidate = new PgBinaries(dir, configured.serverDirs);
+                int found;
+                try {
+                    found = candidate.major();
+                } catch (PgnestException e) {
+                    found = -1;
+                }
+                if (found == major) {
+                    return candidate;
+                }
+                holds = dir + (found < 0 ? " holds no PostgreSQL whose version pgnest can read" : " holds PostgreSQL " + found);
             }
-            if (debianMajor == major) {
-                return candidate;
-            }
-            debianHolds = debian + (debianMajor < 0 ? " holds no PostgreSQL whose version pgnest can read"
-                    : " holds PostgreSQL " + debianMajor);
+            looked.add(dir.equals(debian) || configured.serverDirs.isEmpty() ? holds : "pg.server-bin-dirs' " + holds);
         }
-        throw new PgnestException(ErrorKind.USAGE, "the backup is of PostgreSQL " + major + ", but " + configuredHolds
-                + " and " + debianHolds, "install postgresql-" + major + " or set pg.bin-dir (PGNEST_PG_BIN_DIR) to PostgreSQL "
-                + major + "'s bin directory");
+        if (configured.serverDirs.isEmpty()) {
+            looked.add("pg.server-bin-dirs is not set");
+        }
+        throw new PgnestException(ErrorKind.USAGE, "the backup is of PostgreSQL " + major + ", but "
+                + String.join(", ", looked.subList(0, looked.size() - 1)) + " and " + looked.get(looked.size() - 1),
+                "install postgresql-" + major + ", or add PostgreSQL " + major + "'s bin directory to pg.server-bin-dirs "
+                + "(PGNEST_PG_SERVER_BIN_DIRS)");
     }
 
     /** The major of a {@code server_version_num} (150008 is 15, 90624 is 9). */
@@ -214,12 +238,13 @@ public final class PgBinaries {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PgBinaries other && java.util.Objects.equals(binDir, other.binDir);
+        return o instanceof PgBinaries other && java.util.Objects.equals(binDir, other.binDir)
+                && serverDirs.equals(other.serverDirs);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hashCode(binDir);
+        return java.util.Objects.hash(binDir, serverDirs);
     }
 
     private static Optional<Path> newestDebianBin() {

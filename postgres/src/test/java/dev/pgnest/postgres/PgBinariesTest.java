@@ -46,9 +46,28 @@ class PgBinariesTest {
         Path debianRoot = Files.createDirectories(dir.resolve("debian"));
         assertThatThrownBy(() -> PgBinaries.forServerMajor(17, PgBinaries.in(bin), debianRoot))
                 .isInstanceOf(PgnestException.class)
-                .hasMessage("the backup is of PostgreSQL 17, but pg.bin-dir " + bin + " holds PostgreSQL 16 and "
-                        + debianRoot.resolve("17/bin") + " does not exist: install postgresql-17 or set pg.bin-dir "
-                        + "(PGNEST_PG_BIN_DIR) to PostgreSQL 17's bin directory");
+                .hasMessage("the backup is of PostgreSQL 17, but pg.bin-dir " + bin + " holds PostgreSQL 16, "
+                        + debianRoot.resolve("17/bin") + " does not exist and pg.server-bin-dirs is not set: install "
+                        + "postgresql-17, or add PostgreSQL 17's bin directory to pg.server-bin-dirs (PGNEST_PG_SERVER_BIN_DIRS)");
+    }
+
+    @Test
+    void serverOfAnotherMajorComesFromTheServerBinDirsThatHoldsIt(@TempDir Path dir) throws Exception {
+        Path bin = fakeServer(dir.resolve("pg15"), "15.8");
+        Path pg16 = fakeServer(dir.resolve("pg16"), "16.4");
+        Path pg17 = fakeServer(dir.resolve("pg17"), "17.2");
+        Path debianRoot = Files.createDirectories(dir.resolve("debian"));
+        PgBinaries configured = PgBinaries.in(bin).withServerDirs(java.util.List.of(pg16, pg17));
+
+        PgBinaries chosen = PgBinaries.forServerMajor(17, configured, debianRoot);
+
+        assertThat(chosen.directory()).contains(pg17);
+        assertThat(chosen.major()).isEqualTo(17);
+        assertThatThrownBy(() -> PgBinaries.forServerMajor(18, configured, debianRoot))
+                .isInstanceOf(PgnestException.class)
+                .hasMessageStartingWith("the backup is of PostgreSQL 18, but pg.bin-dir " + bin + " holds PostgreSQL 15, "
+                        + debianRoot.resolve("18/bin") + " does not exist, pg.server-bin-dirs' " + pg16
+                        + " holds PostgreSQL 16 and pg.server-bin-dirs' " + pg17 + " holds PostgreSQL 17: ");
     }
 
     @Test
@@ -70,9 +89,11 @@ class PgBinariesTest {
     /** A bin directory whose {@code postgres --version} says {@code version}. */
     private static Path fakeServer(Path dir, String version) throws Exception {
         Files.createDirectories(dir);
-        Path postgres = dir.resolve("postgres");
-        Files.writeString(postgres, "#!/bin/sh\necho 'postgres (PostgreSQL) " + version + "'\n");
-        Files.setPosixFilePermissions(postgres, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String program : java.util.List.of("postgres", "pg_ctl")) {
+            Path p = dir.resolve(program);
+            Files.writeString(p, "#!/bin/sh\necho '" + program + " (PostgreSQL) " + version + "'\n");
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
         return dir;
     }
 }
