@@ -1,10 +1,11 @@
 package dev.pgnest.wal;
 
-import java.util.Map;
-import dev.pgnest.postgres.Databases;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.Databases;
+import dev.pgnest.postgres.PgBinaries;
+import dev.pgnest.postgres.PostgresMajors;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code pgnest check}: do the target's settings and the repository work together? Reads the
@@ -45,6 +47,7 @@ public final class ArchiveSetupCheck {
     public static Report run(DatabaseConnection db, WalArchive archive, Duration timeout, boolean expectStreaming) {
         List<Finding> findings = new ArrayList<>();
         try (Connection c = connect(db)) {
+            findings.add(serverVersion(setting(c, "server_version"), Integer.parseInt(setting(c, "server_version_num"))));
             String walLevel = setting(c, "wal_level");
             findings.add(walLevel.equals("minimal")
                     ? new Finding("wal_level", Status.FAILED, "wal_level = minimal", "set wal_level = replica in postgresql.conf and restart the server")
@@ -85,6 +88,21 @@ public final class ArchiveSetupCheck {
                     "check the target's url, user and password; the user needs pg_switch_wal (superuser or GRANT EXECUTE)", e);
         }
         return new Report(findings);
+    }
+
+    /** Which PostgreSQL the target runs, and whether pgnest is proven on it. */
+    static Finding serverVersion(String version, int versionNum) {
+        int major = PgBinaries.majorOf(versionNum);
+        String detail = "PostgreSQL " + version.replaceFirst(" .*", "") + " (major " + major + ")";
+        if (PostgresMajors.isSupported(major)) {
+            return new Finding("postgresql", Status.OK, detail + ", supported", "");
+        }
+        if (major > PostgresMajors.NEWEST) {
+            return new Finding("postgresql", Status.WARNING, detail + ", newer than pgnest is tested on ("
+                    + PostgresMajors.range() + ")", "check the release notes of a newer pgnest, and run `pgnest restore drill` before trusting it");
+        }
+        return new Finding("postgresql", Status.FAILED, detail + ", not supported (" + PostgresMajors.range() + ")",
+                "upgrade the server to PostgreSQL " + PostgresMajors.OLDEST + " or newer");
     }
 
     /**

@@ -24,19 +24,25 @@ import java.util.stream.Stream;
  */
 public final class PgBinaries {
     private static final Path DEBIAN_ROOT = Path.of("/usr/lib/postgresql");
+    /** Programs that must match the data files' major; never taken from another installation. */
+    private static final java.util.Set<String> SERVER_PROGRAMS = java.util.Set.of("postgres", "pg_ctl", "initdb",
+            "pg_controldata", "pg_resetwal", "pg_rewind", "pg_waldump", "pg_checksums");
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?");
 
     private final Path binDir;
     /** {@code pg.server-bin-dirs}: servers of other majors, for restores of their backups. */
     private final List<Path> serverDirs;
+    /** Where programs this installation lacks come from (a server-only build has no psql), or null. */
+    private final PgBinaries clients;
 
-    private PgBinaries(Path binDir, List<Path> serverDirs) {
+    private PgBinaries(Path binDir, List<Path> serverDirs, PgBinaries clients) {
         this.binDir = binDir;
         this.serverDirs = List.copyOf(serverDirs);
+        this.clients = clients;
     }
 
     private PgBinaries(Path binDir) {
-        this(binDir, List.of());
+        this(binDir, List.of(), null);
     }
 
     /**
@@ -45,7 +51,7 @@ public final class PgBinaries {
      */
     public static PgBinaries of(PgnestConfig config) {
         return new PgBinaries(config.global().get(Settings.PG_BIN_DIR).orElse(null),
-                config.global().get(Settings.PG_SERVER_BIN_DIRS).orElse(List.of()).stream().map(Path::of).toList());
+                config.global().get(Settings.PG_SERVER_BIN_DIRS).orElse(List.of()).stream().map(Path::of).toList(), null);
     }
 
     /** Programs from the given directory; null means the default search. */
@@ -55,7 +61,7 @@ public final class PgBinaries {
 
     /** These programs, with {@code dirs} as the servers of other majors ({@code pg.server-bin-dirs}). */
     public PgBinaries withServerDirs(List<Path> dirs) {
-        return new PgBinaries(binDir, dirs);
+        return new PgBinaries(binDir, dirs, clients);
     }
 
     /** The programs of PostgreSQL {@code major} as Debian installs them ({@code /usr/lib/postgresql/<major>/bin}). */
@@ -101,7 +107,8 @@ public final class PgBinaries {
             } else if (!Files.isExecutable(dir.resolve("pg_ctl")) || !Files.isExecutable(dir.resolve("postgres"))) {
                 holds = dir + " has no server programs (pg_ctl, postgres)";
             } else {
-                PgBinaries candidate = new PgBinaries(dir, configured.serverDirs);
+                // its client programs (psql) where it has none: any client talks to any server
+                PgBinaries candidate = new PgBinaries(dir, configured.serverDirs, configured);
                 int found;
                 try {
                     found = candidate.major();
@@ -166,6 +173,9 @@ public final class PgBinaries {
             Path p = binDir.resolve(name);
             if (Files.isExecutable(p)) {
                 return p;
+            }
+            if (clients != null && !SERVER_PROGRAMS.contains(name)) {
+                return clients.program(name);
             }
             throw new PgnestException(ErrorKind.CONFIG, name + " not found in " + binDir + " (PGNEST_PG_BIN_DIR)",
                     "point PGNEST_PG_BIN_DIR at the bin directory of the PostgreSQL version you use");

@@ -63,6 +63,14 @@ class PgBinariesTest {
 
         assertThat(chosen.directory()).contains(pg17);
         assertThat(chosen.major()).isEqualTo(17);
+        // a server-only build: client programs from pg.bin-dir, server programs never
+        Files.writeString(bin.resolve("psql"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(bin.resolve("psql"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(bin.resolve("pg_waldump"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(bin.resolve("pg_waldump"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThat(chosen.program("psql")).isEqualTo(bin.resolve("psql"));
+        assertThat(chosen.program("pg_ctl")).isEqualTo(pg17.resolve("pg_ctl"));
+        assertThatThrownBy(() -> chosen.program("pg_waldump")).hasMessageStartingWith("pg_waldump not found in " + pg17);
         assertThatThrownBy(() -> PgBinaries.forServerMajor(18, configured, debianRoot))
                 .isInstanceOf(PgnestException.class)
                 .hasMessageStartingWith("the backup is of PostgreSQL 18, but pg.bin-dir " + bin + " holds PostgreSQL 15, "

@@ -3,6 +3,7 @@ package dev.pgnest.testing;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.postgres.ChildProcess;
 import dev.pgnest.postgres.PgBinaries;
+import dev.pgnest.postgres.PostgresMajors;
 import dev.pgnest.postgres.server.LocalCluster;
 import dev.pgnest.postgres.server.LocalServer;
 import dev.pgnest.postgres.server.ServerAccount;
@@ -52,7 +53,9 @@ public final class PostgresCluster implements AutoCloseable {
     /** Debian's PostgreSQL 15 server and client tools. */
     public static final Path DEFAULT_BIN_DIR = Path.of("/usr/lib/postgresql/15/bin");
     /** The majors {@link Builder#major(int)} can start: Debian's 15, zonky's builds of the others. */
-    public static final List<Integer> MAJORS = List.of(13, 14, 15, 16, 17, 18);
+    /** The majors pgnest supports ({@link PostgresMajors}), oldest first. */
+    public static final List<Integer> MAJORS = java.util.stream.IntStream.rangeClosed(PostgresMajors.OLDEST, PostgresMajors.NEWEST)
+            .boxed().toList();
 
     private static final String SUPERUSER = "postgres";
     private static final String HOST = LocalCluster.HOST;

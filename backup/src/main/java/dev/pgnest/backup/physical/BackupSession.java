@@ -1,10 +1,10 @@
 package dev.pgnest.backup.physical;
 
-import java.util.Map;
-import dev.pgnest.postgres.Databases;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.Databases;
+import dev.pgnest.postgres.ServerFacts;
 import dev.pgnest.wal.Lsn;
 import dev.pgnest.wal.WalSegment;
 import java.sql.Connection;
@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -76,7 +77,7 @@ public final class BackupSession implements AutoCloseable {
                         "pgnest needs PostgreSQL 9.6 or newer");
             }
             String serverVersion = queryString(c, "SHOW server_version");
-            long segmentSize = segmentSize(c);
+            long segmentSize = ServerFacts.walSegmentSize(c);
             long sysid = Long.parseLong(queryString(c, "SELECT system_identifier FROM pg_control_system()"));
             String dataDirectory = queryString(c, "SELECT setting FROM pg_settings WHERE name = 'data_directory'");
             boolean checksums = "on".equals(queryString(c, "SHOW data_checksums"));
@@ -176,13 +177,6 @@ public final class BackupSession implements AutoCloseable {
             throw new PgnestException(ErrorKind.DATABASE, "cannot connect to " + db + ": " + e.getMessage(),
                     "check the target's url, user and password (PGNEST_DATABASE_URL, PGNEST_DB_PASSWORD)", e);
         }
-    }
-
-    /** wal_segment_size in bytes (before PostgreSQL 11 the setting counts 8 kB blocks). */
-    static long segmentSize(Connection c) throws SQLException {
-        return Long.parseLong(queryString(c,
-                "SELECT setting::bigint * CASE unit WHEN 'B' THEN 1 WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 "
-                        + "WHEN '8kB' THEN 8192 ELSE 1 END FROM pg_settings WHERE name = 'wal_segment_size'"));
     }
 
     static String queryString(Connection c, String sql) throws SQLException {

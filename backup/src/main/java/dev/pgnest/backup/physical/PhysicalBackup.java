@@ -2,9 +2,10 @@ package dev.pgnest.backup.physical;
 
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
-import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.postgres.Databases;
+import dev.pgnest.postgres.PgBinaries;
+import dev.pgnest.postgres.ServerFacts;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.BackupObjectOutput;
@@ -337,7 +338,7 @@ public final class PhysicalBackup {
         try (PendingBackup pending = repository.begin(target, BackupKind.PHYSICAL);
              Connection c = BackupSession.connect(db)) {
             BasebackupStream.Outcome outcome = new BasebackupStream(db, options, pending).run("pgnest " + pending.id());
-            long segmentSize = BackupSession.segmentSize(c);
+            long segmentSize = ServerFacts.walSegmentSize(c);
             String sysid = BackupSession.queryString(c, "SELECT system_identifier::text FROM pg_control_system()");
             return finish(pending, c, Method.PG_BASEBACKUP, outcome.startLsn(), outcome.stopLsn(), outcome.timeline(),
                     segmentSize, sysid, BackupSession.queryString(c, "SHOW server_version"),

@@ -1,10 +1,10 @@
 package dev.pgnest.wal.stream;
 
-import java.util.Map;
-import dev.pgnest.postgres.Databases;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.Databases;
+import dev.pgnest.postgres.ServerFacts;
 import dev.pgnest.wal.Lsn;
 import dev.pgnest.wal.WalSegment;
 import java.io.IOException;
@@ -22,6 +22,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -151,7 +152,7 @@ public final class WalStreamer {
         Lsn start;
         int timeline;
         try (Connection sql = connect(false)) {
-            segmentSize = segmentSize(sql);
+            segmentSize = ServerFacts.walSegmentSize(sql);
             start = ensureSlot(sql, segmentSize);
         } catch (SQLException e) {
             throw classify("prepare slot " + options.slot(), e);
@@ -338,15 +339,6 @@ public final class WalStreamer {
         return new Lsn(lsn.value() - lsn.segmentOffset(segmentSize));
     }
 
-    private static long segmentSize(Connection sql) throws SQLException {
-        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'")) {
-            rs.next();
-            long v = rs.getLong(1);
-            // before PostgreSQL 11 the setting counts 8 kB blocks
-            return v < (1L << 20) ? v * 8192 : v;
-        }
-    }
 
     private static int identifyTimeline(Connection repl) throws SQLException {
         try (Statement s = repl.createStatement(); ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {

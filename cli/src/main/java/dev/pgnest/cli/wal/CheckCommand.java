@@ -2,6 +2,7 @@ package dev.pgnest.cli.wal;
 
 import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
+import dev.pgnest.postgres.PostgresMajors;
 import dev.pgnest.wal.ArchiveSetupCheck;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "check", description = {
-        "Check that the target and the repository work together for point-in-time recovery: wal_level,",
+        "Check that the target and the repository work together for point-in-time recovery: the server's",
+        "PostgreSQL major (supported: " + PostgresMajors.OLDEST + " to " + PostgresMajors.NEWEST + "), wal_level,",
         "archive_mode, archive_command, archive_timeout and max_wal_senders, then force a WAL switch and wait",
         "for the segment to arrive in the archive. Exits 1 on a failed check, 3 on a warning."})
 public final class CheckCommand implements Callable<Integer> {

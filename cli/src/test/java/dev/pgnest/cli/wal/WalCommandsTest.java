@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgnest.cli.CliProcess;
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.cli.shared.Format;
 import dev.pgnest.testing.IntegrationTest;
@@ -64,15 +65,8 @@ class WalCommandsTest {
 
     /** This module's pgnest as a shell command for archive_command, on an fs repository in tmp. */
     private static String pgnestCommand() {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path argfile = tmp.resolve("pgnest.args");
-        try {
-            Files.writeString(argfile, "-XX:TieredStopAtLevel=1\n-XX:+UseSerialGC\n-cp\n\"" + System.getProperty("java.class.path") + "\"\n");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return "PGNEST_REPO_TYPE=fs PGNEST_REPO_PATH=" + tmp.resolve("repo") + " PGNEST_WAL_SPOOL_DIR=" + tmp.resolve("spool") + " "
-                + java + " @" + argfile + " dev.pgnest.cli.Pgnest";
+        return CliProcess.shellCommand(tmp, Map.of("PGNEST_REPO_TYPE", "fs", "PGNEST_REPO_PATH", tmp.resolve("repo").toString(),
+                "PGNEST_WAL_SPOOL_DIR", tmp.resolve("spool").toString()));
     }
 
     static CliRun pgnest(String... args) {
