@@ -52,6 +52,8 @@ class EveryMajorTest {
     static final Servers servers = Servers.none();
 
     static final String MAJORS_PROPERTY = "pgnest.test.majors";
+    /** The major whose cluster has 32 MB WAL segments instead of 16 MB. */
+    static final int OTHER_SEGMENT_SIZE_MAJOR = 16;
     static final String DB = "babynest";
     /** The table the workload writes between the recorded points. */
     static final String EVENTS = "CREATE TABLE pitr_events (id int PRIMARY KEY, note text NOT NULL)";
@@ -147,7 +149,12 @@ class EveryMajorTest {
             Path repoA = dir.resolve("repo-a");
             Map<String, String> pushEnv = Map.of("PGNEST_REPO_TYPE", "fs", "PGNEST_REPO_PATH", repoA.toString(),
                     "PGNEST_WAL_SPOOL_DIR", dir.resolve("spool").toString(), "PGNEST_LOG_LEVEL", "warn");
-            pg = servers.closeAfterAll(PostgresCluster.builder().major(major)
+            PostgresCluster.Builder cluster = PostgresCluster.builder().major(major);
+            if (major == OTHER_SEGMENT_SIZE_MAJOR) {
+                // nothing may assume 16 MB segments: names, coverage and fetches follow the server's size
+                cluster.initdbArgument("--wal-segsize=32");
+            }
+            pg = servers.closeAfterAll(cluster
                     .setting("wal_level", "replica")
                     .setting("archive_mode", "on")
                     .setting("archive_timeout", "60s")
@@ -292,7 +299,19 @@ class EveryMajorTest {
         String pitrLatest() throws Exception {
             Path a = dir.resolve("restored-latest-a");
             assertOk(pgnest("restore", "pitr", "--latest", "--data-dir", a.toString(), "--port", "" + freePort(), "--no-archive"));
-            assertThat(checksumsOf(a)).isEqualTo(latest);
+            try (PostgresCluster restored = start(a)) {
+                assertThat(checksums(restored)).isEqualTo(latest);
+                // the files carry the cluster's own settings: 18's initdb turns data checksums on by default
+                for (String setting : List.of("data_checksums", "wal_segment_size", "server_version_num")) {
+                    assertThat(restored.queryForString("SHOW " + setting)).as(setting).isEqualTo(pg.queryForString("SHOW " + setting));
+                }
+            }
+            if (major >= 18) {
+                assertThat(pg.queryForString("SHOW data_checksums")).isEqualTo("on");
+            }
+            if (major == OTHER_SEGMENT_SIZE_MAJOR) {
+                assertThat(pg.queryForString("SHOW wal_segment_size")).isEqualTo("32MB");
+            }
 
             Map<String, String> streamed = new HashMap<>(env);
             streamed.put("PGNEST_REPO_PATH", dir.resolve("repo-b").toString());
@@ -372,10 +391,14 @@ class EveryMajorTest {
 
         /** Starts the restored data directory without archiving, reads its checksums, stops it. */
         Map<String, TableChecksums.TableChecksum> checksumsOf(Path data) throws Exception {
-            try (PostgresCluster restored = PostgresCluster.builder().binDir(pg.binDir()).existingDataDir(data)
-                    .password(pg.password()).setting("archive_mode", "off").start()) {
+            try (PostgresCluster restored = start(data)) {
                 return checksums(restored);
             }
+        }
+
+        PostgresCluster start(Path data) {
+            return PostgresCluster.builder().binDir(pg.binDir()).existingDataDir(data).password(pg.password())
+                    .setting("archive_mode", "off").start();
         }
     }
 
