@@ -23,6 +23,8 @@ import org.postgresql.PGProperty;
 public final class Databases {
     /** Flyway's default history table. */
     public static final String FLYWAY_TABLE = "flyway_schema_history";
+    /** Prisma Migrate's history table: a target adopted as a Prisma project keeps it. */
+    public static final String PRISMA_TABLE = "_prisma_migrations";
 
     private Databases() {
     }
@@ -137,9 +139,43 @@ public final class Databases {
     /**
      * The schema version Flyway has applied: the highest successful versioned migration in
      * {@code table}, looked up in the schemas of the search path first, then any schema.
-     * Empty when there is no history table.
+     * Without that table, a Prisma project's version from {@code _prisma_migrations}; empty
+     * when there is neither.
      */
     public static Optional<String> schemaVersion(Connection c, String table) throws SQLException {
+        String schema = schemaOf(c, table);
+        if (schema == null) {
+            return prismaSchemaVersion(c);
+        }
+        List<String> versions = new ArrayList<>();
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select version from " + quote(schema) + "." + quote(table)
+                     + " where success and version is not null")) {
+            while (rs.next()) {
+                versions.add(rs.getString(1));
+            }
+        }
+        return versions.stream().max(SCHEMA_VERSION_ORDER);
+    }
+
+    /**
+     * A Prisma Migrate project's version: the timestamp of the last applied migration in
+     * Prisma's order (names sorted as strings), so {@code --before-migration 20240102120000}
+     * finds the backups taken before it. Rolled-back and failed attempts do not count.
+     */
+    private static Optional<String> prismaSchemaVersion(Connection c) throws SQLException {
+        String schema = schemaOf(c, PRISMA_TABLE);
+        if (schema == null) {
+            return Optional.empty();
+        }
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select migration_name from " + quote(schema) + "." + quote(PRISMA_TABLE)
+                     + " where finished_at is not null and rolled_back_at is null order by migration_name collate \"C\" desc limit 1")) {
+            return rs.next() ? Optional.of(rs.getString(1).replaceFirst("^([0-9]+)_.*$", "$1")) : Optional.empty();
+        }
+    }
+
+    private static String schemaOf(Connection c, String table) throws SQLException {
         String schema = null;
         try (PreparedStatement ps = c.prepareStatement(
                 "select n.nspname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
@@ -153,18 +189,7 @@ public final class Databases {
                 }
             }
         }
-        if (schema == null) {
-            return Optional.empty();
-        }
-        List<String> versions = new ArrayList<>();
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select version from " + quote(schema) + "." + quote(table)
-                     + " where success and version is not null")) {
-            while (rs.next()) {
-                versions.add(rs.getString(1));
-            }
-        }
-        return versions.stream().max(SCHEMA_VERSION_ORDER);
+        return schema;
     }
 
     /** Flyway's version order: dot-separated numbers compared numerically (1.10 after 1.9). */
