@@ -227,6 +227,11 @@ class PrismaMigrateTest {
         try (Connection c = pg.connect(db.database)) {
             // what a backup records as the schema version, and --before-migration compares with
             assertThat(Databases.schemaVersion(c, Databases.FLYWAY_TABLE)).hasValue("20240220083000");
+            // what PITR --before-migration narrows the WAL search with
+            assertThat(Databases.migrationRun(c, Databases.FLYWAY_TABLE, "20240108093000")).hasValue(new Databases.MigrationRun(
+                    java.time.Instant.parse("2024-01-08T09:31:02.201Z"), java.time.Duration.ofMillis(87)));
+            assertThat(Databases.migrationRun(c, Databases.FLYWAY_TABLE, "20240201100000").orElseThrow().finishedAt())
+                    .isAfter(java.time.Instant.parse("2024-02-02T00:00:00Z")); // pgnest's run, not the failed attempts
         }
         assertThat(db.query("SELECT count(*) FROM pg_tables WHERE tablename = 'flyway_schema_history'")).isEqualTo("0");
 

@@ -10,6 +10,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -169,9 +171,48 @@ public final class Databases {
             return Optional.empty();
         }
         try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select migration_name from " + quote(schema) + "." + quote(PRISMA_TABLE)
-                     + " where finished_at is not null and rolled_back_at is null order by migration_name collate \"C\" desc limit 1")) {
-            return rs.next() ? Optional.of(rs.getString(1).replaceFirst("^([0-9]+)_.*$", "$1")) : Optional.empty();
+             ResultSet rs = s.executeQuery(prismaSchemaVersionQuery(quote(schema) + "." + quote(PRISMA_TABLE)))) {
+            return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+        }
+    }
+
+    /** A Prisma migration's version in SQL: the timestamp its name starts with. */
+    private static final String PRISMA_VERSION = "coalesce(substring(migration_name from '^([0-9]+)_'), migration_name)";
+
+    /** The query for a Prisma project's schema version in {@code qualifiedTable} (one row, or none). */
+    public static String prismaSchemaVersionQuery(String qualifiedTable) {
+        return "select " + PRISMA_VERSION + " from " + qualifiedTable
+                + " where finished_at is not null and rolled_back_at is null order by migration_name collate \"C\" desc limit 1";
+    }
+
+    /** When a migration finished and how long it ran. */
+    public record MigrationRun(Instant finishedAt, Duration duration) {
+    }
+
+    /**
+     * When migration {@code version} was applied, from Flyway's {@code table}, or without it
+     * from Prisma's {@code _prisma_migrations}; empty when neither records it.
+     */
+    public static Optional<MigrationRun> migrationRun(Connection c, String table, String version) throws SQLException {
+        String flyway = schemaOf(c, table);
+        String prisma = flyway == null ? schemaOf(c, PRISMA_TABLE) : null;
+        String sql;
+        if (flyway != null) {
+            sql = "select installed_on, execution_time from " + quote(flyway) + "." + quote(table)
+                    + " where version = ? and success order by installed_rank desc limit 1";
+        } else if (prisma != null) {
+            sql = "select finished_at, (extract(epoch from finished_at - started_at) * 1000)::bigint from " + quote(prisma) + "."
+                    + quote(PRISMA_TABLE) + " where " + PRISMA_VERSION + " = ? and finished_at is not null and rolled_back_at is null"
+                    + " order by started_at desc limit 1";
+        } else {
+            return Optional.empty();
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, version);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new MigrationRun(rs.getTimestamp(1).toInstant(), Duration.ofMillis(rs.getLong(2))))
+                        : Optional.empty();
+            }
         }
     }
 

@@ -48,6 +48,7 @@ class PreMigrationSnapshotCommandTest {
         env.put("PGNEST_S3_ACCESS_KEY_ID", s3.accessKeyId());
         env.put("PGNEST_S3_SECRET_ACCESS_KEY", s3.secretAccessKey());
         env.put("PGNEST_PG_BIN_DIR", pg.binDir().toString());
+        env.put("PGNEST_RESTORE_REPORT_DIR", dir.resolve("reports").toString()); // not into the module's directory
         return env;
     }
 
