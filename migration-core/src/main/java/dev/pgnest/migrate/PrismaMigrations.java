@@ -411,10 +411,20 @@ final class PrismaMigrations {
     }
 
     /** Waits as long as a Flyway deploy would; lock_timeout bounds advisory lock waits too. */
-    private static void lock(Connection c) throws SQLException {
+    private void lock(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SET lock_timeout = '" + Migrations.LOCK_WAIT_SECONDS + "s'");
-            st.execute("SELECT pg_advisory_lock(" + PrismaHistory.LOCK_KEY + ")");
+            try {
+                st.execute("SELECT pg_advisory_lock(" + PrismaHistory.LOCK_KEY + ")");
+            } catch (SQLException e) {
+                if ("55P03".equals(e.getSQLState())) { // lock_not_available: the wait timed out
+                    throw new PgnestException(ErrorKind.MIGRATION, "another migration of target " + owner.settings().target().name()
+                            + " (pgnest or prisma) held Prisma's migration lock for " + Migrations.LOCK_WAIT_SECONDS + " s",
+                            "wait for it to finish, or end the session holding pg_advisory_lock(" + PrismaHistory.LOCK_KEY
+                                    + ") (see pg_locks) and deploy again", e);
+                }
+                throw e;
+            }
             st.execute("RESET lock_timeout");
         }
     }

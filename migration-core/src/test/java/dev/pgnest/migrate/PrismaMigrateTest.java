@@ -317,5 +317,11 @@ class PrismaMigrateTest {
                 row(MILESTONES, "t", "finished", "empty", "f", 0));
         assertThat(m.deploy(DeployOptions.defaults()).applied()).extracting(DeployReport.Applied::version)
                 .containsExactly("20240220083000");
+
+        // reset of a development copy empties the schema, _prisma_migrations included, and deploys again
+        ResetReport reset = migrations(Environment.DEVELOPMENT).reset(true);
+        assertThat(reset.deploy().applied()).hasSize(4);
+        assertThat(rows()).extracting(r -> r.get(0) + " " + r.get(3) + " " + r.get(6)).containsExactly(
+                INIT + " finished 1", CARE_LOGS + " finished 1", MILESTONES + " finished 1", AMOUNT_ML + " finished 1");
     }
 }
