@@ -74,7 +74,7 @@ final class PrismaMigrations {
             }
             PrismaHistory.Row row = e.last();
             rows.add(new StatusReport.Row(e.version(), e.description(), script(e.name()), status,
-                    row == null ? null : row.startedAt(),
+                    row == null ? null : row.finishedAt() != null ? row.finishedAt() : row.startedAt(),
                     row == null || row.finishedAt() == null ? null : Duration.between(row.startedAt(), row.finishedAt())));
         }
         return new StatusReport(owner.settings().target().name(), currentVersion(entries), rows);
