@@ -72,7 +72,8 @@ public final class Settings {
 
     public static final Setting<List<String>> MIGRATIONS = Setting.define(TARGET, "migrations", SettingType.LIST)
             .env("PGNEST_MIGRATIONS").flag("--migrations").defaultValue(List.of("db/migrations"))
-            .describe("Where the target's migrations are: directories or Flyway locations (filesystem:DIR, classpath:PKG).");
+            .describe("Where the target's migrations are: directories or Flyway locations (filesystem:DIR, classpath:PKG), "
+                    + "or a Prisma Migrate migrations directory as it is (prisma/migrations; history in _prisma_migrations).");
 
     public static final Setting<String> SHADOW_URL = Setting.define(TARGET, "shadow-url", SettingType.DATABASE_URL)
             .env("PGNEST_SHADOW_DATABASE_URL").flag("--shadow-url")

@@ -4,7 +4,6 @@ import dev.pgnest.postgres.Databases;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.migrate.lint.Finding;
-import dev.pgnest.migrate.lint.LintReport;
 import dev.pgnest.migrate.lint.Linter;
 import dev.pgnest.migrate.lint.Rule;
 import dev.pgnest.migrate.lint.SqlScript;
@@ -21,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.flywaydb.core.Flyway;
@@ -85,6 +85,10 @@ public final class Migrations {
     }
 
     private DeployReport deploy(DeployOptions options, String targetVersion) {
+        Optional<PrismaMigrations> prisma = prisma();
+        if (prisma.isPresent()) {
+            return prisma.get().deploy(options, targetVersion);
+        }
         DatabaseTarget target = settings.target();
         MigrationInfoService info = flyway(() -> configure(targetVersion).load().info());
         String before = currentVersion(info);
@@ -93,28 +97,12 @@ public final class Migrations {
         List<Finding> findings = new ArrayList<>();
         MigrationScripts scripts = new MigrationScripts(settings.locations(), classLoader());
         for (MigrationInfo pending : info.pending()) {
-            String sql = scripts.read(pending);
-            SqlScript script = SqlScript.parse(sql);
-            plan.add(new PlannedMigration(version(pending), pending.getDescription(), pending.getScript(),
-                    !script.requiresNoTransaction(), sql));
-            LintReport lint = linter.lint(pending.getScript(), sql);
-            findings.addAll(lint.findings());
-            if (!options.dryRun() && script.mixesTransactionModes()) {
-                throw new PgnestException(ErrorKind.MIGRATION, "migration " + pending.getScript()
-                        + " mixes statements that must run outside a transaction (e.g. CREATE INDEX CONCURRENTLY) with others",
-                        "move those statements into a migration file of their own, so a failure cannot leave half of it applied");
-            }
+            plan.add(plan(version(pending), pending.getDescription(), pending.getScript(), scripts.read(pending), options, findings));
         }
         if (options.dryRun() || plan.isEmpty()) {
             return new DeployReport(target.name(), options.dryRun(), before, before, plan, List.of(), findings, null);
         }
-        List<Finding> errors = findings.stream().filter(f -> f.rule().severity() == Rule.Severity.ERROR).toList();
-        if (!errors.isEmpty() && !options.allowUnsafe()) {
-            throw new PgnestException(ErrorKind.MIGRATION, "lint found " + errors.size() + " unsafe statement"
-                    + (errors.size() == 1 ? "" : "s") + " in pending migrations, first: " + errors.get(0).describe(),
-                    "make the migration safe, or after review add '-- pgnest-lint-disable " + errors.get(0).rule().id()
-                            + "' to the file, or deploy with --allow-unsafe (pgnest migrate lint lists all findings)");
-        }
+        refuseUnsafe(findings, options);
 
         SnapshotCallback snapshot = target.environment() == Environment.PROTECTED
                 ? new SnapshotCallback(options.hook(), target, before) : null;
@@ -143,6 +131,29 @@ public final class Migrations {
         String after = result.targetSchemaVersion != null ? result.targetSchemaVersion : before;
         return new DeployReport(target.name(), false, before, after, plan, applied, findings,
                 snapshot == null ? null : snapshot.taken);
+    }
+
+    /** Lints one pending migration into {@code findings}; refuses one that mixes transaction modes. */
+    PlannedMigration plan(String version, String description, String script, String sql, DeployOptions options,
+                          List<Finding> findings) {
+        SqlScript parsed = SqlScript.parse(sql);
+        findings.addAll(linter.lint(script, sql).findings());
+        if (!options.dryRun() && parsed.mixesTransactionModes()) {
+            throw new PgnestException(ErrorKind.MIGRATION, "migration " + script
+                    + " mixes statements that must run outside a transaction (e.g. CREATE INDEX CONCURRENTLY) with others",
+                    "move those statements into a migration file of their own, so a failure cannot leave half of it applied");
+        }
+        return new PlannedMigration(version, description, script, !parsed.requiresNoTransaction(), sql);
+    }
+
+    static void refuseUnsafe(List<Finding> findings, DeployOptions options) {
+        List<Finding> errors = findings.stream().filter(f -> f.rule().severity() == Rule.Severity.ERROR).toList();
+        if (!errors.isEmpty() && !options.allowUnsafe()) {
+            throw new PgnestException(ErrorKind.MIGRATION, "lint found " + errors.size() + " unsafe statement"
+                    + (errors.size() == 1 ? "" : "s") + " in pending migrations, first: " + errors.get(0).describe(),
+                    "make the migration safe, or after review add '-- pgnest-lint-disable " + errors.get(0).rule().id()
+                            + "' to the file, or deploy with --allow-unsafe (pgnest migrate lint lists all findings)");
+        }
     }
 
     private void failIfFailedMigrationRecorded(MigrationInfoService info) {
@@ -291,6 +302,10 @@ public final class Migrations {
 
     /** Every migration known to the files or the history, with its state. */
     public StatusReport status() {
+        Optional<PrismaMigrations> prisma = prisma();
+        if (prisma.isPresent()) {
+            return prisma.get().status();
+        }
         MigrationInfoService info = flyway(() -> configure().load().info());
         List<StatusReport.Row> rows = new ArrayList<>();
         for (MigrationInfo m : info.all()) {
@@ -322,6 +337,10 @@ public final class Migrations {
 
     /** Checks every applied migration against its file: edited, missing, or failed. */
     public ValidationReport validate() {
+        Optional<PrismaMigrations> prisma = prisma();
+        if (prisma.isPresent()) {
+            return prisma.get().validate();
+        }
         MigrationInfoService info = flyway(() -> configure().load().info());
         List<ValidationReport.Problem> problems = new ArrayList<>();
         int checked = 0;
@@ -362,6 +381,10 @@ public final class Migrations {
      * history row of this version is removed.
      */
     public ResolveResult resolveRolledBack(String version) {
+        Optional<PrismaMigrations> prisma = prisma();
+        if (prisma.isPresent()) {
+            return prisma.get().resolveRolledBack(version);
+        }
         MigrationInfo m = find(version);
         MigrationStatus before = statusOf(m);
         if (before != MigrationStatus.FAILED) {
@@ -384,6 +407,10 @@ public final class Migrations {
      * current checksum is recorded, so validate stays quiet about it.
      */
     public ResolveResult resolveApplied(String version) {
+        Optional<PrismaMigrations> prisma = prisma();
+        if (prisma.isPresent()) {
+            return prisma.get().resolveApplied(version);
+        }
         MigrationInfo m = find(version);
         MigrationStatus before = statusOf(m);
         if (before == MigrationStatus.FAILED) {
@@ -464,6 +491,10 @@ public final class Migrations {
      * applies only migrations newer than it. Refused when migrations are already applied.
      */
     public BaselineResult baseline(String version, String description) {
+        Optional<PrismaMigrations> prisma = prisma();
+        if (prisma.isPresent()) {
+            return prisma.get().baseline(version);
+        }
         String desc = description == null || description.isBlank() ? "baseline" : description;
         flyway(() -> configure().baselineVersion(version).baselineDescription(desc).load().baseline());
         MigrationInfoService info = flyway(() -> configure().load().info());
@@ -519,6 +550,19 @@ public final class Migrations {
         return configure(null);
     }
 
+    /**
+     * The Prisma Migrate project the locations name, read anew on each call (files change
+     * between calls); empty for Flyway's layout.
+     */
+    private Optional<PrismaMigrations> prisma() {
+        return PrismaLayout.detect(settings.locations()).map(layout -> new PrismaMigrations(this, layout));
+    }
+
+    /** The table that holds the target's migration history: Flyway's, or Prisma's {@code _prisma_migrations}. */
+    public String historyTableName() {
+        return prisma().isPresent() ? PrismaHistory.TABLE : settings.historyTable();
+    }
+
     private FluentConfiguration configure(String targetVersion) {
         DatabaseTarget t = settings.target();
         Map<String, String> props = new LinkedHashMap<>();
@@ -528,7 +572,7 @@ public final class Migrations {
         FluentConfiguration c = Flyway.configure(classLoader())
                 .configuration(props)
                 .dataSource(t.jdbcUrl(), t.user(), t.password())
-                .locations(settings.locations().toArray(String[]::new))
+                .locations(settings.locations().stream().filter(l -> !isPrismaLocation(l)).toArray(String[]::new))
                 .table(settings.historyTable())
                 .cleanDisabled(true)
                 .validateMigrationNaming(true)
@@ -546,6 +590,11 @@ public final class Migrations {
             c.target(targetVersion);
         }
         return c;
+    }
+
+    private static boolean isPrismaLocation(String location) {
+        return !location.startsWith("classpath:")
+                && PrismaLayout.isPrisma(java.nio.file.Path.of(location.replaceFirst("^filesystem:", "")));
     }
 
     private static ClassLoader classLoader() {
@@ -567,11 +616,15 @@ public final class Migrations {
 
     /** The quoted, schema-qualified history table, or null when it does not exist yet. */
     private String historyTable(Connection c) throws SQLException {
+        return historyTable(c, settings.historyTable());
+    }
+
+    String historyTable(Connection c, String name) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT quote_ident(n.nspname) || '.' || quote_ident(cl.relname) FROM pg_class cl"
                         + " JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.relname = ? AND n.nspname = "
                         + (settings.schemas().isEmpty() ? "current_schema()" : "?"))) {
-            ps.setString(1, settings.historyTable());
+            ps.setString(1, name);
             if (!settings.schemas().isEmpty()) {
                 ps.setString(2, settings.schemas().get(0));
             }

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code migrate create}: a new, empty migration file named
- * {@code V<yyyyMMddHHmmss>__<name>.sql} (UTC). Timestamps instead of sequence numbers keep
+ * {@code V<yyyyMMddHHmmss>__<name>.sql} (UTC), or {@code <yyyyMMddHHmmss>_<name>/migration.sql} in
+ * a Prisma Migrate directory. Timestamps instead of sequence numbers keep
  * two branches from claiming the same version; names must say what the migration does.
  */
 public final class NewMigration {
@@ -54,13 +55,16 @@ public final class NewMigration {
     public static Path create(Path directory, String name, Clock clock) {
         checkName(name);
         String version = STAMP.format(clock.instant());
-        Path file = directory.resolve("V" + version + "__" + name + ".sql");
+        // In a Prisma project the new migration takes Prisma's form, so Prisma reads it too.
+        Path file = PrismaLayout.isPrisma(directory)
+                ? directory.resolve(version + "_" + name).resolve(PrismaLayout.SCRIPT)
+                : directory.resolve("V" + version + "__" + name + ".sql");
         String body = "-- " + name.replace('_', ' ') + "\n"
                 + "-- Created by pgnest migrate create. Applied migrations must never be edited.\n"
                 + "-- Statements that take an ACCESS EXCLUSIVE lock should not wait behind long queries:\n"
                 + "SET LOCAL lock_timeout = '5s';\n\n";
         try {
-            Files.createDirectories(directory);
+            Files.createDirectories(file.getParent());
             Files.writeString(file, body, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
         } catch (FileAlreadyExistsException e) {
             throw new PgnestException(ErrorKind.USAGE, "migration file " + file + " already exists",

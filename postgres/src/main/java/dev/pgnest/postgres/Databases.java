@@ -10,6 +10,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -23,6 +25,8 @@ import org.postgresql.PGProperty;
 public final class Databases {
     /** Flyway's default history table. */
     public static final String FLYWAY_TABLE = "flyway_schema_history";
+    /** Prisma Migrate's history table: a target adopted as a Prisma project keeps it. */
+    public static final String PRISMA_TABLE = "_prisma_migrations";
 
     private Databases() {
     }
@@ -137,9 +141,82 @@ public final class Databases {
     /**
      * The schema version Flyway has applied: the highest successful versioned migration in
      * {@code table}, looked up in the schemas of the search path first, then any schema.
-     * Empty when there is no history table.
+     * Without that table, a Prisma project's version from {@code _prisma_migrations}; empty
+     * when there is neither.
      */
     public static Optional<String> schemaVersion(Connection c, String table) throws SQLException {
+        String schema = schemaOf(c, table);
+        if (schema == null) {
+            return prismaSchemaVersion(c);
+        }
+        List<String> versions = new ArrayList<>();
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select version from " + quote(schema) + "." + quote(table)
+                     + " where success and version is not null")) {
+            while (rs.next()) {
+                versions.add(rs.getString(1));
+            }
+        }
+        return versions.stream().max(SCHEMA_VERSION_ORDER);
+    }
+
+    /**
+     * A Prisma Migrate project's version: the timestamp of the last applied migration in
+     * Prisma's order (names sorted as strings), so {@code --before-migration 20240102120000}
+     * finds the backups taken before it. Rolled-back and failed attempts do not count.
+     */
+    private static Optional<String> prismaSchemaVersion(Connection c) throws SQLException {
+        String schema = schemaOf(c, PRISMA_TABLE);
+        if (schema == null) {
+            return Optional.empty();
+        }
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(prismaSchemaVersionQuery(quote(schema) + "." + quote(PRISMA_TABLE)))) {
+            return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+        }
+    }
+
+    /** A Prisma migration's version in SQL: the timestamp its name starts with. */
+    private static final String PRISMA_VERSION = "coalesce(substring(migration_name from '^([0-9]+)_'), migration_name)";
+
+    /** The query for a Prisma project's schema version in {@code qualifiedTable} (one row, or none). */
+    public static String prismaSchemaVersionQuery(String qualifiedTable) {
+        return "select " + PRISMA_VERSION + " from " + qualifiedTable
+                + " where finished_at is not null and rolled_back_at is null order by migration_name collate \"C\" desc limit 1";
+    }
+
+    /** When a migration finished and how long it ran. */
+    public record MigrationRun(Instant finishedAt, Duration duration) {
+    }
+
+    /**
+     * When migration {@code version} was applied, from Flyway's {@code table}, or without it
+     * from Prisma's {@code _prisma_migrations}; empty when neither records it.
+     */
+    public static Optional<MigrationRun> migrationRun(Connection c, String table, String version) throws SQLException {
+        String flyway = schemaOf(c, table);
+        String prisma = flyway == null ? schemaOf(c, PRISMA_TABLE) : null;
+        String sql;
+        if (flyway != null) {
+            sql = "select installed_on, execution_time from " + quote(flyway) + "." + quote(table)
+                    + " where version = ? and success order by installed_rank desc limit 1";
+        } else if (prisma != null) {
+            sql = "select finished_at, (extract(epoch from finished_at - started_at) * 1000)::bigint from " + quote(prisma) + "."
+                    + quote(PRISMA_TABLE) + " where " + PRISMA_VERSION + " = ? and finished_at is not null and rolled_back_at is null"
+                    + " order by started_at desc limit 1";
+        } else {
+            return Optional.empty();
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, version);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new MigrationRun(rs.getTimestamp(1).toInstant(), Duration.ofMillis(rs.getLong(2))))
+                        : Optional.empty();
+            }
+        }
+    }
+
+    private static String schemaOf(Connection c, String table) throws SQLException {
         String schema = null;
         try (PreparedStatement ps = c.prepareStatement(
                 "select n.nspname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
@@ -153,18 +230,7 @@ public final class Databases {
                 }
             }
         }
-        if (schema == null) {
-            return Optional.empty();
-        }
-        List<String> versions = new ArrayList<>();
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select version from " + quote(schema) + "." + quote(table)
-                     + " where success and version is not null")) {
-            while (rs.next()) {
-                versions.add(rs.getString(1));
-            }
-        }
-        return versions.stream().max(SCHEMA_VERSION_ORDER);
+        return schema;
     }
 
     /** Flyway's version order: dot-separated numbers compared numerically (1.10 after 1.9). */

@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "create", description = {
-        "Create an empty migration V<yyyyMMddHHmmss>__NAME.sql (UTC) in the migrations directory.",
+        "Create an empty migration V<yyyyMMddHHmmss>__NAME.sql (UTC) in the migrations directory",
+        "(<yyyyMMddHHmmss>_NAME/migration.sql in a Prisma Migrate directory).",
         "NAME must be snake_case and say what changes (update, fix, ... are refused)."})
 public final class MigrateCreateCommand implements Callable<Integer> {
 

@@ -70,7 +70,7 @@ public final class MigrateDeployCommand implements Callable<Integer> {
                 out.println("-- dry run: nothing pending on target " + r.target() + " (at version " + version(r.versionBefore()) + ")");
             }
             for (PlannedMigration p : r.plan()) {
-                out.println("-- V" + p.version() + " " + p.description() + " (" + p.script() + ")"
+                out.println("-- " + Views.name(p.version(), p.description(), p.script()) + " (" + p.script() + ")"
                         + (p.transactional() ? "" : " [runs outside a transaction]"));
                 out.println(p.sql().stripTrailing());
                 out.println();
@@ -85,7 +85,7 @@ public final class MigrateDeployCommand implements Callable<Integer> {
                     : "snapshot: none - " + s.note());
         }
         for (DeployReport.Applied a : r.applied()) {
-            out.println("applied V" + a.version() + " " + a.description() + " (" + Views.ms(a.duration()) + ")"
+            out.println("applied " + Views.name(a.version(), a.description(), a.script()) + " (" + Views.ms(a.duration()) + ")"
                     + (a.transactional() ? "" : " [outside a transaction]"));
         }
         out.println(r.applied().isEmpty()

@@ -54,6 +54,13 @@ final class Views {
         }
     }
 
+    /** {@code V5 add nickname} for Flyway's files, the directory name for a Prisma migration's migration.sql. */
+    static String name(String version, String description, String script) {
+        return script != null && script.endsWith("/migration.sql")
+                ? script.substring(0, script.length() - "/migration.sql".length())
+                : "V" + version + " " + description;
+    }
+
     static String ms(Duration d) {
         return d == null ? "" : d.toMillis() + " ms";
     }

@@ -422,4 +422,64 @@ class MigrateCommandsTest {
         CliRun r = CliRun.run(Map.of(), dir, "migrate", "--help");
         assertThat(r.out()).contains("deploy", "status", "validate", "resolve", "baseline", "create", "lint", "diff", "reset");
     }
+
+    @Test
+    void prismaMigrationsDirectoryIsUsedAsItIs() throws Exception {
+        env();
+        Path prisma = dir.resolve("prisma/migrations");
+        Files.createDirectories(prisma.resolve("20240108093000_init"));
+        Files.createDirectories(prisma.resolve("20240115141500_add_babies"));
+        Files.writeString(prisma.resolve("migration_lock.toml"), "provider = \"postgresql\"\n");
+        Files.writeString(prisma.resolve("20240108093000_init/migration.sql"), """
+                -- CreateTable
+                CREATE TABLE "User" (
+                    "id" SERIAL NOT NULL,
+                    "email" TEXT NOT NULL,
+                    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+                    CONSTRAINT "User_pkey" PRIMARY KEY ("id")
+                );
+                """);
+        Files.writeString(prisma.resolve("20240115141500_add_babies/migration.sql"), """
+                -- CreateTable
+                CREATE TABLE "Baby" (
+                    "id" SERIAL NOT NULL,
+                    "name" TEXT NOT NULL,
+
+                    CONSTRAINT "Baby_pkey" PRIMARY KEY ("id")
+                );
+                """);
+        migrations = prisma;
+
+        CliRun pending = pgnest("migrate", "status");
+        assertThat(pending.exitCode()).isEqualTo(3);
+        assertThat(pending.out()).containsPattern("⏳\\s+20240108093000\\s+pending\\s+init").contains("needs attention: 2 pending");
+
+        CliRun deploy = pgnest("migrate", "deploy");
+        assertThat(deploy.exitCode()).as(deploy.err()).isZero();
+        assertThat(deploy.out()).containsPattern("applied 20240108093000_init \\(\\d+ ms\\)")
+                .contains("target default migrated from version <empty> to 20240115141500 (2 applied)");
+        assertThat(query("SELECT string_agg(migration_name || ' ' || applied_steps_count || ' ' || (finished_at >= started_at)"
+                + " || ' ' || coalesce(logs, 'null'), ', ' ORDER BY started_at) FROM _prisma_migrations"))
+                .isEqualTo("20240108093000_init 1 true null, 20240115141500_add_babies 1 true null");
+        assertThat(query("SELECT to_regclass('flyway_schema_history')::text")).isNull();
+        assertThat(pgnest("migrate", "validate").out()).isEqualTo("2 applied migrations match their files\n");
+
+        CliRun resolve = pgnest("migrate", "resolve", "--rolled-back", "20240108093000");
+        assertThat(resolve.exitCode()).isEqualTo(2);
+        assertThat(resolve.err()).contains("migration 20240108093000_init cannot be rolled back: it is not failed (it is applied)");
+
+        CliRun create = pgnest("migrate", "create", "add_milestones");
+        assertThat(create.exitCode()).as(create.err()).isZero();
+        assertThat(create.out()).matches("created " + java.util.regex.Pattern.quote(prisma.toString())
+                + "/\\d{14}_add_milestones/migration.sql\n");
+        CliRun lint = pgnest("migrate", "lint");
+        assertThat(lint.out()).endsWith("3 files, 0 errors, 0 warnings\n");
+
+        Files.writeString(prisma.resolve("V3__add_nickname.sql"), "ALTER TABLE \"Baby\" ADD COLUMN nickname text;");
+        CliRun mixed = pgnest("migrate", "status");
+        assertThat(mixed.exitCode()).isEqualTo(2);
+        assertThat(mixed.err()).contains("error: migrations directory " + prisma
+                + " mixes Prisma migration directories with Flyway files (V3__add_nickname.sql): keep one layout per directory");
+    }
 }

@@ -63,8 +63,8 @@ public final class DriftCheck {
             CatalogSnapshot expected;
             CatalogSnapshot actual;
             try (Connection s = shadow.connect(); Connection l = live.connect()) {
-                expected = CatalogSnapshot.read(s, settings.schemas(), settings.historyTable());
-                actual = CatalogSnapshot.read(l, settings.schemas(), settings.historyTable());
+                expected = CatalogSnapshot.read(s, settings.schemas(), live.historyTableName());
+                actual = CatalogSnapshot.read(l, settings.schemas(), live.historyTableName());
             }
             return new DriftReport(settings.target().name(), version, actual.size(), compare(expected, actual));
         } catch (SQLException e) {

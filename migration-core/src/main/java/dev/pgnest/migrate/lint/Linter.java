@@ -59,7 +59,10 @@ public final class Linter {
         return new LintReport(List.of(file), new ArrayList<>(findings));
     }
 
-    /** Lints files, and the {@code .sql} files of directories (sorted by name), in order. */
+    /**
+     * Lints files, and the {@code .sql} files of directories (sorted by name), in order; a
+     * directory's sub-directories holding a {@code migration.sql} (Prisma's layout) count too.
+     */
     public LintReport lintFiles(Collection<Path> paths) {
         List<String> files = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
@@ -83,7 +86,10 @@ public final class Linter {
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> s = Files.list(p)) {
-                    s.filter(f -> f.getFileName().toString().endsWith(".sql")).sorted().forEach(out::add);
+                    // A Prisma project keeps each migration in <timestamp>_<name>/migration.sql.
+                    s.map(f -> Files.isRegularFile(f.resolve("migration.sql")) ? f.resolve("migration.sql") : f)
+                            .filter(f -> f.getFileName().toString().endsWith(".sql") && Files.isRegularFile(f)).sorted()
+                            .forEach(out::add);
                 } catch (IOException e) {
                     throw new PgnestException(ErrorKind.USAGE, "cannot list migration directory " + p + ": " + e.getMessage(),
                             "check the path and its permissions");

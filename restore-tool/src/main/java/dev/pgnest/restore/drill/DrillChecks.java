@@ -91,14 +91,24 @@ final class DrillChecks {
     }
 
     private static Optional<String> schemaVersion(Sql sql, String flywayTable) throws Exception {
-        String exists = sql.first("select (to_regclass('" + flywayTable.replace("'", "''") + "') is not null)::text");
-        if (!exists.equals("true") && !exists.equals("t")) {
-            return Optional.empty();
+        if (!exists(sql, flywayTable)) {
+            // a Prisma target's version lives in _prisma_migrations, as its backups recorded it
+            if (!exists(sql, Databases.PRISMA_TABLE)) {
+                return Optional.empty();
+            }
+            String version = sql.first(Databases.prismaSchemaVersionQuery(Databases.PRISMA_TABLE));
+            return version == null || version.isBlank() || version.equals("null") || version.equals("no rows")
+                    ? Optional.empty() : Optional.of(version);
         }
         String versions = sql.first("select coalesce(string_agg(version, ' '), '') from " + flywayTable
                 + " where success and version is not null");
         return versions.isBlank() || versions.equals("null") ? Optional.empty()
                 : Arrays.stream(versions.split(" ")).max(Databases.SCHEMA_VERSION_ORDER);
+    }
+
+    private static boolean exists(Sql sql, String table) throws Exception {
+        String exists = sql.first("select (to_regclass('" + table.replace("'", "''") + "') is not null)::text");
+        return exists.equals("true") || exists.equals("t");
     }
 
     static boolean holds(String value) {

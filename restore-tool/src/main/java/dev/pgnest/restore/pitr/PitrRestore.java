@@ -24,8 +24,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -99,7 +97,9 @@ public final class PitrRestore {
 
         /** The same request, restoring to just before migration {@code version} (read from {@code database}). */
         public Request withBeforeMigration(String version, DatabaseConnection database) {
-            return new Request(target, recoveryTarget, inclusive, action, backup, version, database, flywayTable, dataDir,
+            // the one reading of a version as --before-migration takes it (a Prisma migration's name too)
+            String v = version == null ? null : new BackupSelector.BeforeMigration(version).version();
+            return new Request(target, recoveryTarget, inclusive, action, backup, v, database, flywayTable, dataDir,
                     delta, tablespaces, parallelism, restoreCommand, server, archiving, after, timeout);
         }
 
@@ -205,8 +205,10 @@ public final class PitrRestore {
         Optional<LocalServer> server = recovered.server();
         if (checks) {
             LocalServer running = server.orElseThrow();
-            String version = running.tryQuery(request.liveDatabase().database(), "select max(version) from "
-                    + request.flywayTable() + " where success and version is not null").orElse("");
+            String database = request.liveDatabase().database();
+            String version = running.tryQuery(database, "select max(version) from "
+                    + request.flywayTable() + " where success and version is not null")
+                    .or(() -> running.tryQuery(database, Databases.prismaSchemaVersionQuery(Databases.PRISMA_TABLE))).orElse("");
             boolean before = !version.isEmpty() && Databases.SCHEMA_VERSION_ORDER.compare(version, decision.beforeMigration()) < 0;
             report.check("schema version before " + decision.beforeMigration(), before, "< " + decision.beforeMigration(),
                     version.isEmpty() ? "none" : version);
@@ -451,15 +453,11 @@ public final class PitrRestore {
         Instant installedOn = null;
         Instant startedAround = null;
         if (request.liveDatabase() != null) {
-            try (Connection c = Databases.connect(request.liveDatabase(), "pgnest restore");
-                 PreparedStatement ps = c.prepareStatement("select installed_on, execution_time from "
-                         + quoteTable(request.flywayTable()) + " where version = ? and success order by installed_rank desc limit 1")) {
-                ps.setString(1, version);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        installedOn = rs.getTimestamp(1).toInstant();
-                        startedAround = installedOn.minusMillis(rs.getLong(2));
-                    }
+            try (Connection c = Databases.connect(request.liveDatabase(), "pgnest restore")) {
+                Optional<Databases.MigrationRun> run = Databases.migrationRun(c, request.flywayTable(), version);
+                if (run.isPresent()) {
+                    installedOn = run.get().finishedAt();
+                    startedAround = installedOn.minus(run.get().duration());
                 }
             } catch (PgnestException | SQLException e) {
                 LOG.warn("cannot read when migration {} was installed ({}); reading the archive from its end", version,
@@ -475,10 +473,6 @@ public final class PitrRestore {
         Selection s = newestBefore(window, target);
         return new Decision(s.span(), target, true, s.reason() + "; restore point " + point.name() + " at " + point.lsn(),
                 s.warnings(), version);
-    }
-
-    private static String quoteTable(String table) {
-        return '"' + table.replace("\"", "\"\"") + '"';
     }
 
     private static void checkDataDir(Request request) {

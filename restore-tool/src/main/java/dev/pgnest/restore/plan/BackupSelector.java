@@ -36,11 +36,13 @@ public sealed interface BackupSelector {
      */
     record BeforeMigration(String version) implements BackupSelector {
         public BeforeMigration {
-            if (version == null || !version.strip().matches("[0-9]+([._][0-9]+)*")) {
+            // A Prisma migration is named <timestamp>_<name>; its version is the timestamp.
+            String v = version == null ? null : version.strip().replaceFirst("^([0-9]+)_[A-Za-z].*$", "$1");
+            if (v == null || !v.matches("[0-9]+([._][0-9]+)*")) {
                 throw new PgnestException(ErrorKind.USAGE, "'" + version + "' is not a migration version",
-                        "write it as Flyway does, e.g. 5 or 2.1 (without the V prefix)");
+                        "write it as Flyway does, e.g. 5 or 2.1 (without the V prefix), or a Prisma migration's name or timestamp");
             }
-            version = version.strip();
+            version = v;
         }
 
         @Override

@@ -94,4 +94,26 @@ class RestoreDrillTest {
         return new RestoreDrill.Options("shop", null, where, scratch, account, PgBinaries.in(pg.binDir()), checks, null,
                 tmp.resolve("staging"), null);
     }
+
+    @Test
+    void drillChecksReadThePrismaVersionOfATargetWithoutFlywayHistory() throws Exception {
+        pg.createDatabase("prisma_drill");
+        try (java.sql.Connection c = pg.connect("prisma_drill"); java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) NOT NULL,"
+                    + " finished_at TIMESTAMPTZ, migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at TIMESTAMPTZ,"
+                    + " started_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_steps_count INTEGER NOT NULL DEFAULT 0)");
+            st.execute("INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, applied_steps_count)"
+                    + " VALUES (gen_random_uuid()::text, repeat('a', 64), now(), '20240108093000_init', NULL, 1),"
+                    + " (gen_random_uuid()::text, repeat('b', 64), now(), '20240115141500_add_care_logs', NULL, 1),"
+                    + " (gen_random_uuid()::text, repeat('c', 64), NULL, '20240201100000_add_milestones', now(), 0),"
+                    + " (gen_random_uuid()::text, repeat('c', 64), NULL, '20240201100000_add_milestones', NULL, 0)");
+        }
+        dev.pgnest.restore.report.ReportRecorder recorder = dev.pgnest.restore.report.ReportRecorder.start(
+                IncidentReport.Kind.drill, "prisma", "pgnest test");
+
+        DrillChecks.run(ShopDatabase.connection(pg, "prisma_drill"), "20240115141500", "flyway_schema_history", List.of(), recorder);
+
+        assertThat(recorder.checks()).extracting(IncidentReport.Check::name, IncidentReport.Check::passed,
+                IncidentReport.Check::actual).contains(org.assertj.core.groups.Tuple.tuple("schema version", true, "20240115141500"));
+    }
 }

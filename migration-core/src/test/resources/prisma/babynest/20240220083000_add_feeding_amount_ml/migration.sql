@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "FeedingLog" ADD COLUMN     "amountMl" INTEGER;
