@@ -291,9 +291,9 @@ class PitrRestoreTest {
             assertThatThrownBy(() -> PitrRestore.run(repository, request(new RecoveryTarget.Latest(), dataDir, AfterRecovery.STOP),
                     recorder()))
                     .isInstanceOf(PgnestException.class)
-                    .hasMessage("the backup is of PostgreSQL 17, but pg.bin-dir " + pg.binDir() + " holds PostgreSQL 15 and "
-                            + "/usr/lib/postgresql/17/bin does not exist: install postgresql-17 or set pg.bin-dir "
-                            + "(PGNEST_PG_BIN_DIR) to PostgreSQL 17's bin directory");
+                    .hasMessage("the backup is of PostgreSQL 17, but pg.bin-dir " + pg.binDir() + " holds PostgreSQL 15, "
+                            + "/usr/lib/postgresql/17/bin does not exist and pg.server-bin-dirs is not set: install postgresql-17, "
+                            + "or add PostgreSQL 17's bin directory to pg.server-bin-dirs (PGNEST_PG_SERVER_BIN_DIRS)");
             assertThat(dataDir).doesNotExist();
         } finally {
             storage.put(key, original);
