@@ -116,7 +116,7 @@ class BackupCommandsTest {
         List<String> lines = list.out().lines().toList();
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).startsWith("ID                KIND     STARTED");
-        assertThat(lines.get(1)).startsWith(id1 + "  logical  ").contains(" never    nightly");
+        assertThat(lines.get(1)).startsWith(id1 + "  logical  ").contains(" never    never                nightly");
         assertThat(lines.get(2)).startsWith(id2 + "  logical  ").endsWith(" never");
         JsonNode rows = JSON.readTree(pgnest(env, "backup", "list", "-o", "json").out());
         assertThat(rows).hasSize(2);
