@@ -99,6 +99,9 @@ class RestoreCommandsTest {
         assertThat(failed.exitCode()).isEqualTo(1);
         assertThat(failed.out()).contains(": FAILED (backup " + backup.id() + "): a check failed: select count(*) = 301 from items",
                 "  check FAILED select count(*) = 301 from items: false");
+        String failedId = failed.out().substring("drill ".length(), failed.out().indexOf(" of target"));
+        assertThat(pgnest("backup", "list").out()).contains("\n  DAMAGED: drill " + failedId + " failed at ",
+                tmp.resolve("repo").resolve("default/drills/" + failedId + ".md") + ") (expire counts it for nothing)");
     }
 
     @Test
@@ -127,6 +130,10 @@ class RestoreCommandsTest {
         assertThat(row.get("provenBy").asText()).isEqualTo(drillId);
         assertThat(row.get("lastDrill").get("status").asText()).isEqualTo("succeeded");
         assertThat(row.get("damage").isNull()).isTrue();
+        CliRun show = pgnest("backup", "show", backup.id());
+        assertThat(show.out()).contains("proven:         ", "(" + drillId + ")", "drills:\n", "  " + drillId + "  passed at ");
+        JsonNode detail = JSON.readTree(pgnest("backup", "show", backup.id(), "-o", "json").out());
+        assertThat(detail.get("drills")).extracting(d -> d.get("id").asText()).contains(drillId);
 
         Map<String, String> env = env();
         env.put("PGNEST_SERVE_LISTEN", "127.0.0.1:0");
