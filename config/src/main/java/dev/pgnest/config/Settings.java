@@ -343,7 +343,7 @@ public final class Settings {
 
     public static final Setting<String> ALERT_WEBHOOK_URL = Setting.define(GLOBAL, "alert.webhook-url", SettingType.STRING)
             .secret()
-            .describe("URL that receives a JSON POST for every alert (failed job, missed schedule, WAL archive lag). "
+            .describe("URL that receives a JSON POST for every alert (failed job, missed schedule, WAL archive lag, unproven restore). "
                     + "Secret, as Slack webhook URLs carry their token. Unset: alerts are log lines only.");
 
     public static final Setting<String> ALERT_WEBHOOK_FORMAT = Setting.define(GLOBAL, "alert.webhook-format", SettingType.oneOf("json", "slack"))
@@ -354,6 +354,11 @@ public final class Settings {
             .defaultValue(Duration.ofMinutes(15))
             .describe("Alert when WAL has been waiting for the archive longer than this (seconds since the last archived "
                     + "segment while completed segments are pending).");
+
+    public static final Setting<Duration> ALERT_UNPROVEN_AFTER = Setting.define(GLOBAL, "alert.unproven-after", SettingType.DURATION)
+            .defaultValue(Duration.ofDays(8))
+            .describe("Alert (restore_unproven) when no restore drill has passed for longer than this (since the last "
+                    + "passed drill recorded in the repository, or since the first backup when none has); resolved when one passes.");
 
     // ---- target: what pgnest serve runs, as cron expressions ------------------------------
 
@@ -388,7 +393,7 @@ public final class Settings {
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,
-            ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG,
+            ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG, ALERT_UNPROVEN_AFTER,
             SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);
 
     public static List<Setting<?>> inScope(Scope scope) {

@@ -2,8 +2,10 @@ package dev.pgnest.repository;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.storage.ObjectInfo;
 import dev.pgnest.storage.ObjectNotFoundException;
 import dev.pgnest.storage.Storage;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -30,8 +32,19 @@ public final class Catalog {
         this.repository = repository;
     }
 
-    /** A committed backup and what is known about it since. */
-    public record Entry(BackupManifest manifest, Verification verification) {
+    /**
+     * A committed backup and what is known about it since: its last verification and the drills
+     * that restored it (oldest first; filled in by {@link #listing}, empty from {@link #find}).
+     */
+    public record Entry(BackupManifest manifest, Verification verification, List<DrillRecord> drills) {
+        public Entry {
+            drills = drills == null ? List.of() : List.copyOf(drills);
+        }
+
+        public Entry(BackupManifest manifest, Verification verification) {
+            this(manifest, verification, List.of());
+        }
+
         public String id() {
             return manifest.id();
         }
@@ -39,6 +52,39 @@ public final class Catalog {
         /** Verified, and the last verification found no problem. */
         public boolean verifiedOk() {
             return verification != null && verification.ok();
+        }
+
+        public Optional<DrillRecord> lastDrill() {
+            return drills.isEmpty() ? Optional.empty() : Optional.of(drills.get(drills.size() - 1));
+        }
+
+        /**
+         * When this backup was last proven restorable: the end of its last passed drill. (Once a
+         * backup can depend on another, a passed drill of the dependent proves this one too.)
+         */
+        public Optional<DrillRecord> lastProven() {
+            for (int i = drills.size() - 1; i >= 0; i--) {
+                if (drills.get(i).succeeded()) {
+                    return Optional.of(drills.get(i));
+                }
+            }
+            return Optional.empty();
+        }
+
+        /**
+         * Why this backup is known to be damaged: its last verification or its last drill failed.
+         * Retention counts such a backup for nothing; empty when nothing says it is damaged.
+         */
+        public Optional<String> damage() {
+            if (verification != null && !verification.ok()) {
+                return Optional.of("verification failed at " + verification.time());
+            }
+            return lastDrill().filter(d -> !d.succeeded())
+                    .map(d -> "drill " + d.id() + " failed at " + d.finishedAt() + (d.report() == null ? "" : " (" + d.report() + ")"));
+        }
+
+        public boolean damaged() {
+            return damage().isPresent();
         }
     }
 
@@ -56,10 +102,40 @@ public final class Catalog {
      * read (damaged, or written by a newer pgnest): what such a backup needs is unknown, so
      * whatever deletes on behalf of the kept backups (WAL expiry) must not guess.
      */
-    public record Listing(List<Entry> backups, List<String> unreadable) {
+    public record Listing(List<Entry> backups, List<String> unreadable, List<DrillRecord> drills) {
         public Listing {
             backups = List.copyOf(backups);
             unreadable = List.copyOf(unreadable);
+            drills = List.copyOf(drills);
+        }
+
+        public Optional<Entry> backup(String id) {
+            return backups.stream().filter(b -> b.id().equals(id)).findFirst();
+        }
+
+        /** The target's last drill, passed or failed, whichever backup it restored. */
+        public Optional<DrillRecord> lastDrill() {
+            return drills.isEmpty() ? Optional.empty() : Optional.of(drills.get(drills.size() - 1));
+        }
+
+        /**
+         * The last passed drill of a kind of backup (any kind when null): when the target was last
+         * proven restorable, even if that backup has since expired.
+         */
+        public Optional<DrillRecord> lastProven(BackupKind kind) {
+            for (int i = drills.size() - 1; i >= 0; i--) {
+                DrillRecord d = drills.get(i);
+                if (d.succeeded() && d.backup() != null && (kind == null || kind.id().equals(d.backup().kind()))) {
+                    return Optional.of(d);
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** When a backup of the target last verified ok. */
+        public Optional<Instant> lastVerified() {
+            return backups.stream().map(Entry::verification).filter(v -> v != null && v.ok())
+                    .map(Verification::time).max(Comparator.naturalOrder());
         }
     }
 
@@ -78,10 +154,7 @@ public final class Catalog {
                 ids.add(id);
             }
         }
-        if (ids.isEmpty()) {
-            return new Listing(List.of(), List.of());
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL_READS, ids.size()), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL_READS, r -> {
             Thread t = new Thread(r, "pgnest-catalog");
             t.setDaemon(true);
             return t;
@@ -90,21 +163,24 @@ public final class Catalog {
             List<CompletableFuture<Read>> reads = ids.stream()
                     .map(id -> CompletableFuture.supplyAsync(() -> readQuietly(target, id), pool))
                     .toList();
+            List<CompletableFuture<Optional<DrillRecord>>> drillReads = storage.list(RepositoryLayout.drillsPrefix(target))
+                    .stream().map(ObjectInfo::key).filter(k -> k.endsWith(".json")).sorted()
+                    .map(k -> CompletableFuture.supplyAsync(() -> readDrill(k), pool))
+                    .toList();
+            List<DrillRecord> drills = join(drillReads).stream().flatMap(Optional::stream)
+                    .sorted(Comparator.comparing(DrillRecord::finishedAt, Comparator.nullsFirst(Comparator.naturalOrder())))
+                    .toList();
             List<Entry> entries = new ArrayList<>();
             List<String> unreadable = new ArrayList<>();
-            for (CompletableFuture<Read> read : reads) {
-                try {
-                    Read r = read.join();
-                    r.entry().ifPresent(entries::add);
-                    if (r.unreadable() != null) {
-                        unreadable.add(r.unreadable());
-                    }
-                } catch (CompletionException e) {
-                    throw e.getCause() instanceof RuntimeException re ? re : e;
+            for (Read r : join(reads)) {
+                r.entry().ifPresent(e -> entries.add(new Entry(e.manifest(), e.verification(),
+                        drills.stream().filter(d -> e.id().equals(d.backupId())).toList())));
+                if (r.unreadable() != null) {
+                    unreadable.add(r.unreadable());
                 }
             }
             entries.sort(Comparator.comparing(Entry::id));
-            return new Listing(entries, unreadable);
+            return new Listing(entries, unreadable, drills);
         } finally {
             pool.shutdownNow();
         }
@@ -137,6 +213,33 @@ public final class Catalog {
     /** Stores the outcome of a verification next to the manifest. */
     public void recordVerification(String target, String id, Verification verification) {
         repository.storage().put(RepositoryLayout.verificationKey(target, id), RepositoryJson.write(verification));
+    }
+
+    private static <T> List<T> join(List<CompletableFuture<T>> futures) {
+        List<T> values = new ArrayList<>();
+        for (CompletableFuture<T> f : futures) {
+            try {
+                values.add(f.join());
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+        }
+        return values;
+    }
+
+    /** A drill report; a damaged one is skipped (the drill's outcome is then unknown, not failed). */
+    private Optional<DrillRecord> readDrill(String key) {
+        Storage storage = repository.storage();
+        try {
+            DrillRecord d = RepositoryJson.read(storage.getBytes(key), DrillRecord.class, storage.location(key));
+            String md = key.substring(0, key.length() - ".json".length()) + ".md";
+            return Optional.of(d.withReport(storage.location(md)));
+        } catch (ObjectNotFoundException e) {
+            return Optional.empty();
+        } catch (PgnestException e) {
+            LOG.warn("ignoring damaged drill record: {}", e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** One manifest read: the backup (empty without a manifest), or the id of an unreadable one. */

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
  * &lt;target&gt;/backups/&lt;id&gt;/verify.json            outcome of the last pgnest backup verify
  * &lt;target&gt;/backups/&lt;id&gt;/&lt;object&gt;             data: dump.pgdump.zst, or files of a physical backup
  * &lt;target&gt;/wal/&lt;timeline&gt;/&lt;walfile&gt;[.zst]       WAL segments, .history and .backup files
+ * &lt;target&gt;/drills/&lt;report id&gt;.json, .md          restore drill reports (pgnest restore drill, serve)
  * </pre>
  *
  * The timeline directory is the first 8 hex digits of the WAL file name (for a segment its
@@ -69,6 +70,15 @@ public final class RepositoryLayout {
     /** A data object of a backup; {@code name} may contain {@code /} (physical backup files). */
     public static String backupObjectKey(String target, String backupId, String name) {
         return backupPrefix(target, backupId) + name;
+    }
+
+    public static String drillsPrefix(String target) {
+        return targetPrefix(target) + "drills/";
+    }
+
+    /** A drill report: {@code extension} is {@code .json} (read by the catalog) or {@code .md} (for people). */
+    public static String drillKey(String target, String reportId, String extension) {
+        return drillsPrefix(target) + reportId + extension;
     }
 
     public static String walPrefix(String target) {

@@ -4,6 +4,7 @@ import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.config.Settings;
+import dev.pgnest.repository.DrillRecord;
 import dev.pgnest.serve.alert.Alert;
 import dev.pgnest.serve.alert.AlertState;
 import dev.pgnest.serve.alert.Alerts;
@@ -57,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * The backup service behind {@code pgnest serve}: runs each target's scheduled jobs through a
  * clustered Quartz scheduler (any number of replicas on one job store; each fire runs once; a
  * replica that dies mid-job has it re-run by another), serves health, metrics, a status page
- * and the routes other features add, and alerts on failures, missed schedules and WAL lag.
+ * and the routes other features add, and alerts on failures, missed schedules, WAL lag and
+ * backups no drill has proven restorable for too long.
  *
  * <pre>{@code
  * try (BackupService service = BackupService.builder(jobStoreConnection)
@@ -82,6 +84,7 @@ public final class BackupService implements AutoCloseable {
     private final Map<JobKind, Job> jobs;
     private final Clock clock = Clock.systemUTC();
     private final Map<String, WalLag> walLags = new ConcurrentHashMap<>();
+    private final Map<String, TargetStatus> statuses = new ConcurrentHashMap<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -131,7 +134,7 @@ public final class BackupService implements AutoCloseable {
             alertState = new AlertState(db.dataSource());
             scheduler = QuartzScheduler.create(db, instanceId, b.options, this::runJob, this::missed);
             scheduler.sync(b.schedules, b.zone);
-            metrics = new ServeMetrics(history::summaries, walLags);
+            metrics = new ServeMetrics(history::summaries, walLags, statuses);
             if (b.listen != null) {
                 List<HealthCheck> checks = new ArrayList<>();
                 checks.add(HealthCheck.of("job-store", this::pingJobStore));
@@ -364,7 +367,7 @@ public final class BackupService implements AutoCloseable {
                 clock.instant(), instanceId, Map.of("scheduled_time", scheduled.toString())));
     }
 
-    // ---- watching: WAL lag, lost runs ---------------------------------------------------------
+    // ---- watching: WAL lag, proof of restorability, lost runs ---------------------------------
 
     private void watch() {
         for (Map.Entry<String, WalLagProbe> p : b.walLagProbes.entrySet()) {
@@ -380,6 +383,18 @@ public final class BackupService implements AutoCloseable {
             } catch (Exception e) {
                 walLags.remove(target);
                 LOG.warn("cannot measure the WAL archive lag of {}: {}", target, e.getMessage());
+            }
+        }
+        if (b.statusSource != null) {
+            for (String target : statusTargets()) {
+                try {
+                    TargetStatus status = b.statusSource.status(target);
+                    statuses.put(target, status);
+                    checkProven(target, status);
+                } catch (Exception e) {
+                    statuses.remove(target);
+                    LOG.warn("cannot read the repository status of {}: {}", target, e.getMessage());
+                }
             }
         }
         try {
@@ -421,18 +436,58 @@ public final class BackupService implements AutoCloseable {
         }
     }
 
+    /**
+     * Alerts once (across replicas, through the job store as WAL lag does) when no drill has
+     * passed for longer than alert.unproven-after, and once when one passes again. The repository's
+     * drill records decide, so a drill run by hand or on another host resolves it too.
+     */
+    private void checkProven(String target, TargetStatus status) throws SQLException {
+        if (status.unprovenSince() == null) {
+            return;
+        }
+        String key = "restore_unproven:" + target;
+        Instant now = clock.instant();
+        Duration unproven = Duration.between(status.unprovenSince(), now);
+        Optional<DrillRecord> proven = status.lastProven().stream().max(java.util.Comparator.comparing(DrillRecord::finishedAt));
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("unproven_seconds", Long.toString(Math.max(0, unproven.toSeconds())));
+        proven.ifPresent(d -> {
+            details.put("last_proven", d.finishedAt().toString());
+            details.put("backup_id", d.backup().id());
+            details.put("drill", d.id());
+        });
+        if (unproven.compareTo(b.unprovenAfter) > 0) {
+            if (alertState.raise(key, status.unprovenSince().toString())) {
+                b.alerts.send(new Alert(Alert.Type.RESTORE_UNPROVEN, target, null,
+                        "no restore drill of " + target + " has passed for " + StatusPage.span(unproven)
+                                + proven.map(d -> " (last passed: drill " + d.id() + " of backup " + d.backup().id()
+                                        + " at " + d.finishedAt() + ")").orElse(" (none ever has)")
+                                + ", threshold " + StatusPage.span(b.unprovenAfter)
+                                + ": run pgnest restore drill, or set schedule.drill",
+                        now, instanceId, details));
+            }
+        } else if (alertState.clear(key)) {
+            b.alerts.send(new Alert(Alert.Type.RESTORE_UNPROVEN_RESOLVED, target, null,
+                    proven.map(d -> "drill " + d.id() + " proved backup " + d.backup().id() + " of " + target
+                            + " restorable at " + d.finishedAt()).orElse("the backups of " + target + " are proven again"),
+                    now, instanceId, details));
+        }
+    }
+
     // ---- status page --------------------------------------------------------------------------
 
-    private StatusPage.Model statusModel() {
+    private Set<String> statusTargets() {
         Set<String> targets = new LinkedHashSet<>(b.statusTargets);
         b.schedules.forEach(s -> targets.add(s.target()));
+        return targets;
+    }
+
+    private StatusPage.Model statusModel() {
         List<StatusPage.Target> views = new ArrayList<>();
-        for (String target : targets) {
+        for (String target : statusTargets()) {
             List<JobRun> recent = List.of();
-            Optional<JobRun> lastDrill = Optional.empty();
             try {
                 recent = history.recent(target, RECENT_RUNS);
-                lastDrill = history.lastSuccess(target, JobKind.DRILL);
             } catch (SQLException e) {
                 LOG.warn("status page: cannot read the job history: {}", e.getMessage());
             }
@@ -454,7 +509,7 @@ public final class BackupService implements AutoCloseable {
             } else {
                 error = "no repository reader is configured";
             }
-            views.add(new StatusPage.Target(target, rows, status, error, walLags.get(target), lastDrill.orElse(null), recent));
+            views.add(new StatusPage.Target(target, rows, status, error, walLags.get(target), recent));
         }
         return new StatusPage.Model(instanceId, clock.instant(), views);
     }
@@ -482,6 +537,7 @@ public final class BackupService implements AutoCloseable {
         private Duration healthTimeout = Duration.ofSeconds(5);
         private final Map<String, WalLagProbe> walLagProbes = new LinkedHashMap<>();
         private Duration walLagThreshold = Settings.ALERT_WAL_LAG.defaultValue();
+        private Duration unprovenAfter = Settings.ALERT_UNPROVEN_AFTER.defaultValue();
         private Alerts alerts = Alerts.logOnly();
         private StatusSource statusSource;
         private final List<String> statusTargets = new ArrayList<>();
@@ -550,6 +606,12 @@ public final class BackupService implements AutoCloseable {
 
         public Builder walLagThreshold(Duration threshold) {
             this.walLagThreshold = threshold;
+            return this;
+        }
+
+        /** Alert when no drill has passed for longer than this (alert.unproven-after). */
+        public Builder unprovenAfter(Duration threshold) {
+            this.unprovenAfter = threshold;
             return this;
         }
 

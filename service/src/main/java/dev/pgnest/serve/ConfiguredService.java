@@ -84,6 +84,7 @@ public final class ConfiguredService {
                 .listen(global.require(Settings.SERVE_LISTEN).address())
                 .shutdownTimeout(global.require(Settings.SERVE_SHUTDOWN_TIMEOUT))
                 .walLagThreshold(global.require(Settings.ALERT_WAL_LAG))
+                .unprovenAfter(global.require(Settings.ALERT_UNPROVEN_AFTER))
                 .alerts(Alerts.withWebhook(global.get(Settings.ALERT_WEBHOOK_URL).orElse(null),
                         global.require(Settings.ALERT_WEBHOOK_FORMAT)))
                 .healthCheck(HealthCheck.of("repository", () -> {

@@ -3,8 +3,10 @@ package dev.pgnest.serve;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
+import dev.pgnest.repository.DrillRecord;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.serve.status.TargetStatus;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -24,14 +26,16 @@ final class RepositoryStatus {
     }
 
     static TargetStatus of(Repository repository, String target) {
-        List<Catalog.Entry> entries = repository.catalog().backups(target);
+        Catalog.Listing listing = repository.catalog().listing(target);
+        List<Catalog.Entry> entries = listing.backups();
         List<TargetStatus.Backup> backups = new ArrayList<>();
         List<BackupManifest> logical = new ArrayList<>();
         TreeMap<Long, List<BackupManifest>> physical = new TreeMap<>();
         for (Catalog.Entry e : entries) {
             BackupManifest m = e.manifest();
             backups.add(new TargetStatus.Backup(m.id(), m.kind().id(), m.startTime(), m.endTime(), m.storedSize(),
-                    e.verification() == null ? null : e.verification().ok() ? "ok" : "failed", m.tags()));
+                    e.verification() == null ? null : e.verification().ok() ? "ok" : "failed", m.tags(),
+                    e.lastProven().map(DrillRecord::finishedAt).orElse(null), e.damage().orElse(null)));
             if (m.kind() == BackupKind.LOGICAL) {
                 logical.add(m);
             } else if (m.physical() != null) {
@@ -49,6 +53,13 @@ final class RepositoryStatus {
                     logical.size() == 1 ? "1 logical backup: restores to the moment it was taken"
                             : logical.size() + " logical backups: restore to any of these moments, not between"));
         }
-        return new TargetStatus(backups, windows);
+        List<DrillRecord> proven = new ArrayList<>();
+        for (BackupKind kind : BackupKind.values()) {
+            listing.lastProven(kind).ifPresent(proven::add);
+        }
+        Instant unprovenSince = listing.lastProven(null).map(DrillRecord::finishedAt)
+                .orElse(entries.isEmpty() ? null : entries.get(0).manifest().endTime());
+        return new TargetStatus(backups, windows, proven, listing.lastDrill().orElse(null),
+                listing.lastVerified().orElse(null), unprovenSince);
     }
 }

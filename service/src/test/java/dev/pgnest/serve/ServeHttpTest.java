@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgnest.backup.logical.BackupProgress;
+import dev.pgnest.backup.logical.LogicalBackup;
 import dev.pgnest.backup.logical.LogicalBackupOptions;
+import dev.pgnest.postgres.PgBinaries;
+import dev.pgnest.restore.drill.RestoreDrill;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.repository.Catalog;
 import dev.pgnest.repository.Repository;
@@ -18,7 +22,9 @@ import dev.pgnest.serve.schedule.JobHistory.JobRun;
 import dev.pgnest.serve.schedule.JobHistory.Outcome;
 import dev.pgnest.serve.schedule.Schedule;
 import dev.pgnest.storage.Storage;
+import dev.pgnest.testing.Chromium;
 import dev.pgnest.testing.IntegrationTest;
+import dev.pgnest.testing.PrometheusText;
 import dev.pgnest.testing.Servers;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
@@ -30,8 +36,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -192,7 +196,7 @@ class ServeHttpTest {
     void statusPageInHeadlessChromiumListsTheBackupAndTheRestorableWindow() throws Exception {
         Path chromium = Chromium.find();
         assumeTrue(chromium != null, "chromium is not installed (apt-get install -y chromium): status page not checked in a browser");
-        String dom = Chromium.dumpDom(chromium, "http://127.0.0.1:" + service.port() + "/");
+        String dom = Chromium.dumpDom(chromium, "http://127.0.0.1:" + service.port() + "/", "<h1>pgnest serve</h1>");
         Chromium.screenshot(chromium, "http://127.0.0.1:" + service.port() + "/", Path.of("target", "status-page.png"));
 
         String backups = section(dom, "backups-web");
@@ -202,6 +206,50 @@ class ServeHttpTest {
                 .contains(ServeFixtureTime.utc(backup.manifest().startTime()));
         assertThat(dom).contains("Last proven restore").contains("never");
         assertThat(dom).contains("<code>* * * * * ?</code>");
+    }
+
+    @Test
+    void restoreUnprovenAlertsOnceAcrossReplicasAndResolvesWhenADrillRunOutsideThemPasses() throws Exception {
+        Repository repository;
+        try (Storage s = fx.storageConfig().open()) {
+            repository = Repository.open(s);
+            LogicalBackup.run(repository, fx.target(), LogicalBackupOptions.defaults("proven"), BackupProgress.NONE);
+            assertThat(drill(repository).passed()).isTrue();
+            DatabaseConnection store = fx.newJobStore();
+            try (ServeFixture.WebhookReceiver receiver = new ServeFixture.WebhookReceiver();
+                 BackupService a = watcher(store, "proof-a", receiver);
+                 BackupService b = watcher(store, "proof-b", receiver)) {
+                a.start();
+                b.start();
+                List<JsonNode> seen = new java.util.ArrayList<>();
+                JsonNode unproven = nextAlert(receiver, "restore_unproven", seen);
+                assertThat(unproven.get("severity").asText()).isEqualTo("warning");
+                assertThat(unproven.get("target").asText()).isEqualTo("proven");
+                assertThat(unproven.get("message").asText()).startsWith("no restore drill of proven has passed for ")
+                        .endsWith(", threshold 3s: run pgnest restore drill, or set schedule.drill");
+
+                // a drill as pgnest restore drill runs it, by neither replica
+                RestoreDrill.Result again = drill(repository);
+                JsonNode resolved = nextAlert(receiver, "restore_unproven_resolved", seen);
+                assertThat(resolved.get("message").asText()).isEqualTo("drill " + again.report().id() + " proved backup "
+                        + again.report().backup().id() + " of proven restorable at " + again.report().finishedAt());
+                assertThat(seen).extracting(j -> j.get("alert").asText())
+                        .containsExactly("restore_unproven", "restore_unproven_resolved");
+            }
+        }
+    }
+
+    private static RestoreDrill.Result drill(Repository repository) {
+        return RestoreDrill.run(repository, fx.target(), new RestoreDrill.Options("proven", null,
+                RestoreDrill.Where.SCRATCH_DATABASE, null, null, PgBinaries.in(fx.pg.binDir()), List.of(), null, null, null),
+                "pgnest test");
+    }
+
+    private static BackupService watcher(DatabaseConnection store, String id, ServeFixture.WebhookReceiver receiver) {
+        return BackupService.builder(store).instanceId(id).schedulerOptions(ServeFixture.fastOptions())
+                .statusTarget("proven").status(jobs.status())
+                .unprovenAfter(Duration.ofSeconds(3)).monitorInterval(Duration.ofMillis(200))
+                .alerts(Alerts.withWebhook(receiver.url(), "json")).build();
     }
 
     @Test
@@ -217,11 +265,17 @@ class ServeHttpTest {
     // ---- helpers ----------------------------------------------------------------------------
 
     private static JsonNode nextAlert(String type) throws Exception {
+        return nextAlert(hook, type, new java.util.ArrayList<>());
+    }
+
+    /** The next alert of {@code type}; every body received until then goes to {@code seen}. */
+    private static JsonNode nextAlert(ServeFixture.WebhookReceiver receiver, String type, List<JsonNode> seen) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
-            String body = hook.bodies.poll(1, TimeUnit.SECONDS);
+            String body = receiver.bodies.poll(1, TimeUnit.SECONDS);
             if (body != null) {
                 JsonNode json = JSON.readTree(body);
+                seen.add(json);
                 if (json.get("alert").asText().equals(type)) {
                     return json;
                 }
@@ -241,12 +295,8 @@ class ServeHttpTest {
         }
     }
 
-    /** The value of the sample {@code name{labels}}; NaN when absent. */
     static double metric(String text, String name, String labels) {
-        Pattern p = Pattern.compile("^" + Pattern.quote(name) + (labels.isEmpty() ? "" : "\\{" + Pattern.quote(labels) + "\\}")
-                + " (\\S+)$", Pattern.MULTILINE);
-        Matcher m = p.matcher(text);
-        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+        return PrometheusText.value(text, name, labels);
     }
 
     private static String section(String dom, String id) {
@@ -269,61 +319,6 @@ class ServeHttpTest {
         static String utc(Instant t) {
             return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
                     .withZone(java.time.ZoneOffset.UTC).format(t);
-        }
-    }
-
-    /** Debian's chromium, headless, printing the DOM after the page loaded. */
-    static final class Chromium {
-        static Path find() {
-            for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser")) {
-                if (Files.isExecutable(Path.of(c))) {
-                    return Path.of(c);
-                }
-            }
-            return null;
-        }
-
-        /** For people: target/status-page.png shows what an operator sees. */
-        static void screenshot(Path chromium, String url, Path png) throws Exception {
-            Path profile = Files.createTempDirectory("pgnest-chromium-");
-            try {
-                Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync",
-                        "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=" + profile, "--window-size=1100,1300",
-                        "--screenshot=" + png.toAbsolutePath(), url)
-                        .redirectErrorStream(true).redirectOutput(profile.resolve("out.txt").toFile()).start();
-                if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } finally {
-                try (var files = Files.walk(profile)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
-            }
-        }
-
-        static String dumpDom(Path chromium, String url) throws Exception {
-            Path profile = Files.createTempDirectory("pgnest-chromium-");
-            try {
-                ProcessBuilder pb = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync",
-                        "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--dump-dom", url);
-                pb.redirectError(profile.resolve("stderr.txt").toFile());
-                Process p = pb.start();
-                byte[] out = p.getInputStream().readAllBytes();
-                if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new AssertionError("chromium did not finish within 60 s");
-                }
-                String dom = new String(out, StandardCharsets.UTF_8);
-                assertThat(dom).as("chromium's DOM (stderr: %s)", Files.exists(profile.resolve("stderr.txt"))
-                        ? Files.readString(profile.resolve("stderr.txt")) : "").contains("<h1>pgnest serve</h1>");
-                return dom;
-            } finally {
-                try (var files = Files.walk(profile)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
-            }
         }
     }
 }

@@ -19,7 +19,7 @@ import java.util.function.Function;
  */
 public record ExpiryPlan(RetentionPolicy policy, List<Decision> decisions) {
 
-    /** One backup's fate; {@code reasons} says which rules keep it (empty: it goes). */
+    /** One backup's fate; {@code reasons} says which rules keep it, or why a damaged one goes. */
     public record Decision(Catalog.Entry backup, boolean keep, List<String> reasons) {
     }
 
@@ -32,8 +32,10 @@ public record ExpiryPlan(RetentionPolicy policy, List<Decision> decisions) {
     }
 
     /**
-     * Decides, for each kind separately. Whatever the policy, the newest backup of each kind
-     * and the newest one that verified ok are kept.
+     * Decides, for each kind separately. A backup known to be damaged (its last verification or
+     * drill failed) counts for nothing: no rule keeps it, and the rules count only the others, so
+     * the newest backup not known to be damaged is always kept. Whatever the policy, the newest
+     * backup of each kind (when all are damaged) and the newest one that verified ok are kept.
      *
      * @param zone calendar for days, weeks and months
      */
@@ -43,31 +45,39 @@ public record ExpiryPlan(RetentionPolicy policy, List<Decision> decisions) {
             List<Catalog.Entry> ofKind = backups.stream().filter(b -> b.manifest().kind() == kind)
                     .sorted(Comparator.comparing((Catalog.Entry e) -> e.manifest().startTime()).reversed())
                     .toList();
+            List<Catalog.Entry> sound = ofKind.stream().filter(b -> !b.damaged()).toList();
             Map<Catalog.Entry, List<String>> reasons = new LinkedHashMap<>();
             ofKind.forEach(b -> reasons.put(b, new ArrayList<>()));
-            if (!ofKind.isEmpty()) {
-                reasons.get(ofKind.get(0)).add("newest");
+            if (!sound.isEmpty()) {
+                reasons.get(sound.get(0)).add("newest");
+            } else if (!ofKind.isEmpty()) {
+                reasons.get(ofKind.get(0)).add("newest (every backup is damaged)");
             }
-            ofKind.stream().filter(Catalog.Entry::verifiedOk).findFirst()
+            sound.stream().filter(Catalog.Entry::verifiedOk).findFirst()
                     .ifPresent(b -> reasons.get(b).add("newest verified"));
-            for (int i = 0; i < Math.min(policy.keepLast(), ofKind.size()); i++) {
-                reasons.get(ofKind.get(i)).add("last " + policy.keepLast());
+            for (int i = 0; i < Math.min(policy.keepLast(), sound.size()); i++) {
+                reasons.get(sound.get(i)).add("last " + policy.keepLast());
             }
             if (policy.maxAge() != null) {
                 Instant cutoff = now.minus(policy.maxAge());
-                ofKind.stream().filter(b -> !b.manifest().startTime().isBefore(cutoff))
+                sound.stream().filter(b -> !b.manifest().startTime().isBefore(cutoff))
                         .forEach(b -> reasons.get(b).add("younger than " + human(policy.maxAge())));
             }
-            keepNewestPerPeriod(ofKind, policy.daily(), "daily", b -> day(b, zone).toString(), reasons);
-            keepNewestPerPeriod(ofKind, policy.weekly(), "weekly", b -> {
+            keepNewestPerPeriod(sound, policy.daily(), "daily", b -> day(b, zone).toString(), reasons);
+            keepNewestPerPeriod(sound, policy.weekly(), "weekly", b -> {
                 LocalDate d = day(b, zone);
                 return d.get(IsoFields.WEEK_BASED_YEAR) + "-W" + d.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR);
             }, reasons);
-            keepNewestPerPeriod(ofKind, policy.monthly(), "monthly", b -> {
+            keepNewestPerPeriod(sound, policy.monthly(), "monthly", b -> {
                 LocalDate d = day(b, zone);
                 return d.getYear() + "-" + d.getMonthValue();
             }, reasons);
-            reasons.forEach((b, why) -> decisions.add(new Decision(b, !why.isEmpty(), List.copyOf(why))));
+            reasons.forEach((b, why) -> {
+                boolean keep = !why.isEmpty();
+                // a deleted damaged backup says why it counted for nothing (--dry-run shows it)
+                b.damage().filter(d -> !keep).ifPresent(d -> why.add("damaged: " + d));
+                decisions.add(new Decision(b, keep, List.copyOf(why)));
+            });
         }
         decisions.sort(Comparator.comparing(d -> d.backup().id()));
         return new ExpiryPlan(policy, List.copyOf(decisions));

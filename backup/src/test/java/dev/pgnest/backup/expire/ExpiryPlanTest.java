@@ -8,6 +8,7 @@ import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
 import dev.pgnest.repository.Compression;
+import dev.pgnest.repository.DrillRecord;
 import dev.pgnest.repository.Verification;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,6 +69,28 @@ class ExpiryPlanTest {
         assertThat(ids(plan.toKeep())).containsExactly("20250301-000000L", "20250330-000000L");
         assertThat(plan.decisions()).filteredOn(d -> d.backup() == verified).singleElement()
                 .extracting(ExpiryPlan.Decision::reasons).asList().containsExactly("newest verified");
+    }
+
+    @Test
+    void aBackupWhoseLastDrillFailedCountsForNothingAndTheNewestSoundOneIsKept() {
+        Catalog.Entry sound = b("2025-03-29T00:00:00Z");
+        Catalog.Entry newest = b("2025-03-30T00:00:00Z");
+        DrillRecord failed = new DrillRecord("drill-20250330_010000", "failed", NOW, NOW, "h",
+                new DrillRecord.Backup(newest.id(), "logical"), "a check failed", "s3://b/main/drills/drill-20250330_010000.md");
+        Catalog.Entry drilledBad = new Catalog.Entry(newest.manifest(), null, List.of(failed));
+        ExpiryPlan plan = ExpiryPlan.of(List.of(b("2025-03-28T00:00:00Z"), sound, drilledBad), RetentionPolicy.keepLast(1),
+                NOW, ZoneOffset.UTC);
+        assertThat(ids(plan.toKeep())).containsExactly(sound.id());
+        assertThat(plan.decisions()).filteredOn(d -> d.backup() == drilledBad).singleElement()
+                .extracting(ExpiryPlan.Decision::reasons).asList().singleElement().asString()
+                .startsWith("damaged: drill drill-20250330_010000 failed at ").endsWith("(s3://b/main/drills/drill-20250330_010000.md)");
+    }
+
+    @Test
+    void whenEveryBackupIsDamagedTheNewestStays() {
+        ExpiryPlan plan = ExpiryPlan.of(List.of(b("2025-03-29T00:00:00Z", false), b("2025-03-30T00:00:00Z", false)),
+                RetentionPolicy.keepLast(1), NOW, ZoneOffset.UTC);
+        assertThat(ids(plan.toKeep())).containsExactly("20250330-000000L");
     }
 
     @Test

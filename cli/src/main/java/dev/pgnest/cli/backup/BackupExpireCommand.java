@@ -51,7 +51,7 @@ public final class BackupExpireCommand implements Callable<Integer> {
             }
             for (ExpiryPlan.Decision d : plan.decisions()) {
                 out.println((d.keep() ? "keep   " : dryRun ? "would delete " : "delete ") + d.backup().id()
-                        + (d.keep() ? "  (" + String.join(", ", d.reasons()) + ")" : ""));
+                        + (d.reasons().isEmpty() ? "" : "  (" + String.join(", ", d.reasons()) + ")"));
             }
             out.println((dryRun ? "dry run: would delete " : "deleted ") + plan.toDelete().size() + " of "
                     + plan.decisions().size() + " backups of target " + target + " (keeping " + policy + ")");

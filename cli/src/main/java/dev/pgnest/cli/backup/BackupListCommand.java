@@ -22,9 +22,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "list", description = {
         "List the target's backups, oldest first (only committed ones: those with a manifest), and for each",
         "physical backup the window it restores to: from its end to the end of the WAL archived after it",
-        "without a gap."})
+        "without a gap. PROVEN is when a restore drill (pgnest restore drill, or pgnest serve's, on any host) last",
+        "restored the backup and passed; a backup whose last verification or drill failed is marked DAMAGED, and",
+        "expire counts it for nothing."})
 public final class BackupListCommand implements Callable<Integer> {
-    private static final String ROW = "%-17s %-8s %-20s %10s %10s %9s %-8s %-8s %s";
+    private static final String ROW = "%-17s %-8s %-20s %10s %10s %9s %-8s %-8s %-20s %s";
 
     @Mixin
     OutputOptions output;
@@ -36,7 +38,7 @@ public final class BackupListCommand implements Callable<Integer> {
     public Integer call() {
         try (RepositoryAccess access = RepositoryAccess.open(spec)) {
             String target = access.target();
-            List<Catalog.Entry> backups = access.repository().catalog().backups(target);
+            List<Catalog.Entry> backups = access.repository().catalog().listing(target).backups();
             Windows windows = Windows.of(access, target, backups);
             PrintWriter out = spec.commandLine().getOut();
             if (output.json()) {
@@ -47,13 +49,15 @@ public final class BackupListCommand implements Callable<Integer> {
             if (backups.isEmpty()) {
                 out.println("no backups of target " + target + " in " + access.repository().location());
             } else {
-                out.println(String.format(ROW, "ID", "KIND", "STARTED", "SIZE", "RAW", "DURATION", "SCHEMA", "VERIFIED", "TAGS"));
+                out.println(String.format(ROW, "ID", "KIND", "STARTED", "SIZE", "RAW", "DURATION", "SCHEMA", "VERIFIED", "PROVEN", "TAGS"));
                 for (Catalog.Entry e : backups) {
                     var m = e.manifest();
                     out.println(String.format(ROW, m.id(), m.kind().id(), Format.time(m.startTime()),
                             Format.bytes(m.storedSize()), Format.bytes(m.rawSize()), Format.duration(m.duration()),
                             m.schemaVersion() == null ? "-" : m.schemaVersion(), BackupViews.verified(e.verification()),
+                            e.lastProven().map(d -> Format.time(d.finishedAt())).orElse("never"),
                             String.join(",", m.tags())).stripTrailing());
+                    e.damage().ifPresent(d -> out.println("  DAMAGED: " + d + " (expire counts it for nothing)"));
                     windows.of(e).ifPresent(w -> out.println("  " + describe(m, w, windows.segmentSize())));
                 }
             }

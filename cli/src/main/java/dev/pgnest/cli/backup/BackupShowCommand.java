@@ -5,6 +5,7 @@ import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
+import dev.pgnest.repository.DrillRecord;
 import dev.pgnest.repository.Verification;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "show", description = "Show one backup's manifest and its last verification.")
+@Command(name = "show", description = "Show one backup's manifest, its last verification and the restore drills that restored it.")
 public final class BackupShowCommand implements Callable<Integer> {
     @Parameters(paramLabel = "ID", description = "Backup id (see pgnest backup list), or latest.")
     String id;
@@ -28,10 +29,13 @@ public final class BackupShowCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (RepositoryAccess access = RepositoryAccess.open(spec)) {
-            Catalog.Entry e = BackupSelection.resolve(access.repository().catalog(), access.target(), id);
+            Catalog catalog = access.repository().catalog();
+            String chosen = BackupSelection.resolve(catalog, access.target(), id).id();
+            // the listing attaches the drill records to the backup
+            Catalog.Entry e = catalog.listing(access.target()).backup(chosen).orElseThrow();
             PrintWriter out = spec.commandLine().getOut();
             if (output.json()) {
-                OutputOptions.printJson(out, new BackupViews.BackupDetail(e.manifest(), e.verification()));
+                OutputOptions.printJson(out, BackupViews.BackupDetail.of(e));
                 return ExitCode.OK.status();
             }
             BackupManifest m = e.manifest();
@@ -68,6 +72,16 @@ public final class BackupShowCommand implements Callable<Integer> {
                     : (v.ok() ? "ok" : "FAILED") + (v.deep() ? " (deep)" : "") + " at " + Format.time(v.time()));
             if (v != null) {
                 v.problems().forEach(p -> out.println("  problem: " + p));
+            }
+            line(out, "proven", e.lastProven().map(d -> Format.time(d.finishedAt()) + " (" + d.id() + ")").orElse("never"));
+            e.damage().ifPresent(d -> line(out, "DAMAGED", d + " (expire counts it for nothing)"));
+            if (!e.drills().isEmpty()) {
+                out.println("drills:");
+                for (DrillRecord d : e.drills()) {
+                    out.println("  " + d.id() + "  " + (d.succeeded() ? "passed" : "FAILED") + " at " + Format.time(d.finishedAt())
+                            + (d.host() == null ? "" : " on " + d.host()) + (d.error() == null ? "" : ": " + d.error())
+                            + "  report " + d.report());
+                }
             }
             out.println("objects:");
             for (BackupManifest.BackupObject o : m.objects()) {

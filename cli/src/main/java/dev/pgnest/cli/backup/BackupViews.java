@@ -6,6 +6,7 @@ import dev.pgnest.backup.verify.VerifyResult;
 import dev.pgnest.cli.wal.WalRetentionView;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
+import dev.pgnest.repository.DrillRecord;
 import dev.pgnest.repository.Verification;
 import dev.pgnest.wal.Lsn;
 import dev.pgnest.wal.WalCheck;
@@ -24,9 +25,12 @@ final class BackupViews {
      * to the end of the WAL that follows it without a hole ({@code restorableToLsn}, in segment
      * {@code restorableToWal}; {@code restorableTo}: when that segment was archived, so no commit
      * in the window is later). Null for logical backups and when the backup is not restorable.
+     * {@code proven}: end of the last passed drill of the backup ({@code provenBy} names it);
+     * {@code lastDrill}: its last drill, passed or failed; {@code damage}: why it is known damaged.
      */
     record BackupRow(String id, String kind, String target, Instant startTime, Instant endTime, double durationSeconds,
-                     long storedSize, long rawSize, String schemaVersion, String verified, List<String> tags,
+                     long storedSize, long rawSize, String schemaVersion, String verified, Instant verifiedAt,
+                     Instant proven, String provenBy, DrillRecord lastDrill, String damage, List<String> tags,
                      Boolean restorable, Instant restorableFrom, String restorableFromLsn, Instant restorableTo,
                      String restorableToLsn, String restorableToWal, Boolean walGapAfter) {
         static BackupRow of(Catalog.Entry e, Optional<WalCheck.BackupWindow> window, long segmentSize) {
@@ -34,7 +38,9 @@ final class BackupViews {
             boolean ok = window.isPresent() && window.get().restorable();
             return new BackupRow(m.id(), m.kind().id(), m.target(), m.startTime(), m.endTime(),
                     m.duration().toMillis() / 1000.0, m.storedSize(), m.rawSize(), m.schemaVersion(),
-                    BackupViews.verified(e.verification()), m.tags(),
+                    BackupViews.verified(e.verification()), e.verification() == null ? null : e.verification().time(),
+                    e.lastProven().map(DrillRecord::finishedAt).orElse(null), e.lastProven().map(DrillRecord::id).orElse(null),
+                    e.lastDrill().orElse(null), e.damage().orElse(null), m.tags(),
                     window.map(WalCheck.BackupWindow::restorable).orElse(null),
                     ok ? m.endTime() : null,
                     ok ? window.get().consistentAt().toString() : null,
@@ -50,8 +56,13 @@ final class BackupViews {
         return v == null ? "never" : v.ok() ? "ok" : "failed";
     }
 
-    /** {@code backup show}: the manifest as stored, and the last verification. */
-    record BackupDetail(BackupManifest manifest, Verification verification) {
+    /** {@code backup show}: the manifest as stored, the last verification, the drills (oldest first). */
+    record BackupDetail(BackupManifest manifest, Verification verification, List<DrillRecord> drills, Instant proven,
+                        String damage) {
+        static BackupDetail of(Catalog.Entry e) {
+            return new BackupDetail(e.manifest(), e.verification(), e.drills(),
+                    e.lastProven().map(DrillRecord::finishedAt).orElse(null), e.damage().orElse(null));
+        }
     }
 
     record VerifyRow(String target, String id, boolean ok, boolean deep, long bytesRead, double seconds,

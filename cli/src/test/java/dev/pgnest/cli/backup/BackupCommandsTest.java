@@ -116,7 +116,7 @@ class BackupCommandsTest {
         List<String> lines = list.out().lines().toList();
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).startsWith("ID                KIND     STARTED");
-        assertThat(lines.get(1)).startsWith(id1 + "  logical  ").contains(" never    nightly");
+        assertThat(lines.get(1)).startsWith(id1 + "  logical  ").contains(" never    never                nightly");
         assertThat(lines.get(2)).startsWith(id2 + "  logical  ").endsWith(" never");
         JsonNode rows = JSON.readTree(pgnest(env, "backup", "list", "-o", "json").out());
         assertThat(rows).hasSize(2);
@@ -161,15 +161,46 @@ class BackupCommandsTest {
         Map<String, String> env = env();
         pgnest(env, "repo", "init");
         String id = pgnest(env, "backup", "logical").out().substring(7, 23);
-        String key = env.get("PGNEST_S3_PREFIX") + "/" + RepositoryLayout.backupObjectKey("default", id, "dump.pgdump.zst");
-        byte[] bytes = s3.client().getObjectAsBytes(b -> b.bucket("backups").key(key)).asByteArray();
-        bytes[bytes.length / 3] ^= 0x40;
-        s3.client().putObject(b -> b.bucket("backups").key(key), RequestBody.fromBytes(bytes));
+        damageOneByte(env, id);
 
         CliRun verify = pgnest(env, "backup", "verify", "latest");
         assertThat(verify.exitCode()).isEqualTo(1);
         assertThat(verify.out()).startsWith(id + " FAILED: ").contains("\n  dump.pgdump.zst: SHA-256 ");
         assertThat(pgnest(env, "backup", "list").out()).contains(" failed");
+    }
+
+    /** Issue 21's retention hole: the newest backup is damaged, and keep-last 1 must not keep only it. */
+    @Test
+    void expireCountsABackupThatFailedVerificationForNothingAndKeepsTheNewestSoundOne() throws Exception {
+        Map<String, String> env = env();
+        pgnest(env, "repo", "init");
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(pgnest(env, "backup", "logical").out().substring(7, 23));
+        }
+        damageOneByte(env, ids.get(2));
+        assertThat(pgnest(env, "backup", "verify", "latest").out()).startsWith(ids.get(2) + " FAILED: ");
+        CliRun list = pgnest(env, "backup", "list");
+        assertThat(list.out()).contains(ids.get(2) + "  logical  ", "\n  DAMAGED: verification failed at ");
+
+        CliRun expire = pgnest(env, "backup", "expire", "--keep-last", "1");
+        assertThat(expire.exitCode()).isZero();
+        assertThat(expire.out()).startsWith("delete " + ids.get(0) + "\nkeep   " + ids.get(1) + "  (newest, last 1)\ndelete "
+                + ids.get(2) + "  (damaged: verification failed at ").contains("deleted 2 of 3 backups of target default");
+        JsonNode left = JSON.readTree(pgnest(env, "backup", "list", "-o", "json").out());
+        assertThat(left).hasSize(1);
+        assertThat(left.get(0).get("id").asText()).isEqualTo(ids.get(1));
+        // what is left restores: pg_restore reads the whole dump
+        CliRun verify = pgnest(env, "backup", "verify", "--all", "--deep");
+        assertThat(verify.exitCode()).as(verify.out()).isZero();
+        assertThat(verify.out()).startsWith(ids.get(1) + " ok (deep): ");
+    }
+
+    private void damageOneByte(Map<String, String> env, String id) {
+        String key = env.get("PGNEST_S3_PREFIX") + "/" + RepositoryLayout.backupObjectKey("default", id, "dump.pgdump.zst");
+        byte[] bytes = s3.client().getObjectAsBytes(b -> b.bucket("backups").key(key)).asByteArray();
+        bytes[bytes.length / 3] ^= 0x40;
+        s3.client().putObject(b -> b.bucket("backups").key(key), RequestBody.fromBytes(bytes));
     }
 
     @Test

@@ -14,7 +14,9 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
+import dev.pgnest.testing.Chromium;
 import dev.pgnest.testing.IntegrationTest;
+import dev.pgnest.testing.PrometheusText;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
 import java.nio.file.Files;
@@ -97,6 +99,9 @@ class RestoreCommandsTest {
         assertThat(failed.exitCode()).isEqualTo(1);
         assertThat(failed.out()).contains(": FAILED (backup " + backup.id() + "): a check failed: select count(*) = 301 from items",
                 "  check FAILED select count(*) = 301 from items: false");
+        String failedId = failed.out().substring("drill ".length(), failed.out().indexOf(" of target"));
+        assertThat(pgnest("backup", "list").out()).contains("\n  DAMAGED: drill " + failedId + " failed at ",
+                tmp.resolve("repo").resolve("default/drills/" + failedId + ".md") + ") (expire counts it for nothing)");
     }
 
     @Test
@@ -109,6 +114,59 @@ class RestoreCommandsTest {
                 dev.pgnest.serve.job.JobKind.DRILL, java.time.Instant.now(), false, "test"));
         assertThat(result.summary()).startsWith("drill drill-").endsWith(" passed, backup " + backup.id());
         assertThat(result.backupId()).isEqualTo(backup.id());
+    }
+
+    @Test
+    void aDrillRunByTheCliBeforeServeStartsIsOnThePageInBackupListAndInMetrics() throws Exception {
+        CliRun drill = pgnest("restore", "drill", "--mode", "database", "-o", "json");
+        assertThat(drill.exitCode()).as(drill.err()).isZero();
+        JsonNode report = JSON.readTree(drill.out());
+        String drillId = report.get("id").asText();
+        java.time.Instant proven = java.time.Instant.parse(report.get("finishedAt").asText());
+
+        JsonNode row = JSON.readTree(pgnest("backup", "list", "-o", "json").out()).get(0);
+        assertThat(row.get("id").asText()).isEqualTo(backup.id());
+        assertThat(java.time.Instant.parse(row.get("proven").asText())).isEqualTo(proven);
+        assertThat(row.get("provenBy").asText()).isEqualTo(drillId);
+        assertThat(row.get("lastDrill").get("status").asText()).isEqualTo("succeeded");
+        assertThat(row.get("damage").isNull()).isTrue();
+        CliRun show = pgnest("backup", "show", backup.id());
+        assertThat(show.out()).contains("proven:         ", "(" + drillId + ")", "drills:\n", "  " + drillId + "  passed at ");
+        JsonNode detail = JSON.readTree(pgnest("backup", "show", backup.id(), "-o", "json").out());
+        assertThat(detail.get("drills")).extracting(d -> d.get("id").asText()).contains(drillId);
+
+        Map<String, String> env = env();
+        env.put("PGNEST_SERVE_LISTEN", "127.0.0.1:0");
+        env.put("PGNEST_SCHEDULE_VERIFY", "0 3 1 1 *");
+        dev.pgnest.config.PgnestConfig config = new dev.pgnest.config.ConfigLoader(null, env, Map.of(), tmp).load();
+        try (dev.pgnest.serve.BackupService service = dev.pgnest.serve.ConfiguredService.build(config, tmp)) {
+            service.start();
+            String base = "http://127.0.0.1:" + service.port();
+            String samples = "";
+            for (int i = 0; i < 100 && Double.isNaN(PrometheusText.value(samples,
+                    "pgnest_last_proven_restore_timestamp_seconds", "kind=\"logical\",target=\"default\"")); i++) {
+                Thread.sleep(100);
+                samples = get(base + "/metrics");
+            }
+            assertThat(PrometheusText.value(samples, "pgnest_last_proven_restore_timestamp_seconds",
+                    "kind=\"logical\",target=\"default\"")).isEqualTo(proven.toEpochMilli() / 1000.0);
+            assertThat(PrometheusText.value(samples, "pgnest_last_proven_restore_timestamp_seconds",
+                    "kind=\"physical\",target=\"default\"")).isNaN();
+
+            Path chromium = Chromium.find();
+            org.junit.jupiter.api.Assumptions.assumeTrue(chromium != null,
+                    "chromium is not installed (apt-get install -y chromium): status page not checked in a browser");
+            String dom = Chromium.dumpDom(chromium, base + "/", "<h1>pgnest serve</h1>");
+            String proof = dom.substring(dom.indexOf("id=\"drill-default\""), dom.indexOf("</div>", dom.indexOf("id=\"drill-default\"")));
+            assertThat(proof).contains(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
+                    .withZone(java.time.ZoneOffset.UTC).format(proven), "logical backup <code>" + backup.id() + "</code>", drillId)
+                    .doesNotContain("never");
+        }
+    }
+
+    private static String get(String url) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test

@@ -68,7 +68,7 @@ class RestoreDrillTest {
         try (Stream<Path> left = Files.list(scratch)) {
             assertThat(left).isEmpty();
         }
-        assertThat(DrillRecords.lastSucceeded(repository, "shop")).hasValueSatisfying(r -> assertThat(r.id()).isEqualTo(report.id()));
+        assertThat(repository.catalog().listing("shop").lastProven(null)).hasValueSatisfying(r -> assertThat(r.id()).isEqualTo(report.id()));
         assertThat(result.recordedAt()).endsWith("shop/drills/" + report.id() + ".json");
     }
 
@@ -82,7 +82,8 @@ class RestoreDrillTest {
         assertThat(result.report().checks()).filteredOn(c -> !c.passed()).extracting(IncidentReport.Check::actual)
                 .containsExactly("false");
         assertThat(pg.queryForString("select count(*) from pg_database where datname like 'pgnest_drill_%'")).isEqualTo("0");
-        assertThat(DrillRecords.all(repository, "shop")).extracting(IncidentReport::id).contains(result.report().id());
+        assertThat(repository.catalog().listing("shop").drills()).filteredOn(d -> d.id().equals(result.report().id()))
+                .singleElement().satisfies(d -> assertThat(d.succeeded()).isFalse());
     }
 
     private static RestoreDrill.Options options(RestoreDrill.Where where, Path scratch, List<String> checks) {

@@ -234,7 +234,7 @@ class PitrRestoreTest {
         try (var left = Files.list(scratch)) {
             assertThat(left).isEmpty();
         }
-        assertThat(dev.pgnest.restore.drill.DrillRecords.lastSucceeded(repository, TARGET))
+        assertThat(repository.catalog().listing(TARGET).lastProven(dev.pgnest.repository.BackupKind.PHYSICAL))
                 .hasValueSatisfying(r -> assertThat(r.id()).isEqualTo(report.id()));
     }
 

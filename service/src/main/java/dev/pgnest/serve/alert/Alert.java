@@ -8,7 +8,7 @@ import java.util.Map;
  *
  * @param type     what happened
  * @param target   the target it concerns
- * @param kind     the job kind ({@code logical}, {@code physical}…), or null (WAL lag)
+ * @param kind     the job kind ({@code logical}, {@code physical}…), or null (WAL lag, unproven restore)
  * @param message  one line: what happened and what to do; never a secret
  * @param time     when it was noticed
  * @param instance the replica that noticed it
@@ -25,7 +25,11 @@ public record Alert(Type type, String target, String kind, String message, Insta
         /** WAL has waited for the archive longer than alert.wal-lag. */
         WAL_LAG("wal_lag", "critical"),
         /** The WAL archive caught up again after a WAL_LAG alert. */
-        WAL_LAG_RESOLVED("wal_lag_resolved", "info");
+        WAL_LAG_RESOLVED("wal_lag_resolved", "info"),
+        /** No drill has proven a backup restorable for longer than alert.unproven-after. */
+        RESTORE_UNPROVEN("restore_unproven", "warning"),
+        /** A drill passed after a RESTORE_UNPROVEN alert. */
+        RESTORE_UNPROVEN_RESOLVED("restore_unproven_resolved", "info");
 
         private final String id;
         private final String severity;

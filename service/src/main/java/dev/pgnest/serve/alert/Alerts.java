@@ -110,8 +110,8 @@ public final class Alerts implements AutoCloseable {
         if (format == Format.SLACK) {
             String icon = switch (a.type()) {
                 case JOB_FAILED, WAL_LAG -> ":rotating_light:";
-                case MISSED_SCHEDULE -> ":warning:";
-                case WAL_LAG_RESOLVED -> ":white_check_mark:";
+                case MISSED_SCHEDULE, RESTORE_UNPROVEN -> ":warning:";
+                case WAL_LAG_RESOLVED, RESTORE_UNPROVEN_RESOLVED -> ":white_check_mark:";
             };
             root.put("text", icon + " pgnest " + a.type().id().replace('_', ' ') + " on *" + a.target() + "*"
                     + (a.kind() == null ? "" : " (" + a.kind() + ")") + ": " + a.message());

@@ -1,5 +1,6 @@
 package dev.pgnest.serve.http;
 
+import dev.pgnest.repository.DrillRecord;
 import dev.pgnest.serve.job.JobKind;
 import dev.pgnest.serve.metrics.WalLag;
 import dev.pgnest.serve.schedule.JobHistory.JobRun;
@@ -29,10 +30,9 @@ public final class StatusPage {
      *
      * @param status      from the repository; null when it could not be read ({@code statusError} says why)
      * @param walLag      null when not measured (archiving off, no probe)
-     * @param lastDrill   the last successful restore drill, null if none
      */
     public record Target(String name, List<ScheduleRow> schedules, TargetStatus status, String statusError,
-                         WalLag walLag, JobRun lastDrill, List<JobRun> recentRuns) {
+                         WalLag walLag, List<JobRun> recentRuns) {
     }
 
     /** One schedule and its last run. */
@@ -87,21 +87,9 @@ public final class StatusPage {
         }
         h.append("</div>\n");
 
-        h.append("<h3>Last proven restore</h3><p id=\"drill-").append(id).append("\">");
-        if (t.lastDrill() == null) {
-            h.append("<span class=\"warn\">never</span> <span class=\"muted\">(set schedule.drill to prove backups restore)</span>");
-        } else {
-            JobRun d = t.lastDrill();
-            h.append("<span class=\"ok\">").append(time(d.finishedAt())).append("</span> (")
-                    .append(ago(d.finishedAt(), now)).append(")");
-            if (d.backupId() != null) {
-                h.append(" · backup ").append(esc(d.backupId()));
-            }
-            if (d.summary() != null) {
-                h.append(" · ").append(esc(d.summary()));
-            }
-        }
-        h.append("</p>\n");
+        h.append("<h3>Last proven restore</h3><div id=\"drill-").append(id).append("\">");
+        proof(h, t.status(), now);
+        h.append("</div>\n");
 
         if (t.walLag() != null) {
             WalLag l = t.walLag();
@@ -137,7 +125,7 @@ public final class StatusPage {
             h.append("<p class=\"bad\">none</p>");
         } else {
             h.append("<table class=\"backups\"><tr><th>Backup</th><th>Kind</th><th>Taken</th><th>Took</th>")
-                    .append("<th class=\"num\">Size</th><th>Verified</th></tr>");
+                    .append("<th class=\"num\">Size</th><th>Verified</th><th>Proven</th></tr>");
             List<TargetStatus.Backup> backups = t.status().backups();
             for (int i = backups.size() - 1; i >= 0; i--) {
                 TargetStatus.Backup b = backups.get(i);
@@ -148,6 +136,9 @@ public final class StatusPage {
                         .append("</td><td class=\"num\">").append(size(b.bytes())).append("</td><td>")
                         .append(b.verified() == null ? "<span class=\"muted\">not yet</span>"
                                 : b.verified().equals("ok") ? "<span class=\"ok\">ok</span>" : "<span class=\"bad\">" + esc(b.verified()) + "</span>")
+                        .append("</td><td>").append(b.provenAt() == null ? "<span class=\"muted\">never</span>"
+                                : "<span class=\"ok\">" + time(b.provenAt()) + "</span>")
+                        .append(b.damage() == null ? "" : " <span class=\"bad\">damaged: " + esc(b.damage()) + "</span>")
                         .append("</td></tr>");
             }
             h.append("</table>");
@@ -164,6 +155,34 @@ public final class StatusPage {
             h.append("</table>\n");
         }
         h.append("</section>\n");
+    }
+
+    /** From the repository's drill records: a drill run by hand, by cron or by another service counts the same. */
+    private static void proof(StringBuilder h, TargetStatus status, Instant now) {
+        if (status == null) {
+            h.append("<p class=\"muted\">unknown (the repository is unreadable)</p>");
+            return;
+        }
+        if (status.lastProven().isEmpty()) {
+            h.append("<p><span class=\"warn\">never</span> <span class=\"muted\">(run pgnest restore drill, or set ")
+                    .append("schedule.drill, to prove backups restore)</span></p>");
+        }
+        for (DrillRecord d : status.lastProven()) {
+            h.append("<p class=\"proven\"><span class=\"ok\">").append(time(d.finishedAt())).append("</span> (")
+                    .append(ago(d.finishedAt(), now)).append(") · ").append(esc(d.backup().kind())).append(" backup <code>")
+                    .append(esc(d.backup().id())).append("</code> · drill ").append(esc(d.id()))
+                    .append(d.host() == null ? "" : " on " + esc(d.host())).append("</p>");
+        }
+        DrillRecord last = status.lastDrill();
+        if (last != null && !last.succeeded()) {
+            h.append("<p class=\"drill-failed\"><span class=\"bad\">last drill FAILED</span> ").append(time(last.finishedAt()))
+                    .append(last.backupId() == null ? "" : " · backup <code>" + esc(last.backupId()) + "</code>")
+                    .append(last.error() == null ? "" : ": " + esc(last.error()))
+                    .append(" · report <code>").append(esc(last.report())).append("</code></p>");
+        }
+        if (status.lastVerified() != null) {
+            h.append("<p class=\"muted\">last verified ok ").append(time(status.lastVerified())).append("</p>");
+        }
     }
 
     private static String run(JobRun r, Instant now) {
@@ -192,7 +211,7 @@ public final class StatusPage {
         return d.isNegative() ? "just now" : span(d) + " ago";
     }
 
-    static String span(Duration d) {
+    public static String span(Duration d) {
         long s = Math.max(0, d.getSeconds());
         if (s < 120) {
             return s + "s";

@@ -1,8 +1,10 @@
 package dev.pgnest.serve.metrics;
 
+import dev.pgnest.repository.BackupKind;
 import dev.pgnest.serve.job.JobKind;
 import dev.pgnest.serve.schedule.JobHistory.JobRun;
 import dev.pgnest.serve.schedule.JobHistory.KindSummary;
+import dev.pgnest.serve.status.TargetStatus;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -28,7 +30,11 @@ import org.slf4j.LoggerFactory;
  * pgnest_wal_archive_lag_seconds{target}                  how long they have waited
  * pgnest_wal_archive_failing{target}                      1 when the archiver's last attempt failed
  * pgnest_job_store_up                                     1 when the job store answered this scrape
+ * pgnest_last_proven_restore_timestamp_seconds{target,kind} end of the last passed drill of a backup of that kind
+ * pgnest_last_verified_timestamp_seconds{target}          when a backup last verified ok
  * </pre>
+ * The last two come from the repository's records (whoever ran the drill or verification), as
+ * last read by the service's monitor.
  */
 public final class ServeMetrics {
     private static final Logger LOG = LoggerFactory.getLogger(ServeMetrics.class);
@@ -37,15 +43,18 @@ public final class ServeMetrics {
     private final Callable<List<KindSummary>> history;
     private final Map<String, KindSummary> summaries = new ConcurrentHashMap<>();
     private final Map<String, WalLag> walLags;
+    private final Map<String, TargetStatus> statuses;
     private volatile boolean storeUp;
 
     /**
      * @param history  reads the per-target, per-kind summaries (the job history)
      * @param walLags  the latest WAL lag measurement per target, kept up to date by the service
+     * @param statuses the latest repository status per target, kept up to date by the service
      */
-    public ServeMetrics(Callable<List<KindSummary>> history, Map<String, WalLag> walLags) {
+    public ServeMetrics(Callable<List<KindSummary>> history, Map<String, WalLag> walLags, Map<String, TargetStatus> statuses) {
         this.history = history;
         this.walLags = walLags;
+        this.statuses = statuses;
         Gauge.builder("pgnest.job.store.up", this, m -> m.storeUp ? 1 : 0)
                 .description("1 when the job store answered the last scrape").register(registry);
     }
@@ -76,6 +85,33 @@ public final class ServeMetrics {
         for (String target : walLags.keySet()) {
             registerWal(target);
         }
+        for (String target : statuses.keySet()) {
+            registerProof(target);
+        }
+    }
+
+    private final Map<String, Boolean> proofRegistered = new ConcurrentHashMap<>();
+
+    private void registerProof(String target) {
+        if (proofRegistered.putIfAbsent(target, true) != null) {
+            return;
+        }
+        for (BackupKind kind : BackupKind.values()) {
+            Gauge.builder("pgnest.last.proven.restore.timestamp", statuses, m -> {
+                        TargetStatus s = m.get(target);
+                        return s == null ? Double.NaN : s.lastProven().stream()
+                                .filter(d -> d.backup().kind().equals(kind.id()))
+                                .mapToDouble(d -> d.finishedAt().toEpochMilli() / 1000.0).findFirst().orElse(Double.NaN);
+                    })
+                    .baseUnit("seconds").tags(Tags.of("target", target, "kind", kind.id()))
+                    .description("End of the last passed restore drill of a backup of this kind, as unix time").register(registry);
+        }
+        Gauge.builder("pgnest.last.verified.timestamp", statuses, m -> {
+                    TargetStatus s = m.get(target);
+                    return s == null || s.lastVerified() == null ? Double.NaN : s.lastVerified().toEpochMilli() / 1000.0;
+                })
+                .baseUnit("seconds").tags(Tags.of("target", target))
+                .description("When a backup last verified ok, as unix time").register(registry);
     }
 
     private void registerJob(String key, String target, JobKind kind) {

@@ -121,13 +121,6 @@ public final class JobHistory {
         return query("SELECT * FROM " + T + " WHERE target = ? AND kind = ? ORDER BY started_at, id", target, kind.id());
     }
 
-    /** The last successful run of a target and kind. */
-    public Optional<JobRun> lastSuccess(String target, JobKind kind) throws SQLException {
-        List<JobRun> r = query("SELECT * FROM " + T + " WHERE target = ? AND kind = ? AND outcome = 'succeeded'"
-                + " ORDER BY finished_at DESC, id DESC LIMIT 1", target, kind.id());
-        return r.stream().findFirst();
-    }
-
     /** One summary per (target, kind) that has any run, in one round trip. */
     public List<KindSummary> summaries() throws SQLException {
         String sql = "WITH k AS (SELECT target, kind, count(*) FILTER (WHERE outcome IN ('failed', 'lost')) AS failures,"
