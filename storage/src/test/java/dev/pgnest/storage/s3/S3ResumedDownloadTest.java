@@ -23,7 +23,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.TestInstance;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * byte, also through encryption and from a store that ignores ranges.
  */
 @IntegrationTest
-class S3ResumedDownloadTest {
-    @RegisterExtension
-    static final Servers servers = Servers.withS3("resume").andFaultyProxyPerTest(17);
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class S3ResumedDownloadTest {
+    /** The store's servers: each subclass registers its own S3 implementation. */
+    abstract Servers servers();
 
     private static final int MAX_ATTEMPTS = 3;
     private static final byte[] DATA = new byte[3 * 1024 * 1024 + 4321];
@@ -42,14 +43,14 @@ class S3ResumedDownloadTest {
     private static final Predicate<String> GET_SEALED = line -> line.startsWith("GET /resume/p/sealed.bin");
     private static final EncryptionKey KEY = EncryptionKey.parse("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "test");
 
-    private static S3Server s3; // started by servers
+    private static S3Server s3; // started by servers()
     private static Storage direct;
     private FaultyProxy proxy; // a fresh one per test, from servers
     private Storage flaky;
 
     @BeforeAll
-    static void putObjects() {
-        direct = servers.closeAfterAll(config(s3.endpoint()).open());
+    void putObjects() {
+        direct = servers().closeAfterAll(config(s3.endpoint()).open());
         new Random(9).nextBytes(DATA);
         direct.put("data.bin", DATA);
         new EncryptedStorage(direct, KEY).put("sealed.bin", new java.io.ByteArrayInputStream(DATA));
@@ -57,7 +58,7 @@ class S3ResumedDownloadTest {
 
     @BeforeEach
     void openThroughProxy() {
-        flaky = servers.closeAfterEach(config(proxy.endpoint()).open());
+        flaky = servers().closeAfterEach(config(proxy.endpoint()).open());
     }
 
     private static S3StorageConfig config(URI endpoint) {
