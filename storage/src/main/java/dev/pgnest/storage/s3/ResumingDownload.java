@@ -1,5 +1,6 @@
 package dev.pgnest.storage.s3;
 
+import dev.pgnest.storage.BrokenDownloadException;
 import dev.pgnest.storage.ObjectNotFoundException;
 import dev.pgnest.storage.StorageException;
 import java.io.EOFException;
@@ -163,9 +164,9 @@ final class ResumingDownload extends InputStream {
         int attempts = storage.config().maxAttempts();
         String cause = S3Storage.rootMessage(e);
         if (failures >= attempts) {
-            throw new IOException("the download of " + storage.location(key) + " broke off at byte " + position
-                    + " and " + attempts + " attempts to resume it made no progress (" + cause
-                    + "); check the network to the S3 endpoint, then retry; if it persists, raise the S3 max attempts", e);
+            throw new BrokenDownloadException("the download of " + storage.location(key) + " broke off at byte " + position
+                    + " and " + attempts + " attempts to resume it made no progress (" + cause + ")",
+                    "check the network to the S3 endpoint, then retry; if it persists, raise the S3 max attempts", e);
         }
         Duration wait = S3Storage.BACKOFF.computeDelay(failures);
         LOG.info("the download of {} broke off at byte {} of {} ({}); resuming from there in {} ms (attempt {} of {})",
@@ -191,11 +192,11 @@ final class ResumingDownload extends InputStream {
                 throw new IOException(storage.location(key) + " was replaced while it was being read (its ETag changed); "
                         + "run the command again", e);
             }
-            RuntimeException translated = storage.translate("read", key, e);
+            StorageException translated = storage.translate("read", key, e);
             if (translated instanceof ObjectNotFoundException) {
                 throw new IOException(storage.location(key) + " was deleted while it was being read", e);
             }
-            throw new IOException(translated.getMessage(), e);
+            throw new BrokenDownloadException(translated.problem(), translated.hint(), e);
         }
     }
 

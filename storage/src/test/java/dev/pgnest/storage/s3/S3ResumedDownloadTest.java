@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.pgnest.storage.BrokenDownloadException;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.crypto.EncryptedStorage;
 import dev.pgnest.storage.crypto.EncryptionKey;
@@ -15,7 +16,6 @@ import dev.pgnest.testing.FaultyProxy.Fault;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.S3Server;
 import dev.pgnest.testing.Servers;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.Random;
@@ -127,7 +127,7 @@ abstract class S3ResumedDownloadTest {
             in.readNBytes(1000);
             proxy.spreadEvenly(1.0, 0); // from now on the store answers 500 or 503 only
             assertThatThrownBy(in::readAllBytes)
-                    .isInstanceOf(IOException.class)
+                    .isInstanceOf(BrokenDownloadException.class)
                     .hasMessageStartingWith("cannot read s3://resume/p/data.bin: S3 answered HTTP 50")
                     .hasMessageContaining("after " + MAX_ATTEMPTS + " attempts")
                     .hasMessageNotContaining("\n");
