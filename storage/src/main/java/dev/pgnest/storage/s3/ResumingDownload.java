@@ -41,6 +41,7 @@ final class ResumingDownload extends InputStream {
     private long bodyPosition;
     /** Absolute offset after the current body's last byte. */
     private long bodyEnd;
+    private boolean opened;
     private String etag;
     private ResponseInputStream<GetObjectResponse> body;
     private int failures;
@@ -91,7 +92,8 @@ final class ResumingDownload extends InputStream {
             start = Long.parseLong(span.substring(0, span.indexOf('-')).trim());
             stop = Long.parseLong(span.substring(span.indexOf('-') + 1).trim()) + 1;
         }
-        if (etag == null) {
+        if (!opened) {
+            opened = true;
             etag = head.eTag();
             end = length > 0 ? Math.min(stop, position + length) : stop;
         }
