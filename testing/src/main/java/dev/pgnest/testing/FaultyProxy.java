@@ -88,6 +88,10 @@ public final class FaultyProxy implements AutoCloseable {
     private volatile double evenLostShare;
     private final AtomicReference<Predicate<String>> loseOnce = new AtomicReference<>();
     private final AtomicReference<Answer> answer = new AtomicReference<>();
+    private volatile boolean ignoreRanges;
+    /** Whole-object GET responses (head and framed body) by request target, for {@link #ignoreRanges()}. */
+    private final Map<String, byte[][]> wholeObjects = new ConcurrentHashMap<>();
+    private final AtomicLong rangesIgnored = new AtomicLong();
     private final AtomicInteger uploadsInFlight = new AtomicInteger();
     private final AtomicInteger maxUploadsInFlight = new AtomicInteger();
 
@@ -177,6 +181,22 @@ public final class FaultyProxy implements AutoCloseable {
     public FaultyProxy answerWith(Predicate<String> requestLine, int status, String code) {
         answer.set(requestLine == null ? null : new Answer(requestLine, status, code));
         return this;
+    }
+
+    /**
+     * Plays a store that does not serve byte ranges (HTTP allows a server to ignore Range): a
+     * ranged GET of an object this proxy has already passed whole (200) is answered with that
+     * whole response, 200 and every byte, without being forwarded. Not counted as injected faults;
+     * see {@link #rangesIgnored()}.
+     */
+    public FaultyProxy ignoreRanges() {
+        this.ignoreRanges = true;
+        return this;
+    }
+
+    /** How many ranged GETs {@link #ignoreRanges()} answered with the whole object. */
+    public long rangesIgnored() {
+        return rangesIgnored.get();
     }
 
     /** Injects faults only into requests whose request line (e.g. {@code PUT /b/k?partNumber=2 HTTP/1.1}) matches. */
@@ -293,6 +313,15 @@ public final class FaultyProxy implements AutoCloseable {
                         writeError(cout, canned.status(), canned.code());
                         return;
                     }
+                    byte[][] whole = ignoreRanges && request.startLine.startsWith("GET ") && request.header("range") != null
+                            ? wholeObjects.get(target(request)) : null;
+                    if (whole != null) {
+                        rangesIgnored.incrementAndGet();
+                        cout.write(whole[0]);
+                        cout.write(whole[1]);
+                        cout.flush();
+                        continue;
+                    }
                     boolean eligibleRequest = eligible.test(request.startLine);
                     Fault fault = eligibleRequest ? chooseEvenly(number) : null;
                     if (fault == null && eligibleRequest) {
@@ -332,6 +361,10 @@ public final class FaultyProxy implements AutoCloseable {
                     if (fault == Fault.LOST_RESPONSE) {
                         writeError(cout, Fault.SERVER_ERROR);
                         return;
+                    }
+                    if (ignoreRanges && request.startLine.startsWith("GET ") && response.status() == 200
+                            && request.header("range") == null) {
+                        wholeObjects.put(target(request), new byte[][] {response.raw, responseBody});
                     }
                     if (fault == null && eligibleRequest && hasContent(response, responseBody)) {
                         fault = choose(true);
@@ -416,6 +449,11 @@ public final class FaultyProxy implements AutoCloseable {
         Fault chosen = roll < evenLostShare ? Fault.LOST_RESPONSE : roll < 0.5 ? Fault.SLOW_DOWN : Fault.SERVER_ERROR;
         injected.get(chosen).incrementAndGet();
         return chosen;
+    }
+
+    /** The request line's target (path and query), which names the object. */
+    private static String target(Head request) {
+        return request.startLine.split(" ")[1];
     }
 
     /** Whether the framed body carries content to cut (an empty chunked body is only its last chunk). */

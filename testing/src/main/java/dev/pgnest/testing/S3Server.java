@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.pgnest.config.LocalS3Server;
 import dev.pgnest.demo.S3ProxyServer;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -30,19 +31,25 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  *
  * <p>Known limit: S3Proxy cannot serve a ranged read of one part of a multipart object
  * ({@code partNumber}); download multipart objects with multipart off.
+ *
+ * <p>{@link #startS3Mock()} serves the same API from a second, independent implementation,
+ * Adobe's S3Mock (its differences: docs/internals/s3-stores.md).
  */
 public final class S3Server implements AutoCloseable {
 
     private static final Region REGION = Region.US_EAST_1;
 
-    private final S3ProxyServer store;
+    private final LocalS3Server store;
+    /** "S3Proxy" or "S3Mock"; a name, so that modules without S3Mock on their path never load its class. */
+    private final String implementation;
     private final Path deleteOnClose;
     private final List<S3Client> clients = new ArrayList<>();
     private S3Client client;
     private boolean closed;
 
-    private S3Server(S3ProxyServer store, Path deleteOnClose) {
+    private S3Server(LocalS3Server store, Path deleteOnClose) {
         this.store = store;
+        this.implementation = store instanceof S3ProxyServer ? "S3Proxy" : "S3Mock";
         this.deleteOnClose = deleteOnClose;
         Cleanup.register(this);
     }
@@ -60,6 +67,19 @@ public final class S3Server implements AutoCloseable {
      * close: for tests that move more data than the heap should hold.
      */
     public static S3Server startOnTempDirectory() {
+        return onTempDirectory(S3ProxyServer::onDirectory);
+    }
+
+    /**
+     * Adobe's S3Mock instead of S3Proxy, objects in a {@code pgnest-s3-*} temp dir deleted on
+     * close. It needs {@code com.adobe.testing:s3mock} on the test class path (an optional
+     * dependency of this module) and, unlike S3Proxy, accepts any credentials.
+     */
+    public static S3Server startS3Mock() {
+        return onTempDirectory(S3MockServer::new);
+    }
+
+    private static S3Server onTempDirectory(java.util.function.Function<Path, LocalS3Server> start) {
         Path workDir;
         Path store;
         try {
@@ -69,14 +89,24 @@ public final class S3Server implements AutoCloseable {
             store = Files.createDirectory(workDir.resolve("store"));
             Cleanup.markOwned(workDir, store);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temp dir for S3Proxy", e);
+            throw new UncheckedIOException("cannot create a temp dir for the S3 store", e);
         }
         try {
-            return new S3Server(S3ProxyServer.onDirectory(store), workDir);
+            return new S3Server(start.apply(store), workDir);
         } catch (RuntimeException e) {
             Cleanup.deleteRecursively(workDir);
             throw e;
         }
+    }
+
+    /** Which implementation serves: {@code S3Proxy} or {@code S3Mock}, for test names and messages. */
+    public String implementation() {
+        return implementation;
+    }
+
+    /** Whether the store checks request signatures (S3Mock does not: any credentials pass). */
+    public boolean checksSignatures() {
+        return !implementation.equals("S3Mock");
     }
 
     /**
@@ -166,7 +196,7 @@ public final class S3Server implements AutoCloseable {
             c.close();
         }
         clients.clear();
-        RuntimeException failure = new IllegalStateException("S3Proxy at " + endpoint() + " did not stop cleanly");
+        RuntimeException failure = new IllegalStateException(implementation() + " at " + endpoint() + " did not stop cleanly");
         try {
             store.close();
         } catch (RuntimeException e) {
@@ -184,6 +214,6 @@ public final class S3Server implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "S3Server[" + endpoint() + ", " + baseDir().map(Path::toString).orElse("in memory") + "]";
+        return "S3Server[" + implementation() + ", " + endpoint() + ", " + baseDir().map(Path::toString).orElse("in memory") + "]";
     }
 }

@@ -84,6 +84,11 @@ public final class Servers implements BeforeAllCallback, AfterAllCallback, Befor
         return new Servers().andS3(S3Server::start, buckets);
     }
 
+    /** Adobe's S3Mock, the second S3 implementation, with these buckets (see {@link S3Server#startS3Mock()}). */
+    public static Servers withS3Mock(String... buckets) {
+        return new Servers().andS3(S3Server::startS3Mock, buckets);
+    }
+
     /** An S3 server storing objects on disk (a {@code pgnest-s3-*} temp dir), for tests moving more than the heap holds. */
     public static Servers withS3OnTempDirectory(String... buckets) {
         return new Servers().andS3(S3Server::startOnTempDirectory, buckets);

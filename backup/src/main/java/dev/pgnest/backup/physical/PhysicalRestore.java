@@ -8,6 +8,7 @@ import dev.pgnest.repository.Compression;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryJson;
 import dev.pgnest.repository.RepositoryLayout;
+import dev.pgnest.storage.BrokenDownloadException;
 import dev.pgnest.storage.Storage;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -69,6 +70,8 @@ public final class PhysicalRestore {
         try (InputStream in = open(object)) {
             byte[] json = in.readAllBytes();
             return RepositoryJson.read(json, PhysicalFiles.class, location(object.name()));
+        } catch (BrokenDownloadException e) {
+            throw e.toStorageException(); // the network failed, not the backup
         } catch (IOException e) {
             throw damaged(object.name(), e.getMessage());
         }
@@ -190,6 +193,8 @@ public final class PhysicalRestore {
                 position = f.offset() + f.size();
             }
             in.transferTo(OutputStream.nullOutputStream()); // to the end, so the object's checksum is checked
+        } catch (BrokenDownloadException e) {
+            throw e.toStorageException(); // the network failed, not the backup
         } catch (IOException e) {
             throw damaged(objectName, e.getMessage());
         }

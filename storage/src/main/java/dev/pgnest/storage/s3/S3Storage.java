@@ -9,7 +9,6 @@ import dev.pgnest.storage.ObjectNotFoundException;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageException;
 import dev.pgnest.storage.StorageOutput;
-import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +25,6 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.RetryableException;
@@ -43,7 +41,6 @@ import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -60,7 +57,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * exponential backoff; each part carries a Content-MD5, so the server rejects a part
  * corrupted on the way. Small whole-object reads ({@link #getBytes}) and listings are read
  * inside the SDK call, so a body that breaks off after the headers arrived is retried too,
- * within the same attempts; a stream from {@link #get} is read by the caller and is not.
+ * within the same attempts; a stream from {@link #get} is read by the caller, after the call, so
+ * it resumes a cut body itself with ranged GETs ({@link ResumingDownload}).
  */
 public final class S3Storage implements Storage {
     private final S3StorageConfig config;
@@ -69,6 +67,8 @@ public final class S3Storage implements Storage {
     private final software.amazon.awssdk.http.SdkHttpClient unverifiedHttp;
     private final String basePrefix;
     private final ExecutorService uploads;
+    /** Between attempts of a request, and of a download's resumptions. */
+    static final BackoffStrategy BACKOFF = BackoffStrategy.exponentialDelay(Duration.ofMillis(100), Duration.ofSeconds(20));
 
     S3Storage(S3StorageConfig config) {
         this.config = config;
@@ -97,7 +97,7 @@ public final class S3Storage implements Storage {
     private static S3Client buildClient(S3StorageConfig config, software.amazon.awssdk.http.SdkHttpClient unverifiedHttp) {
         RetryStrategy retries = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(config.maxAttempts())
-                .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(100), Duration.ofSeconds(20)))
+                .backoffStrategy(BACKOFF)
                 .throttlingBackoffStrategy(
                         BackoffStrategy.exponentialDelay(Duration.ofMillis(500), Duration.ofSeconds(20)))
                 // the retry quota would stop retrying a long upload after a burst of errors;
@@ -176,6 +176,7 @@ public final class S3Storage implements Storage {
         }
     }
 
+    /** A stream that resumes a body cut mid-way with ranged GETs ({@link ResumingDownload}). */
     @Override
     public InputStream get(String key, long offset, long length) {
         ObjectKeys.check(key);
@@ -185,21 +186,11 @@ public final class S3Storage implements Storage {
             }
             return InputStream.nullInputStream();
         }
-        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(config.bucket()).key(fullKey(key));
-        if (offset > 0 || length > 0) {
-            request.range("bytes=" + Math.max(offset, 0) + "-" + (length > 0 ? Math.max(offset, 0) + length - 1 : ""));
-        }
-        try {
-            return new S3InputStream(client.getObject(request.build()));
-        } catch (S3Exception e) {
-            if (e.statusCode() == 416) {
-                // range starts at or past the end; an existing object, read as empty
-                return InputStream.nullInputStream();
-            }
-            throw translate("read", key, e);
-        } catch (SdkException | java.io.UncheckedIOException e) {
-            throw translate("read", key, e);
-        }
+        return ResumingDownload.open(this, key, Math.max(offset, 0), length);
+    }
+
+    GetObjectRequest.Builder getRequest(String key) {
+        return GetObjectRequest.builder().bucket(config.bucket()).key(fullKey(key));
     }
 
     /**
@@ -443,7 +434,7 @@ public final class S3Storage implements Storage {
     }
 
     /** The innermost message, without the exception class names Java puts in front of it. */
-    private static String rootMessage(Throwable t) {
+    static String rootMessage(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
@@ -459,42 +450,5 @@ public final class S3Storage implements Storage {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    /** Stops the download when closed early instead of draining the connection. */
-    private static final class S3InputStream extends InputStream {
-        private final ResponseInputStream<GetObjectResponse> in;
-        private boolean eof;
-
-        S3InputStream(ResponseInputStream<GetObjectResponse> in) {
-            this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                int n = in.read(b, off, len);
-                eof |= n < 0;
-                return n;
-            } catch (SdkException | java.io.UncheckedIOException e) {
-                // keep SDK types inside this package: a broken download is an I/O error
-                throw new IOException("download interrupted: " + e.getMessage(), e);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!eof) {
-                in.abort();
-            }
-            in.close();
-        }
     }
 }
