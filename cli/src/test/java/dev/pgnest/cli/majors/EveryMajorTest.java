@@ -27,7 +27,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicContainer;
@@ -35,7 +40,6 @@ import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.function.Executable;
 
 /**
  * Every path of pgnest on every supported PostgreSQL major (13–18: Debian's 15, zonky's builds
@@ -68,39 +72,61 @@ class EveryMajorTest {
                 : Arrays.stream(only.split(",")).map(String::strip).map(Integer::parseInt).toList();
     }
 
+    /**
+     * Scenarios run two at a time on their own threads (most of a scenario is waiting: for
+     * servers, archived segments, child JVMs); the dynamic tests, in order, wait for their step's
+     * outcome and report it, so a failure still names its major and step.
+     */
+    static final int AT_ONCE = 2;
+    static final ExecutorService runner = Executors.newFixedThreadPool(AT_ONCE, r -> {
+        Thread t = new Thread(r, "every-major");
+        t.setDaemon(true);
+        return t;
+    });
+
     @TestFactory
     Stream<DynamicNode> everyPathOnEveryMajor() {
-        return majors().stream().map(major -> {
+        return majors().stream().<DynamicNode>map(major -> {
             Scenario s = new Scenario(major);
-            return DynamicContainer.dynamicContainer("PostgreSQL " + major, Stream.of(
-                    step(s, "check reports the major", null, s::check),
-                    step(s, "migrate deploy, status, diff of the BabyNest migrations", SupportTable.Path.MIGRATE, s::migrate),
-                    step(s, "backup physical, WAL by archive_command and by wal stream", SupportTable.Path.BACKUP_PHYSICAL, s::backups),
-                    step(s, "restore pitr --to-time", SupportTable.Path.PITR_TIME, s::pitrToTime),
-                    step(s, "restore pitr --to-lsn --delta", SupportTable.Path.PITR_DELTA, s::pitrDeltaToLsn),
-                    step(s, "restore pitr --to-restore-point", SupportTable.Path.PITR_RESTORE_POINT, s::pitrToRestorePoint),
-                    step(s, "restore pitr --latest, from each repository", SupportTable.Path.PITR_LATEST, s::pitrLatest),
-                    step(s, "restore drill --kind physical", SupportTable.Path.DRILL, s::drill),
-                    step(s, "backup logical and restore logical", SupportTable.Path.LOGICAL, s::logical),
-                    step(s, "wal check across a timeline switch", SupportTable.Path.TIMELINES, s::timelineSwitch),
-                    DynamicTest.dynamicTest("stop", s::close)));
-        });
+            List<Step> steps = List.of(
+                    new Step("check reports the major", null, s::check),
+                    new Step("migrate deploy, status, diff of the BabyNest migrations", SupportTable.Path.MIGRATE, s::migrate),
+                    new Step("backup physical, WAL by archive_command and by wal stream", SupportTable.Path.BACKUP_PHYSICAL, s::backups),
+                    new Step("restore pitr --to-time", SupportTable.Path.PITR_TIME, s::pitrToTime),
+                    new Step("restore pitr --to-lsn --delta", SupportTable.Path.PITR_DELTA, s::pitrDeltaToLsn),
+                    new Step("restore pitr --to-restore-point", SupportTable.Path.PITR_RESTORE_POINT, s::pitrToRestorePoint),
+                    new Step("restore pitr --latest, from each repository", SupportTable.Path.PITR_LATEST, s::pitrLatest),
+                    new Step("restore drill --kind physical", SupportTable.Path.DRILL, s::drill),
+                    new Step("backup logical and restore logical", SupportTable.Path.LOGICAL, s::logical),
+                    new Step("wal check across a timeline switch", SupportTable.Path.TIMELINES, s::timelineSwitch),
+                    new Step("stop", null, () -> {
+                        s.close();
+                        return "stopped";
+                    }));
+            runner.submit(() -> s.runAll(steps));
+            return DynamicContainer.dynamicContainer("PostgreSQL " + major, steps.stream().map(step ->
+                    DynamicTest.dynamicTest(step.name, () -> {
+                        String result = awaitOutcome(step);
+                        if (step.path != null) {
+                            outcomes.computeIfAbsent(major, m -> new ConcurrentHashMap<>()).put(step.path, result);
+                        }
+                    })));
+        }).toList().stream(); // all submitted now, not as JUnit reaches each container
     }
 
-    private static DynamicTest step(Scenario s, String name, SupportTable.Path path, ThrowingSupplier outcome) {
-        Executable run = () -> {
-            s.requireHealthy();
-            try {
-                String result = outcome.get();
-                if (path != null) {
-                    outcomes.computeIfAbsent(s.major, m -> new ConcurrentHashMap<>()).put(path, result);
-                }
-            } catch (Throwable t) {
-                s.failed = true;
-                throw t;
-            }
-        };
-        return DynamicTest.dynamicTest(name, run);
+    /** One step of a scenario and its outcome, completed by the scenario's thread. */
+    record Step(String name, SupportTable.Path path, ThrowingSupplier action, CompletableFuture<String> outcome) {
+        Step(String name, SupportTable.Path path, ThrowingSupplier action) {
+            this(name, path, action, new CompletableFuture<>());
+        }
+    }
+
+    private static String awaitOutcome(Step step) throws Throwable {
+        try {
+            return step.outcome().get(15, TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            throw e.getCause();
+        }
     }
 
     @AfterAll
@@ -118,7 +144,6 @@ class EveryMajorTest {
     /** One major's cluster, repositories and recorded points; the steps run in order. */
     static final class Scenario implements AutoCloseable {
         final int major;
-        boolean failed;
         Path dir;
         PostgresCluster pg;
         WalArchive archiveA;
@@ -136,10 +161,23 @@ class EveryMajorTest {
             this.major = major;
         }
 
-        void requireHealthy() {
-            if (failed) {
-                throw new IllegalStateException("an earlier step on PostgreSQL " + major + " failed");
+        /** Runs the steps in order; after a failure the rest fail naming it. Always closes. */
+        void runAll(List<Step> steps) {
+            String failure = null;
+            for (Step step : steps) {
+                if (failure != null && !step.name().equals("stop")) {
+                    step.outcome().completeExceptionally(new IllegalStateException("an earlier step on PostgreSQL " + major
+                            + " failed: " + failure));
+                    continue;
+                }
+                try {
+                    step.outcome().complete(step.action().get());
+                } catch (Throwable t) {
+                    failure = step.name();
+                    step.outcome().completeExceptionally(t);
+                }
             }
+            close();
         }
 
         // ------------------------------------------------------------------ the steps
@@ -372,9 +410,10 @@ class EveryMajorTest {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             if (walStream != null) {
                 walStream.close();
+                walStream = null;
             }
             if (pg != null) {
                 pg.close();
