@@ -102,6 +102,24 @@ class DebianPackageTest {
 
     @Test
     @Order(2)
+    void theInstalledLauncherServesASpooledWalFileWithoutStartingAJvm() throws IOException {
+        Path spool = pg.newServerDirectory("spool");
+        Path fetched = Files.createDirectories(spool.resolve("fetch"));
+        String name = "000000010000000000000042";
+        Files.writeString(fetched.resolve(name), "spooled by wal prefetch");
+        Files.setOwner(fetched, Files.getOwner(spool));
+        Files.setOwner(fetched.resolve(name), Files.getOwner(spool));
+        Path dest = home.resolve(name);
+        // a JVM would refuse this option: exit 0 means the fast path answered alone
+        ChildProcess.Result fetch = ChildProcess.run(List.of("runuser", "-u", "postgres", "--", pgnest.toString(), "wal", "fetch",
+                        name, dest.toString()),
+                Map.of("PGNEST_WAL_SPOOL_DIR", spool.toString(), "PGNEST_JAVA_OPTS", "-XX:+NoSuchOptionForTheJvm"), home, TIMEOUT);
+        assertThat(fetch.exitCode()).as(fetch.describe()).isZero();
+        assertThat(dest).content().isEqualTo("spooled by wal prefetch");
+    }
+
+    @Test
+    @Order(3)
     void asPostgresTheInstalledPgnestArchivesWalAndRestoresToTheLatestPoint() throws Exception {
         ChildProcess.Result version = asPostgres("--version");
         assertThat(version.exitCode()).as(version.describe()).isZero();
@@ -144,7 +162,7 @@ class DebianPackageTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void removeKeepsTheConffileAndPurgeDeletesIt() throws IOException {
         String edited = Files.readString(conffile);
         dpkg("-r", "pgnest");
