@@ -46,7 +46,7 @@ import picocli.CommandLine.ScopeType;
 public final class PgnestCommand implements Runnable, CommandContext {
 
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
-            description = "Configuration file (default: $PGNEST_CONFIG, else ./pgnest.yml if present).")
+            description = "Configuration file (default: $PGNEST_CONFIG, else ./pgnest.yml, else /etc/pgnest/pgnest.yml, the first present).")
     Path configFile;
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces of failures.")

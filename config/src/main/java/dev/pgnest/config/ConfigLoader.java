@@ -22,18 +22,28 @@ public final class ConfigLoader {
     /** Environment variable naming the configuration file. */
     public static final String CONFIG_ENV = "PGNEST_CONFIG";
     public static final String DEFAULT_FILE = "pgnest.yml";
+    /** The file of an installed pgnest, read when no other is given. */
+    public static final Path SYSTEM_FILE = Path.of("/etc/pgnest/pgnest.yml");
+    /**
+     * System property overriding {@link #SYSTEM_FILE}: the installed launcher sets it relative to
+     * where the package was unpacked, so that a package installed under a scratch root
+     * ({@code dpkg --root}) reads its own conffile.
+     */
+    public static final String SYSTEM_FILE_PROPERTY = "pgnest.config.system";
 
     private final Map<String, String> env;
     private final Map<Setting<?>, Flag> flags;
     private final Path explicitFile;
     private final Path workingDir;
+    private final Path systemFile;
 
     /** A value given on the command line, and the flag it was given with (for messages and config show). */
     public record Flag(String name, String value) {
     }
 
     /**
-     * @param explicitFile the --config file, or null to use $PGNEST_CONFIG or ./pgnest.yml if present
+     * @param explicitFile the --config file, or null to use $PGNEST_CONFIG, else ./pgnest.yml or
+     *                     /etc/pgnest/pgnest.yml, the first present
      * @param env          the process environment
      * @param flags        values given with the settings' own (root) flags
      */
@@ -43,10 +53,16 @@ public final class ConfigLoader {
 
     /** @param flags values given on the command line: a setting's root flag or a command's option for it */
     public ConfigLoader(Path explicitFile, Map<String, String> env, Path workingDir, Map<Setting<?>, Flag> flags) {
+        this(explicitFile, env, workingDir, flags, Path.of(System.getProperty(SYSTEM_FILE_PROPERTY, SYSTEM_FILE.toString())));
+    }
+
+    /** @param systemFile the file read when no other is given (normally {@link #SYSTEM_FILE}) */
+    public ConfigLoader(Path explicitFile, Map<String, String> env, Path workingDir, Map<Setting<?>, Flag> flags, Path systemFile) {
         this.explicitFile = explicitFile;
         this.env = env;
         this.flags = flags;
         this.workingDir = workingDir;
+        this.systemFile = systemFile;
     }
 
     private static Map<Setting<?>, Flag> withRootFlagNames(Map<Setting<?>, String> values) {
@@ -99,7 +115,18 @@ public final class ConfigLoader {
             return p;
         }
         Path local = workingDir.resolve(DEFAULT_FILE);
-        return Files.isRegularFile(local) ? local : null;
+        if (Files.isRegularFile(local)) {
+            return local;
+        }
+        if (!Files.isRegularFile(systemFile)) {
+            return null;
+        }
+        if (!Files.isReadable(systemFile)) {
+            // the package installs it root:postgres 0640: it may hold the database password
+            throw new PgnestException(ErrorKind.CONFIG, "cannot read " + systemFile + " (permission denied)",
+                    "run pgnest as the postgres user (or root), or give a file of your own with --config or " + CONFIG_ENV);
+        }
+        return systemFile;
     }
 
     private static JsonNode readYaml(Path file) {

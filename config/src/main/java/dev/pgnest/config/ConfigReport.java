@@ -43,7 +43,7 @@ public final class ConfigReport {
     /** The report as aligned text lines. */
     public static List<String> text(PgnestConfig config) {
         List<String> lines = new ArrayList<>();
-        lines.add("configuration file: " + config.file().map(Object::toString).orElse("none (no pgnest.yml here, PGNEST_CONFIG unset)"));
+        lines.add("configuration file: " + config.file().map(Object::toString).orElse("none (PGNEST_CONFIG unset, no ./pgnest.yml, no /etc/pgnest/pgnest.yml)"));
         lines.add("selected target: " + config.selectedTargetName().orElse("none chosen")
                 + ", repository: " + config.selectedRepositoryName().orElse("none chosen"));
         section(lines, "global", config.global());

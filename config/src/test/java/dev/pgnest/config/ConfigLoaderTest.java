@@ -48,6 +48,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void fileIsConfigFlagElseEnvironmentElseWorkingDirectoryElseSystemFile() throws IOException {
+        Path system = Files.writeString(dir.resolve("system.yml"), "# system\n");
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Path fromEnv = Files.writeString(dir.resolve("env.yml"), "# env\n");
+        Path explicit = Files.writeString(dir.resolve("explicit.yml"), "# flag\n");
+        Map<String, String> env = Map.of(ConfigLoader.CONFIG_ENV, fromEnv.toString());
+
+        assertThat(new ConfigLoader(null, Map.of(), work, Map.of(), system).load().file()).contains(system);
+        Path local = Files.writeString(work.resolve("pgnest.yml"), "# work\n");
+        assertThat(new ConfigLoader(null, Map.of(), work, Map.of(), system).load().file()).contains(local);
+        assertThat(new ConfigLoader(null, env, work, Map.of(), system).load().file()).contains(fromEnv);
+        assertThat(new ConfigLoader(explicit, env, work, Map.of(), system).load().file()).contains(explicit);
+
+        Files.delete(local);
+        assertThat(new ConfigLoader(null, Map.of(), work, Map.of(), dir.resolve("absent.yml")).load().file()).isEmpty();
+    }
+
+    @Test
     void databaseUrlIsReadAsPrismaUsersSetIt() throws IOException {
         PgnestConfig c = load(null, Map.of("DATABASE_URL", "postgresql://app:s3cret@db.internal:6543/babynest?sslmode=require"), Map.of());
         DatabaseConnection conn = c.connection();

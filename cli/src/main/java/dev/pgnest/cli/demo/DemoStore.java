@@ -56,8 +56,8 @@ final class DemoStore {
             }
         }
         throw new PgnestException(ErrorKind.CONFIG, "the demo's S3-compatible store is not installed: no " + JAR_NAME
-                + " in " + candidates, "build it with ./mvnw -B -q -DskipTests -pl demo -am package (./pgnest does), "
-                + "or point -D" + JAR_PROPERTY + " at it");
+                + " in " + candidates, "build it in a checkout (./mvnw -B -q -DskipTests -pl demo -am package; ./pgnest does), "
+                + "use docker/Dockerfile's demo image (the .deb and the tarball leave it out), or point -D" + JAR_PROPERTY + " at one");
     }
 
     private static List<Path> candidates() {

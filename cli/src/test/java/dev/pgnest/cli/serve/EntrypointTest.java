@@ -129,7 +129,7 @@ class EntrypointTest {
         assertThat(((Map<String, Object>) pgnest.get("build")).get("dockerfile")).isEqualTo("docker/Dockerfile");
         assertThat(Files.readString(DOCKER.resolve("Dockerfile")))
                 .contains("FROM debian:bookworm-slim", "openjdk-17-jre-headless", "postgresql-client-15",
-                        "COPY cli/target/pgnest.jar", "ENTRYPOINT [\"pgnest-entrypoint\"]");
+                        "ADD packaging/target/pgnest-*.tar.gz /opt/", "FROM pgnest AS demo", "ENTRYPOINT [\"pgnest-entrypoint\"]");
     }
 
     // ---- helpers ----------------------------------------------------------------------------
