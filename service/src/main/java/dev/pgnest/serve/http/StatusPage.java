@@ -1,6 +1,7 @@
 package dev.pgnest.serve.http;
 
 import dev.pgnest.repository.DrillRecord;
+import dev.pgnest.restore.timeline.TimelineSvg;
 import dev.pgnest.serve.job.JobKind;
 import dev.pgnest.serve.metrics.WalLag;
 import dev.pgnest.serve.schedule.JobHistory.JobRun;
@@ -244,20 +245,6 @@ public final class StatusPage {
     }
 
     static String esc(String s) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder b = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '&' -> b.append("&amp;");
-                case '"' -> b.append("&quot;");
-                case '\'' -> b.append("&#39;");
-                default -> b.append(c);
-            }
-        }
-        return b.toString();
+        return TimelineSvg.esc(s);
     }
 }
