@@ -13,9 +13,13 @@ import dev.pgnest.postgres.server.ServerAccount;
 import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.restore.report.ReportFormat;
 import dev.pgnest.restore.report.ReportRecorder;
+import dev.pgnest.restore.timeline.TimelinePicture;
+import dev.pgnest.restore.timeline.TimelineSvg;
 import dev.pgnest.storage.Storage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /** What every restore command takes from the configuration: the target, its repository, programs, report dir. */
@@ -165,9 +169,44 @@ public final class RestoreContext implements AutoCloseable {
         return ReportRecorder.start(kind, target, toolVersion());
     }
 
-    /** Saves a finished report; returns the Markdown file. */
+    /** Saves a finished report with the picture of the restorable window; returns the Markdown file. */
     public Path save(IncidentReport report) {
-        return ReportFormat.save(report, reportDir());
+        Instant end = report.finishedAt() == null ? Instant.now() : report.finishedAt();
+        return ReportFormat.save(report, reportDir(), picture(end, report.backup() == null ? null : report.backup().id()));
+    }
+
+    /**
+     * Writes the picture of a restore plan ({@code plan-<target>-<backup>.svg} in the report
+     * directory, where the restore's own report will go); null when there is nothing to draw.
+     */
+    public Path savePlanPicture(String chosenBackup) {
+        TimelinePicture picture = picture(Instant.now(), chosenBackup);
+        if (picture == null) {
+            return null;
+        }
+        Path svg = reportDir().resolve("plan-" + target + (chosenBackup == null ? "" : "-" + chosenBackup) + ".svg");
+        try {
+            Files.createDirectories(svg.getParent());
+            Files.writeString(svg, TimelineSvg.render(picture), java.nio.charset.StandardCharsets.UTF_8);
+            return svg;
+        } catch (java.io.IOException e) {
+            throw new PgnestException(dev.pgnest.config.ErrorKind.TOOL, "cannot write " + svg + ": " + e.getMessage(),
+                    "set restore.report-dir to a writable directory", e);
+        }
+    }
+
+    /**
+     * The restorable window of the last {@link TimelinePicture#DEFAULT_DAYS} days up to {@code end},
+     * {@code chosenBackup} highlighted; null when the repository cannot say (the report of a
+     * restore that failed because of the repository must still be written).
+     */
+    public TimelinePicture picture(Instant end, String chosenBackup) {
+        try {
+            return TimelinePicture.read(repository(), target, end.minus(Duration.ofDays(TimelinePicture.DEFAULT_DAYS)), end)
+                    .withChosenBackup(chosenBackup);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /**

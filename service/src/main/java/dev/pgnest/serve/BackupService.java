@@ -5,6 +5,7 @@ import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.config.Settings;
 import dev.pgnest.repository.DrillRecord;
+import dev.pgnest.restore.timeline.TimelinePicture;
 import dev.pgnest.serve.alert.Alert;
 import dev.pgnest.serve.alert.AlertState;
 import dev.pgnest.serve.alert.Alerts;
@@ -146,7 +147,7 @@ public final class BackupService implements AutoCloseable {
                 routes.get("/health/live", health.liveness());
                 routes.get("/metrics", exchange -> ServeHttpServer.respond(exchange, 200, metrics.contentType(), metrics.scrape()));
                 routes.get("/", exchange -> ServeHttpServer.respond(exchange, 200, "text/html; charset=utf-8",
-                        StatusPage.render(statusModel())));
+                        StatusPage.render(statusModel(StatusPage.days(exchange.getRequestURI().getRawQuery())))));
                 for (var r : b.routes.all()) {
                     routes.add(r.method(), r.path(), r.handler());
                 }
@@ -482,7 +483,8 @@ public final class BackupService implements AutoCloseable {
         return targets;
     }
 
-    private StatusPage.Model statusModel() {
+    private StatusPage.Model statusModel(int days) {
+        Instant now = clock.instant();
         List<StatusPage.Target> views = new ArrayList<>();
         for (String target : statusTargets()) {
             List<JobRun> recent = List.of();
@@ -500,18 +502,20 @@ public final class BackupService implements AutoCloseable {
             }
             TargetStatus status = null;
             String error = null;
+            TimelinePicture picture = null;
             if (b.statusSource != null) {
                 try {
                     status = b.statusSource.status(target);
+                    picture = b.statusSource.timeline(target, now.minus(Duration.ofDays(days)), now);
                 } catch (Exception e) {
                     error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 }
             } else {
                 error = "no repository reader is configured";
             }
-            views.add(new StatusPage.Target(target, rows, status, error, walLags.get(target), recent));
+            views.add(new StatusPage.Target(target, rows, status, error, walLags.get(target), recent, picture));
         }
-        return new StatusPage.Model(instanceId, clock.instant(), views);
+        return new StatusPage.Model(instanceId, now, days, views);
     }
 
     private static String defaultInstanceId() {

@@ -14,9 +14,11 @@ import dev.pgnest.config.PgnestException;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
 import dev.pgnest.repository.Repository;
+import dev.pgnest.restore.timeline.TimelinePicture;
 import dev.pgnest.serve.job.Job;
 import dev.pgnest.serve.job.JobResult;
 import dev.pgnest.serve.status.StatusSource;
+import dev.pgnest.serve.status.TargetStatus;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageConfig;
 import dev.pgnest.wal.WalArchive;
@@ -131,9 +133,19 @@ public final class RepositoryJobs {
 
     /** Reads backups for the status page. */
     public StatusSource status() {
-        return target -> {
-            try (Storage s = storage.open()) {
-                return RepositoryStatus.of(Repository.open(s), target);
+        return new StatusSource() {
+            @Override
+            public TargetStatus status(String target) {
+                try (Storage s = storage.open()) {
+                    return RepositoryStatus.of(Repository.open(s), target);
+                }
+            }
+
+            @Override
+            public TimelinePicture timeline(String target, Instant from, Instant to) {
+                try (Storage s = storage.open()) {
+                    return TimelinePicture.read(Repository.open(s), target, from, to);
+                }
             }
         };
     }

@@ -12,8 +12,16 @@ import dev.pgnest.backup.logical.LogicalBackupOptions;
 import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.restore.drill.RestoreDrill;
 import dev.pgnest.config.DatabaseConnection;
+import dev.pgnest.repository.BackupKind;
+import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
+import dev.pgnest.repository.Compression;
 import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RepositoryJson;
+import dev.pgnest.repository.RepositoryLayout;
+import dev.pgnest.restore.drill.DrillRecords;
+import dev.pgnest.restore.report.IncidentReport;
+import dev.pgnest.restore.report.ReportRecorder;
 import dev.pgnest.serve.alert.Alerts;
 import dev.pgnest.serve.http.HealthCheck;
 import dev.pgnest.serve.job.JobKind;
@@ -206,6 +214,54 @@ class ServeHttpTest {
                 .contains(ServeFixtureTime.utc(backup.manifest().startTime()));
         assertThat(dom).contains("Last proven restore").contains("never");
         assertThat(dom).contains("<code>* * * * * ?</code>");
+    }
+
+    /**
+     * A target whose repository holds two timelines, a WAL gap, a failed drill and a pre-migration
+     * backup, written as the archive and the catalog store them (WAL objects are listed, never read).
+     */
+    @Test
+    void statusPageDrawsTheRestorableWindowWithTimelinesAGapAFailedDrillAndAPreMigrationBackup() throws Exception {
+        Path chromium = Chromium.find();
+        assumeTrue(chromium != null, "chromium is not installed (apt-get install -y chromium): status page not checked in a browser");
+        String target = "pitr";
+        try (Storage s = fx.storageConfig().open()) {
+            Repository repository = Repository.open(s);
+            Instant now = Instant.now();
+            s.put(RepositoryLayout.manifestKey(target, "20260101-000000P"), RepositoryJson.write(new BackupManifest(1,
+                    "20260101-000000P", BackupKind.PHYSICAL, target, now.minusSeconds(7200), now.minusSeconds(7100), "test",
+                    null, "4", List.of(), List.of(), Compression.ZSTD, null, List.of(), null,
+                    new BackupManifest.PhysicalInfo(1, "0/1000028", "0/2000100", "000000010000000000000001",
+                            "000000010000000000000002", "files"))));
+            s.put(RepositoryLayout.manifestKey(target, "20260101-000100L"), RepositoryJson.write(new BackupManifest(1,
+                    "20260101-000100L", BackupKind.LOGICAL, target, now.minusSeconds(3600), now.minusSeconds(3590), "test",
+                    null, "4", List.of(BackupManifest.TAG_PRE_MIGRATION), List.of("5"), Compression.ZSTD, null, List.of(),
+                    null, null)));
+            for (String wal : List.of("000000010000000000000001", "000000010000000000000002", "000000010000000000000003",
+                    "000000010000000000000005", "00000002.history", "000000020000000000000005", "000000020000000000000006")) {
+                s.put(RepositoryLayout.walKey(target, wal, Compression.NONE), new byte[] {1});
+                Thread.sleep(20); // archive times in order, as PostgreSQL archives
+            }
+            DrillRecords.save(repository, ReportRecorder.start(IncidentReport.Kind.drill, target, "test")
+                    .fail(new IllegalStateException("pg_restore exited 1")));
+        }
+        try (BackupService page = BackupService.builder(fx.newJobStore()).instanceId("timeline")
+                .schedulerOptions(ServeFixture.fastOptions()).listen(new InetSocketAddress("127.0.0.1", 0))
+                .statusTarget(target).status(jobs.status()).build()) {
+            page.start();
+            String url = "http://127.0.0.1:" + page.port() + "/?days=1";
+            String dom = Chromium.dumpDom(chromium, url, "<h1>pgnest serve</h1>");
+            Chromium.screenshot(chromium, url, Path.of("target", "status-page-timeline.png"));
+            String figure = section(dom, "timeline-pitr");
+            assertThat(figure).contains("<svg").contains("role=\"img\"").contains("last 1 day");
+            assertThat(figure).containsPattern("class=\"gap\"[^>]*><title>WAL gap on timeline 1: 1 segment missing, 000000010000000000000004");
+            assertThat(figure).contains(">timeline 1</text>").contains(">timeline 2</text>")
+                    .contains("class=\"switch\"").contains("class=\"drill failed\"").contains("pg_restore exited 1")
+                    .contains("before V5").contains("class=\"backup full\"").contains("class=\"backup logical\"");
+            // the default reaches 14 days back
+            assertThat(section(Chromium.dumpDom(chromium, "http://127.0.0.1:" + page.port() + "/", "<h1>pgnest serve</h1>"),
+                    "timeline-pitr")).contains("last 14 days");
+        }
     }
 
     @Test

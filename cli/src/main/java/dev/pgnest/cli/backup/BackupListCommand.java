@@ -5,10 +5,14 @@ import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
+import dev.pgnest.restore.timeline.TimelinePicture;
+import dev.pgnest.restore.timeline.TimelineSvg;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalCheck;
 import dev.pgnest.wal.WalSegment;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +28,8 @@ import picocli.CommandLine.Spec;
         "physical backup the window it restores to: from its end to the end of the WAL archived after it",
         "without a gap. PROVEN is when a restore drill (pgnest restore drill, or pgnest serve's, on any host) last",
         "restored the backup and passed; a backup whose last verification or drill failed is marked DAMAGED, and",
-        "expire counts it for nothing."})
+        "expire counts it for nothing. --output svg draws the restorable window instead (backups, WAL coverage per",
+        "timeline and its gaps, drills, verifications) as one SVG file."})
 public final class BackupListCommand implements Callable<Integer> {
     private static final String ROW = "%-17s %-8s %-20s %10s %10s %9s %-8s %-8s %-20s %s";
 
@@ -39,8 +44,19 @@ public final class BackupListCommand implements Callable<Integer> {
         try (RepositoryAccess access = RepositoryAccess.open(spec)) {
             String target = access.target();
             List<Catalog.Entry> backups = access.repository().catalog().listing(target).backups();
-            Windows windows = Windows.of(access, target, backups);
             PrintWriter out = spec.commandLine().getOut();
+            if (output.svg()) {
+                Instant now = Instant.now();
+                Instant from = now.minus(Duration.ofDays(TimelinePicture.DEFAULT_DAYS));
+                // a file kept for later shows every backup, not only the last days'
+                for (Catalog.Entry e : backups) {
+                    from = e.manifest().startTime().isBefore(from) ? e.manifest().startTime() : from;
+                }
+                out.println(TimelineSvg.render(TimelinePicture.read(access.repository(), target, from, now)));
+                out.flush();
+                return ExitCode.OK.status();
+            }
+            Windows windows = Windows.of(access, target, backups);
             if (output.json()) {
                 OutputOptions.printJson(out, backups.stream()
                         .map(e -> BackupViews.BackupRow.of(e, windows.of(e), windows.segmentSize())).toList());

@@ -8,6 +8,7 @@ import dev.pgnest.restore.logical.LogicalRestore;
 import dev.pgnest.restore.pitr.PitrRestore;
 import dev.pgnest.restore.plan.RestorePlan;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,11 +27,15 @@ final class RestorePlanCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static void print(PrintWriter out, OutputOptions output, RestorePlan plan) {
+    static void print(PrintWriter out, OutputOptions output, RestorePlan plan, RestoreContext context) {
         if (output.json()) {
             OutputOptions.printJson(out, plan);
         } else {
             plan.text().forEach(out::println);
+            Path picture = context.savePlanPicture(plan.backup() == null ? null : plan.backup().id());
+            if (picture != null) {
+                out.println("  picture:      " + picture + " (restorable window, the chosen backup outlined)");
+            }
             out.flush();
         }
     }
@@ -50,7 +55,7 @@ final class RestorePlanCommand implements Runnable {
         public Integer call() {
             try (RestoreContext context = RestoreCommand.context(spec)) {
                 RestorePlan plan = LogicalRestore.plan(context.repository(), context.connection(), arguments.options(context));
-                print(spec.commandLine().getOut(), output, plan);
+                print(spec.commandLine().getOut(), output, plan, context);
                 return plan.warnings().stream().anyMatch(w -> w.startsWith("the restore would stop"))
                         ? ExitCode.ATTENTION.status() : ExitCode.OK.status();
             }
@@ -78,7 +83,7 @@ final class RestorePlanCommand implements Runnable {
                 } finally {
                     PitrArguments.removeRunDirIfEmpty(request);
                 }
-                print(spec.commandLine().getOut(), output, plan);
+                print(spec.commandLine().getOut(), output, plan, context);
                 return plan.warnings().stream().anyMatch(w -> w.startsWith("the restore would stop"))
                         ? ExitCode.ATTENTION.status() : ExitCode.OK.status();
             }

@@ -198,6 +198,23 @@ class WalCommandsTest {
             assertThat(pgnest("backup", "list").out()).contains("(LSN " + endOf(beforeHole) + ", end of " + beforeHole
                     + "), where a gap in the WAL archive begins (pgnest wal check)");
             assertThat(pgnest("wal", "check").exitCode()).isEqualTo(3);
+
+            // the same hole in the picture: backup list --output svg > window.svg
+            Path svg = tmp.resolve("window.svg");
+            Files.writeString(svg, pgnest("backup", "list", "--output", "svg").out());
+            org.w3c.dom.Document picture = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                    .parse(svg.toFile());
+            assertThat(picture.getDocumentElement().getTagName()).isEqualTo("svg");
+            assertThat(picture.getDocumentElement().getAttribute("role")).isEqualTo("img");
+            javax.xml.xpath.XPath xpath = javax.xml.xpath.XPathFactory.newInstance().newXPath();
+            assertThat(((Number) xpath.evaluate("count(//g[contains(@class,'backup full')])", picture,
+                    javax.xml.xpath.XPathConstants.NUMBER)).intValue()).isEqualTo(physicalIds().size());
+            assertThat(xpath.evaluate("//rect[@class='gap']/title", picture)).contains("1 segment missing, " + hole);
+            assertThat(((Number) xpath.evaluate("count(//rect[@class='band'])", picture, javax.xml.xpath.XPathConstants.NUMBER))
+                    .intValue()).isGreaterThanOrEqualTo(1);
+            CliRun refused = pgnest("wal", "check", "--output", "svg");
+            assertThat(refused.exitCode()).isNotZero();
+            assertThat(refused.err()).contains("--output svg is not available for this command");
         } finally {
             Files.move(aside, walDir().resolve(hole + ".zst"));
         }

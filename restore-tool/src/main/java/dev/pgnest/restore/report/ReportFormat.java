@@ -9,6 +9,8 @@ import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.restore.report.IncidentReport.Check;
 import dev.pgnest.restore.report.IncidentReport.Phase;
+import dev.pgnest.restore.timeline.TimelinePicture;
+import dev.pgnest.restore.timeline.TimelineSvg;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,6 +50,11 @@ public final class ReportFormat {
 
     /** A page a person can read at 3 a.m. and paste into the incident ticket. */
     public static String markdown(IncidentReport r) {
+        return markdown(r, null);
+    }
+
+    /** The page, linking {@code picture} (a file name beside it) when there is one. */
+    static String markdown(IncidentReport r, String picture) {
         List<String> md = new ArrayList<>();
         md.add("# Restore report " + r.id());
         md.add("");
@@ -96,6 +103,12 @@ public final class ReportFormat {
                     : "database `" + d.database() + "`");
             row(md, "Server", d.running() == null ? null : d.running() ? "left running" : "stopped");
         }
+        if (picture != null) {
+            md.add("");
+            md.add("## Restorable window");
+            md.add("");
+            md.add("![Restorable window of target " + r.target() + ": backups, WAL coverage per timeline, gaps, drills](" + picture + ")");
+        }
         md.add("");
         md.add("## Phases");
         md.add("");
@@ -121,11 +134,24 @@ public final class ReportFormat {
 
     /** Writes {@code <id>.json} and {@code <id>.md} into {@code dir}; returns the Markdown file. */
     public static Path save(IncidentReport report, Path dir) {
+        return save(report, dir, null);
+    }
+
+    /**
+     * Writes {@code <id>.json}, {@code <id>.md} and, with a {@code picture}, {@code <id>.svg}
+     * linked from the Markdown; returns the Markdown file.
+     */
+    public static Path save(IncidentReport report, Path dir, TimelinePicture picture) {
         try {
             Files.createDirectories(dir);
             Files.write(dir.resolve(report.id() + ".json"), json(report));
+            String svg = null;
+            if (picture != null) {
+                svg = report.id() + ".svg";
+                Files.writeString(dir.resolve(svg), TimelineSvg.render(picture), StandardCharsets.UTF_8);
+            }
             Path md = dir.resolve(report.id() + ".md");
-            Files.writeString(md, markdown(report), StandardCharsets.UTF_8);
+            Files.writeString(md, markdown(report, svg), StandardCharsets.UTF_8);
             return md;
         } catch (IOException e) {
             throw new PgnestException(ErrorKind.TOOL, "cannot save the restore report in " + dir + ": " + e.getMessage(),

@@ -38,6 +38,9 @@ public record TimelinePicture(String target, Instant from, Instant to, Instant n
                               List<Mark> switches, List<Backup> backups, List<Mark> drills, List<Mark> verifications,
                               List<Mark> restorePoints, String chosenBackup) {
 
+    /** How far back a picture reaches unless asked otherwise. */
+    public static final int DEFAULT_DAYS = 14;
+
     public TimelinePicture {
         if (!to.isAfter(from)) {
             throw new IllegalArgumentException("empty time range " + from + ".." + to);
@@ -107,8 +110,16 @@ public record TimelinePicture(String target, Instant from, Instant to, Instant n
         List<BackupManifest> manifests = listing.backups().stream().map(Catalog.Entry::manifest).toList();
         List<Backup> backups = new ArrayList<>();
         List<Mark> verifications = new ArrayList<>();
+        List<Mark> beforeMigrations = new ArrayList<>();
         for (Catalog.Entry e : listing.backups()) {
             BackupManifest m = e.manifest();
+            if (!m.precedesMigrations().isEmpty()) {
+                // the catalog knows the pre-migration backups; restore points made by migrate deploy
+                // live only in WAL, and reading WAL (pg_waldump) is too slow for each page view
+                String versions = String.join(", ", m.precedesMigrations().stream().map(v -> "V" + v).toList());
+                beforeMigrations.add(new Mark(m.startTime(), "before migration " + versions + ": backup " + m.id(),
+                        "before " + versions, true));
+            }
             Optional<DrillRecord> proven = e.lastProven();
             backups.add(new Backup(m.id(), m.kind(), false, m.endTime(), proven.isPresent(), e.damaged(),
                     m.kind().id() + " backup " + m.id() + ", ended " + m.endTime()
@@ -171,7 +182,7 @@ public record TimelinePicture(String target, Instant from, Instant to, Instant n
                 lanes.add(new Lane(t.getKey(), covered, holes));
             }
         }
-        return new TimelinePicture(target, from, to, to, null, lanes, switches, backups, drills, verifications, List.of(),
-                null);
+        return new TimelinePicture(target, from, to, to, null, lanes, switches, backups, drills, verifications,
+                beforeMigrations, null);
     }
 }

@@ -25,9 +25,9 @@ public final class TimelineSvg {
             + ".lane{fill:#eee}.full{fill:#1565c0}.incremental{fill:#64b5f6}.logical{fill:#6a1b9a}"
             + ".proven{stroke:#2e7d32;stroke-width:3}.failed{stroke:#d32f2f;stroke-width:3}.chosen{stroke:#f9a825;stroke-width:4}"
             + ".passed{fill:#2e7d32}.drill.failed,.verification.failed{fill:#d32f2f}.verification{fill:#00838f}"
-            + ".restore-point{stroke:#ef6c00;stroke-dasharray:4 3}.rp{fill:#ef6c00}.switch{stroke:#555;stroke-width:2}"
-            + ".now{stroke:#222;stroke-width:2}text{font:12px sans-serif}"
-            + "@media (prefers-color-scheme:dark){.fg{fill:#ddd}.lane{fill:#333}.now{stroke:#ddd}.switch{stroke:#bbb}"
+            + ".restore-point line{stroke:#ef6c00;stroke-dasharray:4 3}.rp{fill:#ef6c00}.switch{stroke:#555;stroke-width:2}"
+            + ".now line{stroke:#222;stroke-width:2}text{font:12px sans-serif}"
+            + "@media (prefers-color-scheme:dark){.fg{fill:#ddd}.lane{fill:#333}.now line{stroke:#ddd}.switch{stroke:#bbb}"
             + ".band{fill:#4caf50}.gap{fill:#ff5252}.full{fill:#64b5f6}.logical{fill:#ce93d8}}";
 
     private TimelineSvg() {
@@ -139,7 +139,7 @@ public final class TimelineSvg {
         if (!outside(p, p.now())) {
             double x = x(p, p.now());
             s.append("<g class=\"now\"><title>now, ").append(TIME.format(p.now()))
-                    .append(p.nowNote() == null ? "" : ": " + esc(p.nowNote())).append("</title><line class=\"now\" x1=\"")
+                    .append(p.nowNote() == null ? "" : ": " + esc(p.nowNote())).append("</title><line x1=\"")
                     .append(f(x)).append("\" x2=\"").append(f(x)).append("\" y1=\"").append(backupsY - 6).append("\" y2=\"")
                     .append(axisY).append("\"/>");
             text(s, Math.min(x, WIDTH - RIGHT) - 4, backupsY - 10, "now" + (p.nowNote() == null ? "" : " · " + p.nowNote()), "now-label");

@@ -9,6 +9,9 @@ import dev.pgnest.restore.report.IncidentReport.Kind;
 import dev.pgnest.restore.report.IncidentReport.Reached;
 import dev.pgnest.restore.report.IncidentReport.Requested;
 import dev.pgnest.restore.report.IncidentReport.WalRange;
+import dev.pgnest.restore.timeline.TimelinePicture;
+import dev.pgnest.restore.timeline.TimelineSvg;
+import dev.pgnest.restore.timeline.TimelineSvgTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -79,6 +82,21 @@ class IncidentReportTest {
         Path saved = ReportFormat.save(report, dir);
         assertThat(saved).hasFileName("pitr-20250314-030000.md").hasContent(md);
         assertThat(ReportFormat.parse(Files.readAllBytes(dir.resolve("pitr-20250314-030000.json")))).isEqualTo(report);
+    }
+
+    @Test
+    void theMarkdownReportLinksThePictureOfTheRestorableWindowSavedBesideIt(@TempDir Path dir) throws Exception {
+        IncidentReport report = ReportRecorder.start(new SteppingClock(), Kind.pitr, "shop", "pgnest 0.1.0").succeed();
+        TimelinePicture picture = TimelineSvgTest.sample();
+
+        Path md = ReportFormat.save(report, dir, picture);
+
+        Path svg = dir.resolve(report.id() + ".svg");
+        assertThat(Files.readString(md)).contains("## Restorable window").contains("](" + report.id() + ".svg)");
+        assertThat(svg).hasContent(TimelineSvg.render(picture));
+        assertThat(TimelineSvgTest.parse(Files.readString(svg)).getDocumentElement().getLocalName()).isEqualTo("svg");
+        // without a picture (the repository could not be read) the report has no dead link
+        assertThat(Files.readString(ReportFormat.save(report, dir.resolve("none")))).doesNotContain(".svg");
     }
 
     @Test

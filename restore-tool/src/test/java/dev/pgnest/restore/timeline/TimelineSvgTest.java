@@ -16,12 +16,12 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
-class TimelineSvgTest {
+public class TimelineSvgTest {
     static final Instant FROM = Instant.parse("2026-03-01T00:00:00Z");
     static final Instant TO = Instant.parse("2026-03-15T00:00:00Z");
 
     /** Two timelines, a gap on the first, a failed drill, a pre-migration restore point. */
-    static TimelinePicture sample() {
+    public static TimelinePicture sample() {
         return new TimelinePicture("shop", FROM, TO, TO, "2 segments waiting for 3m",
                 List.of(new TimelinePicture.Lane(1,
                                 List.of(new TimelinePicture.Span(at(2), at(5), "timeline 1: restorable from day 2 to 5"),
@@ -104,7 +104,7 @@ class TimelineSvgTest {
         assertThat(svg.getDocumentElement().getTextContent()).contains("no WAL archived");
     }
 
-    static Document parse(String svg) throws Exception {
+    public static Document parse(String svg) throws Exception {
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(true);
         return f.newDocumentBuilder().parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));

@@ -1,6 +1,7 @@
 package dev.pgnest.serve.http;
 
 import dev.pgnest.repository.DrillRecord;
+import dev.pgnest.restore.timeline.TimelinePicture;
 import dev.pgnest.restore.timeline.TimelineSvg;
 import dev.pgnest.serve.job.JobKind;
 import dev.pgnest.serve.metrics.WalLag;
@@ -22,8 +23,16 @@ public final class StatusPage {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
             .withZone(ZoneOffset.UTC);
 
-    /** Everything the page shows. */
-    public record Model(String instance, Instant now, List<Target> targets) {
+    /** How far back the picture reaches unless {@code ?days=} says otherwise. */
+    public static final int DEFAULT_DAYS = 14;
+    private static final int MAX_DAYS = 3660;
+
+    /**
+     * Everything the page shows.
+     *
+     * @param days how far back the restorable-window picture reaches
+     */
+    public record Model(String instance, Instant now, int days, List<Target> targets) {
     }
 
     /**
@@ -31,9 +40,10 @@ public final class StatusPage {
      *
      * @param status      from the repository; null when it could not be read ({@code statusError} says why)
      * @param walLag      null when not measured (archiving off, no probe)
+     * @param timeline    the restorable-window picture; null when the repository could not be read
      */
     public record Target(String name, List<ScheduleRow> schedules, TargetStatus status, String statusError,
-                         WalLag walLag, List<JobRun> recentRuns) {
+                         WalLag walLag, List<JobRun> recentRuns, TimelinePicture timeline) {
     }
 
     /** One schedule and its last run. */
@@ -41,6 +51,23 @@ public final class StatusPage {
     }
 
     private StatusPage() {
+    }
+
+    /** {@code days=N} from the page's query; a missing or unusable value means the default. */
+    public static int days(String rawQuery) {
+        if (rawQuery != null) {
+            for (String pair : rawQuery.split("&")) {
+                if (pair.startsWith("days=")) {
+                    try {
+                        int d = Integer.parseInt(pair.substring(5));
+                        return Math.max(1, Math.min(MAX_DAYS, d));
+                    } catch (NumberFormatException e) {
+                        return DEFAULT_DAYS;
+                    }
+                }
+            }
+        }
+        return DEFAULT_DAYS;
     }
 
     public static String render(Model m) {
@@ -53,7 +80,7 @@ public final class StatusPage {
                 .append("h3{font-size:1em;margin:1em 0 .3em}table{border-collapse:collapse;margin:.3em 0}")
                 .append("td,th{padding:.2em .7em;border-bottom:1px solid #eee;text-align:left;vertical-align:top}")
                 .append("th{background:#f4f4f4}.ok{color:#176b1d;font-weight:600}.bad{color:#b00020;font-weight:600}")
-                .append(".warn{color:#8a5a00;font-weight:600}.muted{color:#777}.num{text-align:right}")
+                .append(".warn{color:#8a5a00;font-weight:600}.muted{color:#777}.num{text-align:right}figure.timeline{margin:.5em 0;overflow-x:auto}")
                 .append("</style></head><body>\n");
         h.append("<h1>pgnest serve</h1><p class=\"muted\">replica ").append(esc(m.instance())).append(" · ")
                 .append(TIME.format(m.now())).append(" · <a href=\"/metrics\">metrics</a> · <a href=\"/health\">health</a></p>\n");
@@ -61,12 +88,12 @@ public final class StatusPage {
             h.append("<p>No target has a schedule: set schedule.logical (or physical, expire, verify, drill) for a target.</p>");
         }
         for (Target t : m.targets()) {
-            target(h, t, m.now());
+            target(h, t, m.now(), m.days());
         }
         return h.append("</body></html>\n").toString();
     }
 
-    private static void target(StringBuilder h, Target t, Instant now) {
+    private static void target(StringBuilder h, Target t, Instant now, int days) {
         String id = slug(t.name());
         h.append("<section id=\"target-").append(id).append("\"><h2>Target ").append(esc(t.name())).append("</h2>\n");
 
@@ -87,6 +114,14 @@ public final class StatusPage {
             h.append("</table>");
         }
         h.append("</div>\n");
+        if (t.timeline() != null) {
+            h.append("<figure class=\"timeline\" id=\"timeline-").append(id).append("\">")
+                    .append(TimelineSvg.render(t.timeline().withNowNote(lag(t.walLag()))))
+                    .append("<figcaption class=\"muted\">last ").append(days).append(" day").append(days == 1 ? "" : "s")
+                    .append(" · <a href=\"?days=").append(days * 2).append("\">").append(days * 2).append(" days</a>")
+                    .append(days > 1 ? " · <a href=\"?days=" + Math.max(1, days / 2) + "\">" + Math.max(1, days / 2) + "</a>" : "")
+                    .append(" · hover a mark for its name</figcaption></figure>\n");
+        }
 
         h.append("<h3>Last proven restore</h3><div id=\"drill-").append(id).append("\">");
         proof(h, t.status(), now);
@@ -184,6 +219,14 @@ public final class StatusPage {
         if (status.lastVerified() != null) {
             h.append("<p class=\"muted\">last verified ok ").append(time(status.lastVerified())).append("</p>");
         }
+    }
+
+    private static String lag(WalLag l) {
+        if (l == null) {
+            return null;
+        }
+        return "archive lag " + l.segments() + " segment" + (l.segments() == 1 ? "" : "s")
+                + (l.segments() > 0 ? ", " + span(l.age()) : "") + (l.failing() ? ", archiver failing" : "");
     }
 
     private static String run(JobRun r, Instant now) {
