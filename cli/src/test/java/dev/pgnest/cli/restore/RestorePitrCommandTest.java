@@ -100,6 +100,10 @@ class RestorePitrCommandTest {
         assertThat(plan.exitCode()).as(plan.err()).isZero();
         assertThat(plan.out()).contains("  backup:       " + backup.id(), "  restorable:   from ");
         assertThat(dataDir).doesNotExist();
+        Path planPicture = dir.resolve("reports").resolve("plan-default-" + backup.id() + ".svg");
+        assertThat(plan.out()).contains("  picture:      " + planPicture);
+        assertThat(Files.readString(planPicture)).startsWith("<svg").contains("class=\"backup full chosen\" data-id=\""
+                + backup.id() + "\"");
 
         CliRun run = pgnest("restore", "pitr", "--to-lsn", lsn, "--data-dir", dataDir.toString(), "--port", "" + port,
                 "--no-archive");
@@ -109,6 +113,13 @@ class RestorePitrCommandTest {
                         "  server:   stopped; start it the usual way",
                         // the run directory honours TMPDIR, and keeps the server log it points to
                         "  log:      " + dir.resolve(PitrArguments.RUN_DIR_PREFIX));
+        // the incident report links the same picture, saved beside it
+        try (var reports = Files.list(dir.resolve("reports"))) {
+            Path md = reports.filter(f -> f.getFileName().toString().matches("pitr-.*\\.md")).findFirst().orElseThrow();
+            String svg = md.getFileName().toString().replace(".md", ".svg");
+            assertThat(Files.readString(md)).contains("](" + svg + ")");
+            assertThat(Files.readString(md.resolveSibling(svg))).startsWith("<svg").contains("data-id=\"" + backup.id() + "\"");
+        }
         assertThat(Files.getOwner(dataDir).getName()).isEqualTo(dev.pgnest.postgres.server.ServerAccount.isRoot() ? "postgres"
                 : System.getProperty("user.name"));
 
