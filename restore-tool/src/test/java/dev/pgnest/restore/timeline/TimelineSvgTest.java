@@ -104,6 +104,16 @@ public class TimelineSvgTest {
         assertThat(svg.getDocumentElement().getTextContent()).contains("no WAL archived");
     }
 
+    @Test
+    void aGapOfSecondsInTwoWeeksIsStillWideEnoughToSee() throws Exception {
+        TimelinePicture p = new TimelinePicture("x", FROM, TO, TO, null, List.of(new TimelinePicture.Lane(1, List.of(),
+                List.of(new TimelinePicture.Span(at(3), at(3).plusSeconds(1), "WAL gap")))), List.of(), List.of(),
+                List.of(), List.of(), List.of(), null);
+        Element gap = all(parse(TimelineSvg.render(p)), "//*[local-name()='rect'][@class='gap']").get(0);
+        assertThat(Double.parseDouble(gap.getAttribute("width"))).isGreaterThanOrEqualTo(4);
+        assertThat(Integer.parseInt(gap.getAttribute("height"))).isGreaterThanOrEqualTo(14);
+    }
+
     public static Document parse(String svg) throws Exception {
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(true);
