@@ -80,6 +80,11 @@ public final class Settings {
             .defaultText("a scratch database next to the target, dropped afterwards")
             .describe("A disposable database for `migrate diff` to build the migrations' schema in; emptied before use.");
 
+    public static final Setting<List<String>> LINT_SEVERITY = Setting.define(TARGET, "lint.severity", SettingType.LIST)
+            .env("PGNEST_LINT_SEVERITY").flag(null).defaultText("each rule's own (pgnest migrate lint --rules)")
+            .describe("Severity per lint rule, as rule-id=error|warning|off entries: error refuses `migrate deploy`, "
+                    + "warning is reported only, off is not checked (e.g. drop-column=warning,prefer-timestamptz=error).");
+
     public static final Setting<String> PRE_MIGRATION_SNAPSHOT = Setting.define(TARGET, "pre-migration.snapshot",
                     SettingType.oneOf("restore-point", "logical-backup", "both", "none"))
             .defaultValue("restore-point")
@@ -377,7 +382,7 @@ public final class Settings {
     public static final List<Setting<?>> ALL = List.of(
             TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, PG_SERVER_BIN_DIRS, RUN_MIGRATIONS, LOG_LEVEL,
             DATABASE_URL, DB_USER, DB_PASSWORD, PROTECTED, DEVELOPMENT, MIGRATIONS, SHADOW_URL,
-            PRE_MIGRATION_SNAPSHOT, RETENTION_KEEP_LAST, RETENTION_MAX_AGE, RETENTION_KEEP_DAILY, RETENTION_KEEP_WEEKLY,
+            LINT_SEVERITY, PRE_MIGRATION_SNAPSHOT, RETENTION_KEEP_LAST, RETENTION_MAX_AGE, RETENTION_KEEP_DAILY, RETENTION_KEEP_WEEKLY,
             RETENTION_KEEP_MONTHLY,
             REPO_TYPE, REPO_PATH, S3_BUCKET, S3_PREFIX, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID,
             S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS,

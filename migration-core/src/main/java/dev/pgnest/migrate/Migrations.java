@@ -52,10 +52,11 @@ public final class Migrations {
     static final int LOCK_WAIT_SECONDS = 900;
 
     private final MigrationSettings settings;
-    private final Linter linter = new Linter();
+    private final Linter linter;
 
     public Migrations(MigrationSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.linter = new Linter(settings.lint());
     }
 
     public MigrationSettings settings() {
@@ -147,7 +148,7 @@ public final class Migrations {
     }
 
     static void refuseUnsafe(List<Finding> findings, DeployOptions options) {
-        List<Finding> errors = findings.stream().filter(f -> f.rule().severity() == Rule.Severity.ERROR).toList();
+        List<Finding> errors = findings.stream().filter(f -> f.severity() == Rule.Severity.ERROR).toList();
         if (!errors.isEmpty() && !options.allowUnsafe()) {
             throw new PgnestException(ErrorKind.MIGRATION, "lint found " + errors.size() + " unsafe statement"
                     + (errors.size() == 1 ? "" : "s") + " in pending migrations, first: " + errors.get(0).describe(),

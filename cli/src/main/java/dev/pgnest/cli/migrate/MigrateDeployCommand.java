@@ -63,7 +63,7 @@ public final class MigrateDeployCommand implements Callable<Integer> {
 
     private static void print(PrintWriter out, DeployReport r) {
         for (Finding f : r.lint()) {
-            out.println(f.rule().severity().name().toLowerCase() + ": " + f.describe());
+            out.println(f.severity().name().toLowerCase() + ": " + f.describe());
         }
         if (r.dryRun()) {
             if (r.plan().isEmpty()) {
