@@ -13,9 +13,10 @@ import java.util.Objects;
  *                     the connection's current schema
  * @param historyTable Flyway's schema history table name
  * @param lint         each lint rule's severity (the lint.severity setting)
+ * @param safety       deploy's timeouts and lock-timeout retries (the deploy.* settings)
  */
 public record MigrationSettings(DatabaseTarget target, List<String> locations, List<String> schemas, String historyTable,
-                                RuleSeverities lint) {
+                                RuleSeverities lint, DeploySafety safety) {
     public static final String DEFAULT_HISTORY_TABLE = "flyway_schema_history";
 
     public MigrationSettings {
@@ -23,6 +24,7 @@ public record MigrationSettings(DatabaseTarget target, List<String> locations, L
         locations = List.copyOf(locations);
         schemas = schemas == null ? List.of() : List.copyOf(schemas);
         lint = lint == null ? RuleSeverities.DEFAULTS : lint;
+        safety = safety == null ? DeploySafety.DEFAULTS : safety;
         historyTable = historyTable == null || historyTable.isBlank() ? DEFAULT_HISTORY_TABLE : historyTable;
         if (locations.isEmpty()) {
             throw new IllegalArgumentException("at least one migration location is needed");
@@ -30,7 +32,7 @@ public record MigrationSettings(DatabaseTarget target, List<String> locations, L
     }
 
     public MigrationSettings(DatabaseTarget target, List<String> locations, List<String> schemas, String historyTable) {
-        this(target, locations, schemas, historyTable, RuleSeverities.DEFAULTS);
+        this(target, locations, schemas, historyTable, RuleSeverities.DEFAULTS, DeploySafety.DEFAULTS);
     }
 
     public MigrationSettings(DatabaseTarget target, List<String> locations) {
@@ -38,10 +40,14 @@ public record MigrationSettings(DatabaseTarget target, List<String> locations, L
     }
 
     public MigrationSettings withTarget(DatabaseTarget other) {
-        return new MigrationSettings(other, locations, schemas, historyTable, lint);
+        return new MigrationSettings(other, locations, schemas, historyTable, lint, safety);
     }
 
     public MigrationSettings withLint(RuleSeverities value) {
-        return new MigrationSettings(target, locations, schemas, historyTable, value);
+        return new MigrationSettings(target, locations, schemas, historyTable, value, safety);
+    }
+
+    public MigrationSettings withSafety(DeploySafety value) {
+        return new MigrationSettings(target, locations, schemas, historyTable, lint, value);
     }
 }

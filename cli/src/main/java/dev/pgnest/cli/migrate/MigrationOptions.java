@@ -6,6 +6,7 @@ import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
 import dev.pgnest.migrate.DatabaseTarget;
+import dev.pgnest.migrate.DeploySafety;
 import dev.pgnest.migrate.Environment;
 import dev.pgnest.migrate.MigrationSettings;
 import dev.pgnest.migrate.lint.RuleSeverities;
@@ -37,8 +38,10 @@ public final class MigrationOptions {
     }
 
     static MigrationSettings settings(CommandSpec spec) {
-        return new MigrationSettings(target(spec), flywayLocations(spec)).withLint(lintSeverities(spec));
+        return new MigrationSettings(target(spec), flywayLocations(spec)).withLint(lintSeverities(spec))
+                .withSafety(DeploySafety.of(CommandContext.of(spec).config().target()));
     }
+
 
     /** The target's lint.severity setting. */
     static RuleSeverities lintSeverities(CommandSpec spec) {
