@@ -373,4 +373,29 @@ class DeployTest {
         assertThat(db.query("SELECT count(*) FROM pg_index WHERE NOT indisvalid")).isEqualTo("0");
         assertThat(db.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'babies_name_idx'::regclass")).isEqualTo("t");
     }
+
+    @Test
+    void eachMigrationRunsUnderDeploysTimeoutsUnlessItSetsItsOwnAndConcurrentBuildsWaitLonger() throws Exception {
+        String check = "DO $$ BEGIN IF current_setting('lock_timeout') <> '%s' OR current_setting('statement_timeout') <> '%s'"
+                + " THEN RAISE EXCEPTION 'timeouts %%/%%', current_setting('lock_timeout'), current_setting('statement_timeout');"
+                + " END IF; END $$;";
+        MigrationTestSupport db = db()
+                .file("V1__deploys_timeouts.sql", check.formatted("5s", "30s"))
+                .file("V2__own_timeouts.sql", "SET LOCAL lock_timeout = '1s';\nSET LOCAL statement_timeout = '1min';\n"
+                        + check.formatted("1s", "1min"));
+        DeploySafety safety = new DeploySafety(Duration.ofSeconds(5), Duration.ofMinutes(2), Duration.ofSeconds(30), 3,
+                Duration.ofSeconds(5));
+        Migrations m = new Migrations(new MigrationSettings(db.target(Environment.STANDARD), List.of("filesystem:" + dir))
+                .withSafety(safety));
+        assertThat(m.deploy(DeployOptions.defaults()).applied()).extracting(DeployReport.Applied::version)
+                .containsExactly("1", "2");
+
+        try (java.sql.Connection c = pg.connect(db.database); java.sql.Statement st = c.createStatement()) {
+            safety.before(c, "CREATE INDEX CONCURRENTLY babies_name_idx ON babies (name);");
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT current_setting('lock_timeout')")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("2min");
+            }
+        }
+    }
 }
