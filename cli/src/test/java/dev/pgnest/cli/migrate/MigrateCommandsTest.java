@@ -297,6 +297,18 @@ class MigrateCommandsTest {
     }
 
     @Test
+    void deployRunsEachMigrationUnderTheConfiguredTimeouts() throws Exception {
+        file("V1__check_timeouts.sql", "DO $$ BEGIN IF current_setting('lock_timeout') <> '2s'"
+                + " OR current_setting('statement_timeout') <> '1min' THEN RAISE EXCEPTION 'timeouts %/%',"
+                + " current_setting('lock_timeout'), current_setting('statement_timeout'); END IF; END $$;");
+        extraEnv.put("PGNEST_DEPLOY_LOCK_TIMEOUT", "2s");
+        extraEnv.put("PGNEST_DEPLOY_STATEMENT_TIMEOUT", "1m");
+        CliRun deploy = pgnest("migrate", "deploy", "--drop-invalid-indexes");
+        assertThat(deploy.exitCode()).as(deploy.err()).isZero();
+        assertThat(history()).isEqualTo("1 SQL true");
+    }
+
+    @Test
     void lintReportsRuleIdsAndExitsThreeOnErrors() throws Exception {
         file("V1__create_babies.sql", "CREATE TABLE babies (id bigint PRIMARY KEY, nick text);");
         file("V2__drop_nick.sql", "ALTER TABLE babies DROP COLUMN nick;");
