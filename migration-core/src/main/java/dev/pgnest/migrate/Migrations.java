@@ -224,7 +224,8 @@ public final class Migrations {
             try {
                 safety.before(context.getConnection(), planned == null ? "" : planned.sql());
             } catch (SQLException e) {
-                throw new HookFailure(e);
+                throw new PgnestException(ErrorKind.DATABASE, "setting lock_timeout and statement_timeout before a migration failed: "
+                        + firstLine(e.getMessage()), "check the deploy.lock-timeout and deploy.statement-timeout settings", e);
             }
         }
 
