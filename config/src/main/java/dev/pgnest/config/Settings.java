@@ -80,6 +80,34 @@ public final class Settings {
             .defaultText("a scratch database next to the target, dropped afterwards")
             .describe("A disposable database for `migrate diff` to build the migrations' schema in; emptied before use.");
 
+    public static final Setting<List<String>> LINT_SEVERITY = Setting.define(TARGET, "lint.severity", SettingType.LIST)
+            .env("PGNEST_LINT_SEVERITY").flag(null).defaultText("each rule's own (pgnest migrate lint --rules)")
+            .describe("Severity per lint rule, as rule-id=error|warning|off entries: error refuses `migrate deploy`, "
+                    + "warning is reported only, off is not checked (e.g. drop-column=warning,prefer-timestamptz=error).");
+
+    public static final Setting<Duration> DEPLOY_LOCK_TIMEOUT = Setting.define(TARGET, "deploy.lock-timeout", SettingType.DURATION)
+            .env("PGNEST_DEPLOY_LOCK_TIMEOUT").flag(null).defaultValue(Duration.ofSeconds(5))
+            .describe("lock_timeout `migrate deploy` sets for each migration (one that sets its own keeps it): a lock request "
+                    + "that waits longer fails and is retried, instead of queueing all traffic behind it.");
+
+    public static final Setting<Duration> DEPLOY_CONCURRENT_INDEX_LOCK_TIMEOUT = Setting.define(TARGET,
+                    "deploy.concurrent-index-lock-timeout", SettingType.DURATION)
+            .flag(null).defaultValue(Duration.ofMinutes(2))
+            .describe("lock_timeout for migrations that build or rebuild an index CONCURRENTLY: they wait for every older "
+                    + "transaction in the database, which blocks nobody.");
+
+    public static final Setting<Duration> DEPLOY_STATEMENT_TIMEOUT = Setting.define(TARGET, "deploy.statement-timeout", SettingType.DURATION)
+            .env("PGNEST_DEPLOY_STATEMENT_TIMEOUT").flag(null).defaultText("off (the server's)")
+            .describe("statement_timeout `migrate deploy` sets for each migration (one that sets its own keeps it).");
+
+    public static final Setting<Integer> DEPLOY_LOCK_RETRIES = Setting.define(TARGET, "deploy.lock-retries", SettingType.intRange(0, 100))
+            .env("PGNEST_DEPLOY_LOCK_RETRIES").flag(null).defaultValue(3)
+            .describe("How often `migrate deploy` retries a migration that failed on lock_timeout (SQLSTATE 55P03).");
+
+    public static final Setting<Duration> DEPLOY_LOCK_RETRY_DELAY = Setting.define(TARGET, "deploy.lock-retry-delay", SettingType.DURATION)
+            .flag(null).defaultValue(Duration.ofSeconds(5))
+            .describe("Wait before the first lock-timeout retry; doubled for each further one.");
+
     public static final Setting<String> PRE_MIGRATION_SNAPSHOT = Setting.define(TARGET, "pre-migration.snapshot",
                     SettingType.oneOf("restore-point", "logical-backup", "both", "none"))
             .defaultValue("restore-point")
@@ -382,7 +410,8 @@ public final class Settings {
     public static final List<Setting<?>> ALL = List.of(
             TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, PG_SERVER_BIN_DIRS, RUN_MIGRATIONS, LOG_LEVEL,
             DATABASE_URL, DB_USER, DB_PASSWORD, PROTECTED, DEVELOPMENT, MIGRATIONS, SHADOW_URL,
-            PRE_MIGRATION_SNAPSHOT, RETENTION_KEEP_LAST, RETENTION_MAX_AGE, RETENTION_KEEP_DAILY, RETENTION_KEEP_WEEKLY,
+            LINT_SEVERITY, DEPLOY_LOCK_TIMEOUT, DEPLOY_CONCURRENT_INDEX_LOCK_TIMEOUT, DEPLOY_STATEMENT_TIMEOUT,
+            DEPLOY_LOCK_RETRIES, DEPLOY_LOCK_RETRY_DELAY, PRE_MIGRATION_SNAPSHOT, RETENTION_KEEP_LAST, RETENTION_MAX_AGE, RETENTION_KEEP_DAILY, RETENTION_KEEP_WEEKLY,
             RETENTION_KEEP_MONTHLY,
             REPO_TYPE, REPO_PATH, S3_BUCKET, S3_PREFIX, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID,
             S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS,

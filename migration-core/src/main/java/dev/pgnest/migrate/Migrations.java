@@ -33,7 +33,6 @@ import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.CleanResult;
-import org.flywaydb.core.api.output.MigrateOutput;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.core.internal.exception.FlywayMigrateException;
 
@@ -52,10 +51,11 @@ public final class Migrations {
     static final int LOCK_WAIT_SECONDS = 900;
 
     private final MigrationSettings settings;
-    private final Linter linter = new Linter();
+    private final Linter linter;
 
     public Migrations(MigrationSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.linter = new Linter(settings.lint());
     }
 
     public MigrationSettings settings() {
@@ -106,31 +106,133 @@ public final class Migrations {
 
         SnapshotCallback snapshot = target.environment() == Environment.PROTECTED
                 ? new SnapshotCallback(options.hook(), target, before) : null;
-        FluentConfiguration config = configure(targetVersion);
-        if (snapshot != null) {
-            config.callbacks(snapshot);
-        }
-        MigrateResult result;
-        try {
-            result = config.load().migrate();
-        } catch (FlywayMigrateException e) {
-            throw migrationFailed(e);
-        } catch (FlywayException e) {
-            rethrowFromHook(e);
-            throw translate(e);
-        }
         Map<String, PlannedMigration> byVersion = plan.stream()
                 .collect(Collectors.toMap(PlannedMigration::version, p -> p, (a, b) -> a, HashMap::new));
-        List<DeployReport.Applied> applied = new ArrayList<>();
-        for (MigrateOutput out : result.migrations) {
-            PlannedMigration planned = byVersion.get(out.version);
-            applied.add(new DeployReport.Applied(out.version, out.description,
-                    planned == null ? out.filepath : planned.script(), planned == null || planned.transactional(),
-                    Duration.ofMillis(out.executionTime)));
+        FluentConfiguration config = configure(targetVersion);
+        SafetyCallback safety = new SafetyCallback(settings.safety(), byVersion);
+        config.callbacks(snapshot == null ? new Callback[] {safety} : new Callback[] {snapshot, safety});
+        List<String> invalidBefore = invalidIndexes();
+        // What this deploy applied: each attempt's successes (a retried attempt may have applied some first).
+        Map<String, Long> appliedMs = new LinkedHashMap<>();
+        List<String> done = successfulVersions(info);
+        String after;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                MigrateResult result = config.load().migrate();
+                result.migrations.forEach(m -> appliedMs.put(m.version, (long) m.executionTime));
+                after = result.targetSchemaVersion != null ? result.targetSchemaVersion : before;
+                break;
+            } catch (FlywayMigrateException e) {
+                MigrationInfo failed = e.getMigration();
+                List<String> left = e.isExecutableInTransaction() ? List.of() : newInvalidIndexes(invalidBefore, List.of());
+                if (failed == null || !DeploySafety.isLockTimeout(e) || !left.isEmpty() && !options.dropInvalidIndexes()
+                        || !settings.safety().waitBeforeRetry(failed.getScript(), attempt, e)) {
+                    throw migrationFailed(e, left);
+                }
+                // A concurrent build that timed out leaves an INVALID index and Flyway's failed row.
+                newInvalidIndexes(invalidBefore, left);
+                if (!e.isExecutableInTransaction()) {
+                    forgetFailedAttempt(version(failed));
+                }
+                MigrationInfoService now = flyway(() -> configure().load().info());
+                for (MigrationInfo m : now.applied()) {
+                    if (!done.contains(version(m)) && successfulVersions(now).contains(version(m))) {
+                        appliedMs.put(version(m), m.getExecutionTime() == null ? 0L : m.getExecutionTime());
+                    }
+                }
+                done = successfulVersions(now);
+            } catch (FlywayException e) {
+                rethrowFromHook(e);
+                throw translate(e);
+            }
         }
-        String after = result.targetSchemaVersion != null ? result.targetSchemaVersion : before;
+        List<DeployReport.Applied> applied = new ArrayList<>();
+        appliedMs.forEach((version, ms) -> {
+            PlannedMigration planned = byVersion.get(version);
+            applied.add(planned == null ? new DeployReport.Applied(version, "", null, true, Duration.ofMillis(ms))
+                    : new DeployReport.Applied(version, planned.description(), planned.script(), planned.transactional(),
+                            Duration.ofMillis(ms)));
+        });
         return new DeployReport(target.name(), false, before, after, plan, applied, findings,
                 snapshot == null ? null : snapshot.taken);
+    }
+
+    private static List<String> successfulVersions(MigrationInfoService info) {
+        List<String> out = new ArrayList<>();
+        for (MigrationInfo m : info.applied()) {
+            if (m.getVersion() != null && m.getState().isApplied() && !m.getState().isFailed()) {
+                out.add(version(m));
+            }
+        }
+        return out;
+    }
+
+    private List<String> invalidIndexes() {
+        try (Connection c = connect()) {
+            return DeploySafety.invalidIndexes(c);
+        } catch (SQLException e) {
+            throw new PgnestException(ErrorKind.DATABASE, "cannot list the INVALID indexes of " + settings.target().name()
+                    + ": " + firstLine(e.getMessage()), "check the target's permissions on pg_index", e);
+        }
+    }
+
+    /** The INVALID indexes that were not there before the deploy, after dropping {@code drop}. */
+    private List<String> newInvalidIndexes(List<String> before, List<String> drop) {
+        try (Connection c = connect()) {
+            DeploySafety.drop(c, drop);
+            return DeploySafety.newInvalidIndexes(c, before);
+        } catch (SQLException e) {
+            throw new PgnestException(ErrorKind.DATABASE, "checking or dropping INVALID indexes after a failed migration on "
+                    + settings.target().name() + " failed: " + firstLine(e.getMessage()),
+                    "find them with SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid and drop them", e);
+        }
+    }
+
+    /** Removes the failed history row of a non-transactional attempt, so Flyway runs it again. */
+    private void forgetFailedAttempt(String version) {
+        updateHistory(version, (c, table) -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE version = ? AND NOT success")) {
+                ps.setString(1, version);
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Sets each migration's timeouts on Flyway's connection just before it runs. */
+    private static final class SafetyCallback implements Callback {
+        private final DeploySafety safety;
+        private final Map<String, PlannedMigration> plan;
+
+        SafetyCallback(DeploySafety safety, Map<String, PlannedMigration> plan) {
+            this.safety = safety;
+            this.plan = plan;
+        }
+
+        @Override
+        public boolean supports(Event event, Context context) {
+            return event == Event.BEFORE_EACH_MIGRATE;
+        }
+
+        @Override
+        public boolean canHandleInTransaction(Event event, Context context) {
+            return true;
+        }
+
+        @Override
+        public void handle(Event event, Context context) {
+            PlannedMigration planned = context.getMigrationInfo() == null ? null : plan.get(version(context.getMigrationInfo()));
+            try {
+                safety.before(context.getConnection(), planned == null ? "" : planned.sql());
+            } catch (SQLException e) {
+                throw new PgnestException(ErrorKind.DATABASE, "setting lock_timeout and statement_timeout before a migration failed: "
+                        + firstLine(e.getMessage()), "check the deploy.lock-timeout and deploy.statement-timeout settings", e);
+            }
+        }
+
+        @Override
+        public String getCallbackName() {
+            return "pgnest-deploy-timeouts";
+        }
     }
 
     /** Lints one pending migration into {@code findings}; refuses one that mixes transaction modes. */
@@ -147,7 +249,7 @@ public final class Migrations {
     }
 
     static void refuseUnsafe(List<Finding> findings, DeployOptions options) {
-        List<Finding> errors = findings.stream().filter(f -> f.rule().severity() == Rule.Severity.ERROR).toList();
+        List<Finding> errors = findings.stream().filter(f -> f.severity() == Rule.Severity.ERROR).toList();
         if (!errors.isEmpty() && !options.allowUnsafe()) {
             throw new PgnestException(ErrorKind.MIGRATION, "lint found " + errors.size() + " unsafe statement"
                     + (errors.size() == 1 ? "" : "s") + " in pending migrations, first: " + errors.get(0).describe(),
@@ -167,7 +269,7 @@ public final class Migrations {
         }
     }
 
-    private PgnestException migrationFailed(FlywayMigrateException e) {
+    private PgnestException migrationFailed(FlywayMigrateException e, List<String> invalidLeft) {
         MigrationInfo failed = e.getMigration();
         boolean rolledBack = e.isExecutableInTransaction();
         String where = e.getLineNumber() > 0 ? " at line " + e.getLineNumber() : "";
@@ -190,9 +292,12 @@ public final class Migrations {
                 ? "; its changes were rolled back, the database is still at version " + (now == null ? "<empty>" : now)
                 : "; it ran outside a transaction, so statements before the failing one stay applied";
         String fix = failed == null ? "fix the migration and deploy again"
-                : "fix " + failed.getScript() + (rolledBack ? "" : ", undo what it applied part-way (e.g. drop an INVALID index)")
+                : "fix " + failed.getScript() + (rolledBack ? "" : invalidLeft.isEmpty()
+                        ? ", undo what it applied part-way (e.g. drop an INVALID index)"
+                        : DeploySafety.dropHint(invalidLeft, DeploySafety.isLockTimeout(e)))
                         + ", then run pgnest migrate resolve --rolled-back " + version(failed) + " and deploy again";
-        return new PgnestException(ErrorKind.MIGRATION, name + " failed" + where + ": " + cause + state, fix, e);
+        return new PgnestException(ErrorKind.MIGRATION, name + " failed" + where + ": " + cause + state
+                + DeploySafety.leftBehind(invalidLeft), fix, e);
     }
 
     private void recordFailure(MigrationInfo failed) throws SQLException {
@@ -695,7 +800,7 @@ public final class Migrations {
         return q < 0 ? url : url.substring(0, q);
     }
 
-    private static String rootSqlMessage(Throwable e) {
+    static String rootSqlMessage(Throwable e) {
         String message = e.getMessage();
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException) {

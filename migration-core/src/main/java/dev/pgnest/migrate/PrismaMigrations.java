@@ -138,8 +138,9 @@ final class PrismaMigrations {
                 Snapshot snapshot = target.environment() == Environment.PROTECTED
                         ? snapshot(options.hook(), target, before, pending.get(0).version(), c) : null;
                 List<DeployReport.Applied> applied = new ArrayList<>();
+                List<String> invalidBefore = DeploySafety.invalidIndexes(c);
                 for (int i = 0; i < pending.size(); i++) {
-                    applied.add(apply(c, history, pending.get(i), plan.get(i)));
+                    applied.add(apply(c, history, pending.get(i), plan.get(i), options, invalidBefore));
                 }
                 String after = currentVersion(entries(history.rows(c)));
                 return new DeployReport(target.name(), false, before, after, plan, applied, findings, snapshot);
@@ -151,22 +152,38 @@ final class PrismaMigrations {
         }
     }
 
-    private DeployReport.Applied apply(Connection c, PrismaHistory history, PrismaLayout.Migration m, PlannedMigration planned)
-            throws SQLException {
+    /**
+     * Runs one migration under deploy's timeouts; a lock timeout is retried on the same history
+     * row, so _prisma_migrations shows one attempt, finished or failed, as Prisma would.
+     */
+    private DeployReport.Applied apply(Connection c, PrismaHistory history, PrismaLayout.Migration m, PlannedMigration planned,
+                                       DeployOptions options, List<String> invalidBefore) throws SQLException {
         long start = System.nanoTime();
         String id = history.started(c, m.name(), PrismaLayout.checksum(planned.sql()));
-        try {
-            run(c, planned);
-        } catch (SQLException e) {
-            history.failed(c, id, "Migration name: " + m.name() + "\n\nDatabase error code: " + e.getSQLState()
-                    + "\n\nDatabase error:\n" + e.getMessage());
-            String state = planned.transactional()
-                    ? "; its changes were rolled back and it is recorded as failed in _prisma_migrations"
-                    : "; it ran outside a transaction, so statements before the failing one stay applied";
-            throw new PgnestException(ErrorKind.MIGRATION, "migration " + m.name() + " failed: "
-                    + Migrations.firstLine(e.getMessage()) + state,
-                    "fix " + script(m.name()) + (planned.transactional() ? "" : ", undo what it applied part-way")
-                            + ", then run pgnest migrate resolve --rolled-back " + m.name() + " and deploy again", e);
+        DeploySafety safety = owner.settings().safety();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                safety.before(c, planned.sql());
+                run(c, planned);
+                break;
+            } catch (SQLException e) {
+                List<String> left = planned.transactional() ? List.of() : DeploySafety.newInvalidIndexes(c, invalidBefore);
+                if (DeploySafety.isLockTimeout(e) && (left.isEmpty() || options.dropInvalidIndexes())
+                        && safety.waitBeforeRetry(script(m.name()), attempt, e)) {
+                    DeploySafety.drop(c, left);
+                    continue;
+                }
+                history.failed(c, id, "Migration name: " + m.name() + "\n\nDatabase error code: " + e.getSQLState()
+                        + "\n\nDatabase error:\n" + e.getMessage());
+                String state = planned.transactional()
+                        ? "; its changes were rolled back and it is recorded as failed in _prisma_migrations"
+                        : "; it ran outside a transaction, so statements before the failing one stay applied";
+                throw new PgnestException(ErrorKind.MIGRATION, "migration " + m.name() + " failed: "
+                        + Migrations.firstLine(e.getMessage()) + state + DeploySafety.leftBehind(left),
+                        "fix " + script(m.name()) + (planned.transactional() ? "" : left.isEmpty()
+                                ? ", undo what it applied part-way" : DeploySafety.dropHint(left, DeploySafety.isLockTimeout(e)))
+                                + ", then run pgnest migrate resolve --rolled-back " + m.name() + " and deploy again", e);
+            }
         }
         history.finished(c, id);
         return new DeployReport.Applied(m.version(), m.description(), planned.script(), planned.transactional(),

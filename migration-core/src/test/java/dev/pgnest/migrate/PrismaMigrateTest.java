@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.migrate.drift.DriftCheck;
 import dev.pgnest.migrate.drift.DriftReport;
@@ -323,5 +325,38 @@ class PrismaMigrateTest {
         assertThat(reset.deploy().applied()).hasSize(4);
         assertThat(rows()).extracting(r -> r.get(0) + " " + r.get(3) + " " + r.get(6)).containsExactly(
                 INIT + " finished 1", CARE_LOGS + " finished 1", MILESTONES + " finished 1", AMOUNT_ML + " finished 1");
+    }
+
+    @Test
+    void migrationBlockedByALongQueryIsRetriedOnItsOneHistoryRowAndAppliedOnceTheQueryEnds() throws Exception {
+        project();
+        migrations(Environment.STANDARD).deployUpTo(MILESTONES, DeployOptions.defaults());
+        ListAppender<ILoggingEvent> log = MigrationTestSupport.captureDeployLog();
+        try (AutoCloseable reader = db.blocker("SELECT * FROM \"FeedingLog\"", null)) {
+            MigrationTestSupport.releaseAfterFirstRetryIsLogged(log, reader);
+            assertThat(db.migrations(3).deploy(DeployOptions.defaults()).applied()).extracting(DeployReport.Applied::version)
+                    .containsExactly("20240220083000");
+        }
+        assertThat(MigrationTestSupport.messages(log)).first().asString()
+                .startsWith("migration " + AMOUNT_ML + "/migration.sql hit lock_timeout on attempt 1 of 4");
+        assertThat(rows().subList(3, rows().size())).containsExactly(row(AMOUNT_ML, "t", "finished", "null", "f", 1));
+        assertThat(db.columnExists("FeedingLog", "amountMl")).isTrue();
+    }
+
+    @Test
+    void migrationStillBlockedAfterItsRetriesIsRolledBackAndRecordedFailedOnceAsPrismaWould() throws Exception {
+        project();
+        migrations(Environment.STANDARD).deployUpTo(MILESTONES, DeployOptions.defaults());
+        try (AutoCloseable reader = db.blocker("SELECT * FROM \"FeedingLog\"", null)) {
+            assertThatThrownBy(() -> db.migrations(1).deploy(DeployOptions.defaults()))
+                    .isInstanceOf(PgnestException.class)
+                    .hasMessageContaining("migration " + AMOUNT_ML + " failed: ERROR: canceling statement due to lock timeout;"
+                            + " its changes were rolled back and it is recorded as failed in _prisma_migrations");
+        }
+        assertThat(rows().subList(3, rows().size())).containsExactly(row(AMOUNT_ML, "t", "unfinished", "error", "f", 0));
+        assertThat(db.query("SELECT logs FROM _prisma_migrations WHERE finished_at IS NULL")).contains("Database error code: 55P03");
+        assertThat(db.columnExists("FeedingLog", "amountMl")).isFalse();
+        assertThat(migrations(Environment.STANDARD).status().withStatus(MigrationStatus.FAILED))
+                .extracting(StatusReport.Row::version).containsExactly("20240220083000");
     }
 }

@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "deploy", description = {
         "Apply pending migrations in order, each in a transaction where PostgreSQL allows it.",
         "Lints them first and refuses on errors unless --allow-unsafe. On a protected target, records a",
-        "restore point first. RUN_MIGRATIONS=false skips (for container entrypoints)."})
+        "restore point first. Each migration runs under deploy.lock-timeout (and deploy.statement-timeout);",
+        "one that times out waiting for a lock is retried deploy.lock-retries times with backoff.",
+        "RUN_MIGRATIONS=false skips (for container entrypoints)."})
 public final class MigrateDeployCommand implements Callable<Integer> {
 
     @Mixin
@@ -33,6 +35,10 @@ public final class MigrateDeployCommand implements Callable<Integer> {
 
     @Option(names = "--allow-unsafe", description = "Apply even when lint finds errors in pending migrations.")
     boolean allowUnsafe;
+
+    @Option(names = "--drop-invalid-indexes", description = {"When a CREATE INDEX CONCURRENTLY times out waiting, drop the "
+            + "INVALID index it leaves (DROP INDEX CONCURRENTLY) and retry, instead of stopping with the DROP to run."})
+    boolean dropInvalidIndexes;
 
     @Spec
     CommandSpec spec;
@@ -52,6 +58,7 @@ public final class MigrateDeployCommand implements Callable<Integer> {
         }
         DeployReport report = new Migrations(MigrationOptions.settings(spec))
                 .deploy(DeployOptions.defaults().withDryRun(dryRun).withAllowUnsafe(allowUnsafe)
+                        .withDropInvalidIndexes(dropInvalidIndexes)
                         .withHook(SnapshotHooks.forTarget(CommandContext.of(spec).config())));
         if (output.json()) {
             OutputOptions.printJson(out, Views.DeployView.of(report));
@@ -63,7 +70,7 @@ public final class MigrateDeployCommand implements Callable<Integer> {
 
     private static void print(PrintWriter out, DeployReport r) {
         for (Finding f : r.lint()) {
-            out.println(f.rule().severity().name().toLowerCase() + ": " + f.describe());
+            out.println(f.severity().name().toLowerCase() + ": " + f.describe());
         }
         if (r.dryRun()) {
             if (r.plan().isEmpty()) {

@@ -6,13 +6,15 @@ import dev.pgnest.migrate.lint.Finding;
 import dev.pgnest.migrate.lint.LintReport;
 import dev.pgnest.migrate.lint.Linter;
 import dev.pgnest.migrate.lint.Rule;
+import dev.pgnest.migrate.lint.RuleSeverities;
+import dev.pgnest.config.ErrorKind;
+import dev.pgnest.config.PgnestException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,7 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "lint", description = {
         "Check migrations for statements that are unsafe on a live PostgreSQL database (locks, rewrites,",
         "data loss). Disable a rule for one file with a comment: -- pgnest-lint-disable RULE[, RULE].",
-        "Exits 3 when a rule of severity error is broken."})
+        "Severities per rule come from lint.severity in pgnest.yml. Exits 3 when a rule of severity error is broken."})
 public final class MigrateLintCommand implements Callable<Integer> {
 
     @Mixin
@@ -32,6 +34,10 @@ public final class MigrateLintCommand implements Callable<Integer> {
 
     @Option(names = "--rules", description = "List the rules with their reason and safe pattern, and exit.")
     boolean listRules;
+
+    @Option(names = "--sarif", paramLabel = "FILE",
+            description = "Also write the findings as SARIF 2.1.0 to FILE, for code review tools (GitHub code scanning).")
+    Path sarif;
 
     @Parameters(paramLabel = "FILE", arity = "0..*", description = "Files or directories (default: the migrations directory).")
     List<Path> files = new ArrayList<>();
@@ -48,9 +54,10 @@ public final class MigrateLintCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        RuleSeverities severities = MigrationOptions.lintSeverities(spec);
         if (listRules) {
             List<RuleView> rules = Arrays.stream(Rule.values())
-                    .map(r -> new RuleView(r.id(), r.severity().name().toLowerCase(), r.reason(), r.safePattern())).toList();
+                    .map(r -> new RuleView(r.id(), severities.of(r).name().toLowerCase(), r.reason(), r.safePattern())).toList();
             if (output.json()) {
                 OutputOptions.printJson(out, rules);
             } else {
@@ -59,18 +66,30 @@ public final class MigrateLintCommand implements Callable<Integer> {
             }
             return ExitCode.OK.status();
         }
-        LintReport report = new Linter().lintFiles(files.isEmpty() ? List.of(MigrationOptions.directory(spec)) : files);
+        LintReport report = new Linter(severities).lintFiles(files.isEmpty() ? List.of(MigrationOptions.directory(spec)) : files);
+        if (sarif != null) {
+            writeSarif(report, severities);
+        }
         if (output.json()) {
             OutputOptions.printJson(out, new LintView(report.files(), report.errors().size(), report.warnings().size(),
                     report.findings().stream().map(Views.FindingView::of).toList()));
         } else {
             for (Finding f : report.findings()) {
-                out.println(f.rule().severity().name().toLowerCase() + ": " + f.describe());
+                out.println(f.severity().name().toLowerCase() + ": " + f.describe());
             }
             out.println(report.files().size() + " files, " + report.errors().size() + " errors, "
                     + report.warnings().size() + " warnings");
             out.flush();
         }
         return report.hasErrors() ? ExitCode.ATTENTION.status() : ExitCode.OK.status();
+    }
+
+    private void writeSarif(LintReport report, RuleSeverities severities) {
+        try {
+            OutputOptions.mapper().writeValue(sarif.toFile(), Sarif.of(report, severities));
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.USAGE, "cannot write the SARIF file " + sarif + ": " + e.getMessage(),
+                    "check that its directory exists and is writable");
+        }
     }
 }

@@ -6,8 +6,10 @@ import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
 import dev.pgnest.migrate.DatabaseTarget;
+import dev.pgnest.migrate.DeploySafety;
 import dev.pgnest.migrate.Environment;
 import dev.pgnest.migrate.MigrationSettings;
+import dev.pgnest.migrate.lint.RuleSeverities;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,7 +38,14 @@ public final class MigrationOptions {
     }
 
     static MigrationSettings settings(CommandSpec spec) {
-        return new MigrationSettings(target(spec), flywayLocations(spec));
+        return new MigrationSettings(target(spec), flywayLocations(spec)).withLint(lintSeverities(spec))
+                .withSafety(DeploySafety.of(CommandContext.of(spec).config().target()));
+    }
+
+
+    /** The target's lint.severity setting. */
+    static RuleSeverities lintSeverities(CommandSpec spec) {
+        return RuleSeverities.parse(CommandContext.of(spec).config().target().get(Settings.LINT_SEVERITY).orElse(List.of()));
     }
 
     static DatabaseTarget target(CommandSpec spec) {

@@ -16,7 +16,7 @@ final class Views {
 
     record FindingView(String file, int line, String rule, String severity, String reason, String safePattern, String statement) {
         static FindingView of(Finding f) {
-            return new FindingView(f.file(), f.line(), f.rule().id(), f.rule().severity().name().toLowerCase(),
+            return new FindingView(f.file(), f.line(), f.rule().id(), f.severity().name().toLowerCase(),
                     f.rule().reason(), f.rule().safePattern(), f.statement());
         }
     }

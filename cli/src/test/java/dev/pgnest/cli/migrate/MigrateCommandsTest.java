@@ -297,6 +297,18 @@ class MigrateCommandsTest {
     }
 
     @Test
+    void deployRunsEachMigrationUnderTheConfiguredTimeouts() throws Exception {
+        file("V1__check_timeouts.sql", "DO $$ BEGIN IF current_setting('lock_timeout') <> '2s'"
+                + " OR current_setting('statement_timeout') <> '1min' THEN RAISE EXCEPTION 'timeouts %/%',"
+                + " current_setting('lock_timeout'), current_setting('statement_timeout'); END IF; END $$;");
+        extraEnv.put("PGNEST_DEPLOY_LOCK_TIMEOUT", "2s");
+        extraEnv.put("PGNEST_DEPLOY_STATEMENT_TIMEOUT", "1m");
+        CliRun deploy = pgnest("migrate", "deploy", "--drop-invalid-indexes");
+        assertThat(deploy.exitCode()).as(deploy.err()).isZero();
+        assertThat(history()).isEqualTo("1 SQL true");
+    }
+
+    @Test
     void lintReportsRuleIdsAndExitsThreeOnErrors() throws Exception {
         file("V1__create_babies.sql", "CREATE TABLE babies (id bigint PRIMARY KEY, nick text);");
         file("V2__drop_nick.sql", "ALTER TABLE babies DROP COLUMN nick;");
@@ -309,8 +321,28 @@ class MigrateCommandsTest {
         assertThat(json.at("/findings/0/rule").asText()).isEqualTo("drop-column");
         assertThat(json.at("/findings/0/safePattern").asText()).contains("expand/contract");
 
+        Path sarif = dir.resolve("lint.sarif");
+        assertThat(pgnest("migrate", "lint", "--sarif", sarif.toString()).exitCode()).isEqualTo(3);
+        JsonNode log = JSON.readTree(sarif.toFile());
+        assertThat(log.at("/version").asText()).isEqualTo("2.1.0");
+        assertThat(log.at("/runs/0/results/0/ruleId").asText()).isEqualTo("drop-column");
+        assertThat(log.at("/runs/0/results/0/level").asText()).isEqualTo("error");
+        assertThat(log.at("/runs/0/results/0/locations/0/physicalLocation/region/startLine").asInt()).isEqualTo(1);
+        assertThat(log.at("/runs/0/tool/driver/rules").size()).isEqualTo(45);
+
+        extraEnv.put("PGNEST_LINT_SEVERITY", "drop-column=warning,missing-lock-timeout=off");
+        CliRun relaxed = pgnest("migrate", "lint");
+        assertThat(relaxed.exitCode()).as(relaxed.err()).isZero();
+        assertThat(relaxed.out()).contains("warning: " + migrations.resolve("V2__drop_nick.sql") + ":1 drop-column: ")
+                .doesNotContain("missing-lock-timeout").endsWith("2 files, 0 errors, 1 warnings\n");
+        extraEnv.put("PGNEST_LINT_SEVERITY", "drop-colum=off");
+        CliRun typo = pgnest("migrate", "lint");
+        assertThat(typo.exitCode()).isEqualTo(2);
+        assertThat(typo.err()).contains("lint.severity names unknown lint rule 'drop-colum'");
+        extraEnv.remove("PGNEST_LINT_SEVERITY");
+
         CliRun rules = pgnest("migrate", "lint", "--rules", "-o", "json");
-        assertThat(JSON.readTree(rules.out()).size()).isEqualTo(15);
+        assertThat(JSON.readTree(rules.out()).size()).isEqualTo(45);
         file("V2__drop_nick.sql", "-- pgnest-lint-disable drop-column\nSET LOCAL lock_timeout = '5s';\nALTER TABLE babies DROP COLUMN nick;");
         assertThat(pgnest("migrate", "lint").exitCode()).isZero();
     }

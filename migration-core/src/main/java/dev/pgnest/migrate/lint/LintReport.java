@@ -11,11 +11,11 @@ public record LintReport(List<String> files, List<Finding> findings) {
     }
 
     public List<Finding> errors() {
-        return findings.stream().filter(f -> f.rule().severity() == Rule.Severity.ERROR).toList();
+        return findings.stream().filter(f -> f.severity() == Rule.Severity.ERROR).toList();
     }
 
     public List<Finding> warnings() {
-        return findings.stream().filter(f -> f.rule().severity() == Rule.Severity.WARNING).toList();
+        return findings.stream().filter(f -> f.severity() == Rule.Severity.WARNING).toList();
     }
 
     public boolean hasErrors() {

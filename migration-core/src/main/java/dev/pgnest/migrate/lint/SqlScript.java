@@ -17,7 +17,8 @@ public final class SqlScript {
     private static final Pattern NO_TRANSACTION = Pattern.compile(
             "^(CREATE (UNIQUE )?INDEX CONCURRENTLY|DROP INDEX CONCURRENTLY|REINDEX .*CONCURRENTLY"
                     + "|VACUUM|CREATE DATABASE|DROP DATABASE|ALTER SYSTEM|CREATE TABLESPACE|DROP TABLESPACE"
-                    + "|CREATE SUBSCRIPTION|DROP SUBSCRIPTION|DISCARD ALL)\\b");
+                    + "|CREATE SUBSCRIPTION|DROP SUBSCRIPTION|DISCARD ALL"
+                    + "|ALTER TABLE .* DETACH PARTITION \\S+ CONCURRENTLY)\\b");
 
     /**
      * One statement: its first line (1-based) in the file, its text as written, and a

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,6 +30,9 @@ class LinterTest {
     @ParameterizedTest
     @EnumSource(Rule.class)
     void failingFixtureBreaksExactlyItsRule(Rule rule) throws IOException {
+        // Rules that are off by default are switched on for their own fixture.
+        Linter linter = new Linter(new RuleSeverities(rule.severity() == Rule.Severity.OFF
+                ? Map.of(rule, Rule.Severity.WARNING) : Map.of()));
         LintReport report = linter.lint(rule.id() + "/fail.sql", fixture(rule, "fail"));
         assertThat(report.findings()).extracting(Finding::rule).containsExactly(rule);
         Finding finding = report.findings().get(0);
@@ -40,12 +44,13 @@ class LinterTest {
     @ParameterizedTest
     @EnumSource(Rule.class)
     void passingFixtureHasNoFindings(Rule rule) throws IOException {
+        Linter linter = new Linter(new RuleSeverities(Map.of(rule, Rule.Severity.ERROR)));
         assertThat(linter.lint(rule.id() + "/pass.sql", fixture(rule, "pass")).findings()).isEmpty();
     }
 
     @Test
-    void fifteenRulesWithUniqueIdsReasonsAndSafePatterns() {
-        assertThat(Rule.values()).hasSize(15);
+    void fortyFiveRulesWithUniqueIdsReasonsAndSafePatterns() {
+        assertThat(Rule.values()).hasSize(45);
         assertThat(List.of(Rule.values())).extracting(Rule::id).doesNotHaveDuplicates()
                 .allMatch(id -> id.matches("[a-z]+(-[a-z]+)*"));
         assertThat(List.of(Rule.values())).allSatisfy(r -> {
@@ -123,5 +128,42 @@ class LinterTest {
         assertThat(report.errors()).extracting(Finding::rule).containsExactly(Rule.TRUNCATE);
         assertThat(report.warnings()).extracting(Finding::rule).containsExactly(Rule.MISSING_LOCK_TIMEOUT);
         assertThat(report.hasErrors()).isTrue();
+    }
+
+    @Test
+    void configuredSeveritiesRaiseLowerAndSwitchOffRules() {
+        String sql = "CREATE TABLE photos (id integer PRIMARY KEY);\nALTER TABLE babies DROP COLUMN nick;";
+        Linter configured = new Linter(RuleSeverities.parse(
+                List.of("drop-column=warning", "missing-lock-timeout = off", "prefer-bigint-over-int=error")));
+        LintReport report = configured.lint("f.sql", sql);
+        assertThat(report.warnings()).extracting(Finding::rule).containsExactly(Rule.DROP_COLUMN);
+        assertThat(report.errors()).extracting(Finding::rule).containsExactly(Rule.PREFER_BIGINT_OVER_INT);
+        assertThat(linter.lint("f.sql", sql).findings()).extracting(Finding::rule)
+                .containsExactly(Rule.DROP_COLUMN, Rule.MISSING_LOCK_TIMEOUT);
+    }
+
+    @Test
+    void severityEntriesWithUnknownRulesOrLevelsAreConfigErrorsNamingTheFix() {
+        assertThatThrownBy(() -> RuleSeverities.parse(List.of("drop-colum=off")))
+                .hasMessageStartingWith("lint.severity names unknown lint rule 'drop-colum'").hasMessageContaining("drop-column");
+        assertThatThrownBy(() -> RuleSeverities.parse(List.of("truncate=fatal")))
+                .hasMessageStartingWith("lint.severity entry 'truncate=fatal' has no severity")
+                .hasMessageContaining("truncate=warning");
+    }
+
+    @Test
+    void typeRulesLookAtColumnTypesNotAtFunctionsOrDefaults() {
+        Linter all = new Linter(RuleSeverities.parse(List.of("prefer-timestamptz=error", "prefer-bigint-over-int=error",
+                "ban-char-n=error", "json-instead-of-jsonb=error")));
+        String sql = "CREATE TABLE photos (id bigint PRIMARY KEY, meta jsonb DEFAULT '{\"json\": 1}',"
+                + " taken_at timestamp with time zone DEFAULT current_timestamp, kind character varying);";
+        assertThat(all.lint("f.sql", sql).findings()).isEmpty();
+    }
+
+    @Test
+    void nestedBeginIsReportedAtTheInnerBegin() {
+        String sql = "BEGIN;\nCREATE TABLE a (id bigint);\nBEGIN;\nCREATE TABLE b (id bigint);\nCOMMIT;\nCOMMIT;";
+        assertThat(linter.lint("f.sql", sql).findings()).extracting(Finding::rule, Finding::line)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Rule.NESTED_OR_UNCLOSED_TRANSACTION, 3));
     }
 }

@@ -1,0 +1,1 @@
+CREATE TABLE photos (id bigint PRIMARY KEY, country char(2));

@@ -1,0 +1,1 @@
+CREATE DOMAIN millilitres AS bigint;

@@ -1,0 +1,1 @@
+DROP DATABASE babynest_old;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS feedings_baby_id_idx;

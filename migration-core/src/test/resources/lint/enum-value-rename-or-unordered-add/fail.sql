@@ -1,0 +1,1 @@
+ALTER TYPE feeding_method ADD VALUE 'formula';

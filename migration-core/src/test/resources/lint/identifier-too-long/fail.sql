@@ -1,0 +1,1 @@
+CREATE TABLE feeding_amounts_recorded_by_caregivers_during_the_night_shift_per_baby (id bigint PRIMARY KEY);

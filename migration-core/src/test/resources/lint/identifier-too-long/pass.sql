@@ -1,0 +1,1 @@
+CREATE TABLE night_feedings_per_baby (id bigint PRIMARY KEY);

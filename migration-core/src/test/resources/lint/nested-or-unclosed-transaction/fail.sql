@@ -1,0 +1,2 @@
+BEGIN;
+CREATE TABLE photos (id bigint PRIMARY KEY);

@@ -1,0 +1,3 @@
+BEGIN;
+CREATE TABLE photos (id bigint PRIMARY KEY);
+COMMIT;

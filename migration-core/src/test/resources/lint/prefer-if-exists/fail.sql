@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY feedings_baby_id_idx;

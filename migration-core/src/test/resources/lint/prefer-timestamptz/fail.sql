@@ -1,0 +1,1 @@
+CREATE TABLE photos (id bigint PRIMARY KEY, taken_at timestamp(3) NOT NULL);

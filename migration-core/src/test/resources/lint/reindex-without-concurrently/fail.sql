@@ -1,0 +1,1 @@
+REINDEX INDEX feedings_baby_id_idx;

@@ -1,0 +1,1 @@
+REINDEX INDEX CONCURRENTLY feedings_baby_id_idx;

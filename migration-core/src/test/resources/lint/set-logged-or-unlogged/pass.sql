@@ -1,0 +1,1 @@
+CREATE UNLOGGED TABLE event_buffer (id bigint, payload jsonb);

@@ -1,0 +1,3 @@
+SET LOCAL lock_timeout = '5s';
+ALTER TABLE babies ADD COLUMN nickname text;
+UPDATE feedings SET amount_ml = 0 WHERE amount_ml IS NULL;
