@@ -92,8 +92,11 @@ final class WalSpool implements AutoCloseable {
         }
         WalSegment after = last.next();
         for (int tli = 1; tli <= newest; tli++) {
-            Path marker = dir.resolve("missing").resolve(after.onTimeline(tli).name(size));
-            if (!contents.segments().contains(after.onTimeline(tli)) && !Files.exists(marker)) {
+            String name = after.onTimeline(tli).name(size);
+            Path marker = dir.resolve("missing").resolve(name);
+            // a synchronous wal stream's .partial is served in its place by wal fetch
+            if (!contents.segments().contains(after.onTimeline(tli)) && !contents.partials().contains(name + ".partial")
+                    && !Files.exists(marker)) {
                 Files.createFile(marker);
             }
         }
