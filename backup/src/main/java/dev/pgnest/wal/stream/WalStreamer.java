@@ -400,7 +400,8 @@ public final class WalStreamer {
                         sink.store(segment, p);
                     }
                     Files.deleteIfExists(p);
-                    LOG.info("stored {} left in the spool by an earlier connection", file);
+                    LOG.info(only == null ? "stored {} left in the spool by an earlier connection"
+                            : "stored {}: what the ended stream delivered of that segment", file);
                 } catch (PgnestException e) {
                     if (e.kind() == ErrorKind.INTEGRITY) {
                         throw e;
@@ -520,9 +521,18 @@ public final class WalStreamer {
         }
     }
 
+    /**
+     * The synchronous receiver goes by its slot's name, the one synchronous_standby_names lists;
+     * the asynchronous one by a name no such list matches by accident, since it reports WAL as
+     * flushed before it is synced.
+     */
+    static String applicationName(Options options) {
+        return options.synchronous() ? options.slot() : "pgnest wal stream"; // ArchiveSetupCheck looks for both
+    }
+
     private Connection connect(boolean replication) throws SQLException {
         return replication
-                ? Databases.openReplication(db, options.slot(), 10) // the name synchronous_standby_names lists
+                ? Databases.openReplication(db, applicationName(options), 10)
                 : Databases.open(db, "pgnest wal stream", Map.of("connectTimeout", "10"));
     }
 

@@ -91,6 +91,9 @@ final class WalSpool implements AutoCloseable {
             }
         }
         WalSegment after = last.next();
+        if (contents.partials().contains(after.name(size) + ".partial")) {
+            segments.add(after.name(size)); // read ahead from its .partial too: a JVM per ask is seconds
+        }
         for (int tli = 1; tli <= newest; tli++) {
             String name = after.onTimeline(tli).name(size);
             Path marker = dir.resolve("missing").resolve(name);
@@ -168,7 +171,7 @@ final class WalSpool implements AutoCloseable {
         }
         Path incoming = dir.resolve(".incoming").resolve(name);
         try {
-            archive.fetch(name, incoming);
+            archive.fetchForRecovery(name, incoming);
             account.takeOwnership(incoming);
             Files.move(incoming, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (WalNotFoundException e) {
