@@ -234,7 +234,7 @@ public final class Settings {
             .option("--synchronous", "true|false", "Report WAL flushed only once it is fsynced in the spool, for "
                     + "synchronous_standby_names (default: ${setting}, ${default}).", "wal stream")
             .describe("wal stream reports WAL as flushed only once it is fsynced in its spool, and stores the segment it is "
-                    + "receiving as <segment>.partial, so that with its slot name in synchronous_standby_names a commit returns "
+                    + "receiving as a .partial file, so that with its slot name in synchronous_standby_names a commit returns "
                     + "only when its WAL is on the receiver's disk (--synchronous overrides). Commits wait while it is down.");
 
     public static final Setting<String> BACKUP_METHOD = Setting.define(TARGET, "backup.physical.method",

@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
         "Stream WAL from the target over the replication protocol with a physical slot, as pg_receivewal does,",
         "storing every complete segment in the archive: near-zero RPO without archive_command. The slot keeps",
         "WAL on the server until it is stored, so restarts of either side lose nothing. Runs until stopped.",
-        "The user needs the REPLICATION attribute; the server needs max_wal_senders > 0. Its application_name is",
-        "the slot's name: with --synchronous, name it in synchronous_standby_names for zero data loss."})
+        "The user needs the REPLICATION attribute; the server needs max_wal_senders > 0. With --synchronous its",
+        "application_name is the slot's name: list it in synchronous_standby_names for zero data loss."})
 public final class WalStreamCommand implements Callable<Integer> {
     // --slot, --synchronous and --spool-dir: declared with wal.stream-slot, wal.stream-synchronous and wal.spool-dir in Settings
 
