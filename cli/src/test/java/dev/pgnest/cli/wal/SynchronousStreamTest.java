@@ -51,6 +51,7 @@ class SynchronousStreamTest {
         env.put("PGNEST_WAL_SPOOL_DIR", tmp.resolve("spool").toString());
         env.put("PGNEST_PG_BIN_DIR", pg.binDir().toString());
         env.put("PGNEST_RESTORE_SCRATCH_DIR", tmp.resolve("scratch").toString());
+        env.put("PGNEST_RESTORE_REPORT_DIR", tmp.resolve("reports").toString());
         if (pg.runAs() == PostgresCluster.RunAs.USER_NAMESPACE) {
             env.put("PGNEST_RESTORE_OS_USER", "user-namespace");
         } else if (!ServerAccount.isRoot()) {
