@@ -41,10 +41,11 @@ public final class ArchiveSetupCheck {
     }
 
     /**
-     * @param expectStreaming WAL reaches the archive through {@code wal stream} rather than
-     *                        archive_command: then archive_mode may be off
+     * @param streamSlot the slot of the {@code wal stream} that feeds the archive, or null when
+     *                   archive_command does (then archive_mode may be off)
      */
-    public static Report run(DatabaseConnection db, WalArchive archive, Duration timeout, boolean expectStreaming) {
+    public static Report run(DatabaseConnection db, WalArchive archive, Duration timeout, String streamSlot) {
+        boolean expectStreaming = streamSlot != null;
         List<Finding> findings = new ArrayList<>();
         try (Connection c = connect(db)) {
             findings.add(serverVersion(setting(c, "server_version"), Integer.parseInt(setting(c, "server_version_num"))));
@@ -79,6 +80,9 @@ public final class ArchiveSetupCheck {
                     ? new Finding("max_wal_senders", expectStreaming ? Status.FAILED : Status.WARNING, "max_wal_senders = 0",
                     "set max_wal_senders = 10 (restart needed): pg_basebackup and wal stream need a WAL sender")
                     : new Finding("max_wal_senders", Status.OK, "max_wal_senders = " + senders, ""));
+            if (expectStreaming && senders > 0) {
+                findings.add(receiver(c, streamSlot, setting(c, "synchronous_standby_names")));
+            }
             if (findings.stream().anyMatch(f -> f.status() == Status.FAILED)) {
                 return new Report(findings);
             }
@@ -88,6 +92,50 @@ public final class ArchiveSetupCheck {
                     "check the target's url, user and password; the user needs pg_switch_wal (superuser or GRANT EXECUTE)", e);
         }
         return new Report(findings);
+    }
+
+    /**
+     * Whether {@code wal stream} is connected, and whether commits wait for it. A synchronous
+     * receiver that is down stops every commit: PostgreSQL waits rather than fall back.
+     */
+    static Finding receiver(Connection c, String slot, String synchronousNames) throws SQLException {
+        String state = null;
+        boolean asyncReceiver = false;
+        try (var ps = c.prepareStatement("SELECT application_name, sync_state FROM pg_stat_replication "
+                + "WHERE application_name IN (?, ?) ORDER BY application_name = ? DESC")) {
+            ps.setString(1, slot);
+            ps.setString(2, "pgnest wal stream"); // WalStreamer.applicationName of the asynchronous receiver
+            ps.setString(3, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    asyncReceiver = !slot.equals(rs.getString(1));
+                    state = rs.getString(2);
+                }
+            }
+        }
+        boolean named = java.util.Arrays.stream(synchronousNames.split("[,() ]+"))
+                .anyMatch(n -> n.replace("\"", "").equalsIgnoreCase(slot) || n.equals("*"));
+        String outage = "while it is down, commits on the server wait for it (PostgreSQL does not fall back to asynchronous); "
+                + "start it again, or remove " + slot + " from synchronous_standby_names and reload";
+        if (state == null) {
+            return named
+                    ? new Finding("receiver", Status.FAILED, "synchronous_standby_names names " + slot
+                    + " but no wal stream --synchronous --slot " + slot + " is connected: commits wait", "start it; " + outage)
+                    : new Finding("receiver", Status.WARNING, "no wal stream is connected", "start pgnest wal stream --slot " + slot);
+        }
+        if (asyncReceiver) {
+            return new Finding("receiver", Status.OK, "wal stream is connected and asynchronous: the WAL after the last stored "
+                    + "segment is at risk", "for zero data loss run wal stream --synchronous and name " + slot
+                    + " in synchronous_standby_names");
+        }
+        return switch (state) {
+            case "sync", "quorum" -> new Finding("receiver", Status.OK, "wal stream --synchronous is a synchronous standby ("
+                    + state + "): a commit returns once its WAL is fsynced by the receiver; " + outage, "");
+            case "potential" -> new Finding("receiver", Status.WARNING, "wal stream --synchronous is a potential synchronous "
+                    + "standby: commits wait for another standby, not for it", "list " + slot + " first in synchronous_standby_names");
+            default -> new Finding("receiver", Status.WARNING, "wal stream --synchronous is connected but commits do not wait "
+                    + "for it (" + state + ")", "name " + slot + " in synchronous_standby_names and reload");
+        };
     }
 
     /** Which PostgreSQL the target runs, and whether pgnest is proven on it. */

@@ -119,6 +119,44 @@ public final class WalArchive {
         if (storage.stat(key).isPresent()) {
             return confirmSame(file, name, key);
         }
+        return upload(file, name, key);
+    }
+
+    /**
+     * Archives the received part of a segment that {@code wal stream --synchronous} holds as
+     * {@code <segment>.partial}, replacing an archived partial that holds less of the same
+     * WAL. An archived partial that holds more is kept (WAL only grows; a receiver that
+     * restarted may hold less for a while); one that disagrees on a common byte is refused.
+     */
+    public PushResult pushPartial(Path file, String segmentName) {
+        String name = segmentName + ".partial";
+        checkSegment(file, name, WalFileName.PARTIAL);
+        String key = RepositoryLayout.walKey(target, name, compression);
+        if (storage.stat(key).isPresent()) {
+            byte[] local;
+            byte[] archived;
+            try (InputStream in = Compression.ofName(key).decompress(storage.get(key))) {
+                local = Files.readAllBytes(file);
+                archived = in.readAllBytes();
+            } catch (IOException e) {
+                throw StorageException.io("compare " + name + " with", storage.location(key), e);
+            }
+            int common = Math.min(local.length, archived.length);
+            int mismatch = java.util.Arrays.mismatch(local, 0, common, archived, 0, common);
+            if (mismatch >= 0) {
+                throw new PgnestException(ErrorKind.INTEGRITY, "WAL file " + name + " is already archived at "
+                        + storage.location(key) + " with different content (first difference at byte " + mismatch
+                        + "); refusing to overwrite it", "two clusters archive into target " + target
+                        + "; give each cluster its own target. The archived file was left unchanged");
+            }
+            if (archived.length >= local.length) {
+                return new PushResult(name, PushOutcome.ALREADY_ARCHIVED, key, 0, 0);
+            }
+        }
+        return upload(file, name, key);
+    }
+
+    private PushResult upload(Path file, String name, String key) {
         if (compression == Compression.ZSTD) {
             Optional<PushResult> whole = pushWhole(file, name, key);
             if (whole.isPresent()) {
@@ -358,6 +396,44 @@ public final class WalArchive {
                     "restore_command runs in the data directory; check its permissions and free space", e);
         }
         return size;
+    }
+
+    /**
+     * {@link #fetch} for {@code restore_command}: a segment the archive lacks is served from its
+     * {@code <segment>.partial} (what {@code wal stream --synchronous} stored of the segment it
+     * was receiving when the stream ended), padded with zeros to a whole segment as PostgreSQL
+     * requires; recovery replays it up to the zeros and ends there. Prefetch never uses this:
+     * a partial fetched ahead would stand in for the whole segment arriving later.
+     */
+    public long fetchForRecovery(String walFileName, Path destination) {
+        try {
+            return fetch(walFileName, destination);
+        } catch (WalNotFoundException e) {
+            if (!WalFileName.isSegment(walFileName) || findExisting(walFileName + ".partial").isEmpty()) {
+                throw e;
+            }
+        }
+        Path tmp = destination.resolveSibling(destination.getFileName() + ".pgnest-partial");
+        try {
+            long received = fetch(walFileName + ".partial", tmp);
+            long segmentSize = segmentSize();
+            if (received < segmentSize) {
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    ch.write(java.nio.ByteBuffer.allocate(1), segmentSize - 1); // the rest reads as zeros
+                    ch.force(false);
+                }
+            }
+            verifySegment(walFileName, tmp, Files.size(tmp), storage.location(RepositoryLayout.walKey(target,
+                    walFileName + ".partial", compression)));
+            Files.move(tmp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("restored {} from {}.partial ({} bytes of WAL received by a synchronous wal stream); recovery ends in it",
+                    walFileName, walFileName, received);
+            return segmentSize;
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new PgnestException(ErrorKind.TOOL, "cannot write " + destination + ": " + e.getMessage(),
+                    "restore_command runs in the data directory; check its permissions and free space", e);
+        }
     }
 
     private static void verifySegment(String name, Path file, long size, String location) {

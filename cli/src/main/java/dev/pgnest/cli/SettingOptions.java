@@ -46,12 +46,15 @@ final class SettingOptions {
         String command = commandPath(spec);
         for (Setting<?> s : Settings.ALL) {
             for (Setting.CommandOption o : s.optionsOf(command)) {
-                spec.addOption(OptionSpec.builder(o.names().toArray(String[]::new))
+                OptionSpec.Builder option = OptionSpec.builder(o.names().toArray(String[]::new))
                         .paramLabel(o.paramLabel())
                         .type(String.class)
                         .description(o.help())
-                        .setter(setter(s, o.name(), into))
-                        .build());
+                        .setter(setter(s, o.name(), into));
+                if (s.type() == dev.pgnest.config.SettingType.BOOL) {
+                    option.arity("0..1").fallbackValue("true"); // --synchronous alone means true
+                }
+                spec.addOption(option.build());
             }
         }
         cl.getSubcommands().values().stream().distinct().forEach(sub -> addCommandOptions(sub, into));

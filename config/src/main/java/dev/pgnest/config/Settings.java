@@ -257,6 +257,14 @@ public final class Settings {
             .option("--slot", "NAME", "Physical replication slot, created when missing (default: ${setting}, ${default}).", "wal stream")
             .describe("Physical replication slot wal stream uses on the target's server, created when missing (--slot overrides).");
 
+    public static final Setting<Boolean> WAL_STREAM_SYNCHRONOUS = Setting.define(TARGET, "wal.stream-synchronous", SettingType.BOOL)
+            .flag(null).defaultValue(false)
+            .option("--synchronous", "true|false", "Report WAL flushed only once it is fsynced in the spool, for "
+                    + "synchronous_standby_names (default: ${setting}, ${default}).", "wal stream")
+            .describe("wal stream reports WAL as flushed only once it is fsynced in its spool, and stores the segment it is "
+                    + "receiving as a .partial file, so that with its slot name in synchronous_standby_names a commit returns "
+                    + "only when its WAL is on the receiver's disk (--synchronous overrides). Commits wait while it is down.");
+
     public static final Setting<String> BACKUP_METHOD = Setting.define(TARGET, "backup.physical.method",
                     SettingType.oneOf("auto", "files", "pg_basebackup"))
             .env("PGNEST_BACKUP_METHOD").flag(null).defaultValue("auto")
@@ -417,7 +425,7 @@ public final class Settings {
             S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS,
             S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
             ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
-            WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PREFETCH, WAL_STREAM_SLOT,
+            WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PREFETCH, WAL_STREAM_SLOT, WAL_STREAM_SYNCHRONOUS,
             BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,

@@ -82,7 +82,7 @@ public final class WalFetcher {
         if (Files.isRegularFile(spooled) && move(spooled, destination)) {
             size = sizeOf(destination);
         } else {
-            size = archive.fetch(walFileName, destination);
+            size = archive.fetchForRecovery(walFileName, destination);
         }
         if (depth > 0 && WalFileName.isSegment(walFileName)) {
             writeAtomically(dir.resolve(WANT), walFileName);

@@ -6,6 +6,7 @@ import dev.pgnest.config.PgnestException;
 import dev.pgnest.postgres.Databases;
 import dev.pgnest.postgres.ServerFacts;
 import dev.pgnest.wal.Lsn;
+import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalSegment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,15 +47,46 @@ import org.slf4j.LoggerFactory;
  * <p>The segment being received lives in the spool directory as {@code <name>.partial}; it is
  * discarded on reconnect and received again from its start (the slot retains it: a slot
  * always keeps the whole segment its restart point is in).
+ *
+ * <p>Synchronous mode ({@code wal stream --synchronous}), as {@code pg_receivewal --synchronous}
+ * (receivelog.c: fsync, then feedback at once): WAL is reported flushed only once it is fsynced
+ * in the spool, so a synchronous standby's commit returns only when its WAL is on this host's
+ * disk. The slot then follows the synced position, not the stored one: complete segments not
+ * yet stored are stored from the spool (also after a restart of pgnest), and the segment being
+ * received is stored as {@code <name>.partial} every {@link Options#partialInterval} while it
+ * grows and whenever the stream ends, so that recovery from the repository reaches every
+ * acknowledged commit.
  */
 public final class WalStreamer {
     private static final Logger LOG = LoggerFactory.getLogger(WalStreamer.class);
     private static final Duration IDLE_PROBE = Duration.ofSeconds(1);
+    private static final long SYNC_BYTES = 1 << 20;
+    private static final Duration SYNC_EVERY = Duration.ofMillis(20);
 
     /** Stores one complete segment durably; returns only when it is stored. */
     @FunctionalInterface
     public interface SegmentSink {
         void store(String walFileName, Path file) throws Exception;
+
+        /** Stores the received start of {@code segmentName} as {@code <segmentName>.partial}; synchronous mode only. */
+        default void storePartial(String segmentName, Path file) throws Exception {
+            throw new UnsupportedOperationException("this sink stores complete segments only");
+        }
+
+        /** Into a WAL archive, with the checks of {@code wal push}. */
+        static SegmentSink into(WalArchive archive) {
+            return new SegmentSink() {
+                @Override
+                public void store(String walFileName, Path file) {
+                    archive.push(file);
+                }
+
+                @Override
+                public void storePartial(String segmentName, Path file) {
+                    archive.pushPartial(file, segmentName);
+                }
+            };
+        }
     }
 
     /**
@@ -62,8 +94,15 @@ public final class WalStreamer {
      * @param spoolDirectory where the segment being received is written
      * @param uploads        segments stored concurrently
      * @param retryDelay     wait before reconnecting after the connection failed
+     * @param synchronous    report flush only for WAL fsynced in the spool (see the class comment)
+     * @param partialInterval synchronous mode: how often the growing segment is stored as .partial
      */
-    public record Options(String slot, Path spoolDirectory, int uploads, Duration retryDelay) {
+    public record Options(String slot, Path spoolDirectory, int uploads, Duration retryDelay, boolean synchronous,
+                          Duration partialInterval) {
+        public Options(String slot, Path spoolDirectory, int uploads, Duration retryDelay) {
+            this(slot, spoolDirectory, uploads, retryDelay, false, Duration.ofSeconds(10));
+        }
+
         public Options {
             if (slot == null || !slot.matches("[a-z0-9_]{1,63}")) {
                 throw new PgnestException(ErrorKind.CONFIG, "replication slot name '" + slot + "' is not valid",
@@ -77,6 +116,7 @@ public final class WalStreamer {
     public static final class Progress {
         private final AtomicLong segmentsStored = new AtomicLong();
         private final AtomicLong confirmedLsn = new AtomicLong();
+        private final AtomicLong syncedLsn = new AtomicLong();
         private volatile String lastStored;
         private volatile int timeline;
 
@@ -87,6 +127,11 @@ public final class WalStreamer {
         /** Everything before this location is stored, and the slot has been told so. */
         public Lsn confirmed() {
             return new Lsn(confirmedLsn.get());
+        }
+
+        /** Synchronous mode: everything before this location is fsynced in the spool and reported flushed. */
+        public Lsn synced() {
+            return new Lsn(syncedLsn.get());
         }
 
         public String lastStored() {
@@ -128,6 +173,9 @@ public final class WalStreamer {
             Files.createDirectories(options.spoolDirectory());
             while (keepGoing.getAsBoolean()) {
                 try {
+                    if (options.synchronous()) {
+                        storeLeftovers(null);
+                    }
                     streamOnce(keepGoing, uploader);
                 } catch (RetryableException e) {
                     if (!keepGoing.getAsBoolean()) {
@@ -177,12 +225,17 @@ public final class WalStreamer {
                          BooleanSupplier keepGoing, ExecutorService uploader) throws SQLException {
         Deque<Upload> inFlight = new ArrayDeque<>();
         Lsn expected = start;
+        Lsn synced = start;
         SegmentFile current = null;
         long lastMessage = System.nanoTime();
+        long lastSync = System.nanoTime();
+        Future<?> partialUpload = null;
+        long partialStored = 0;
+        long partialAt = System.nanoTime();
         try {
             while (keepGoing.getAsBoolean()) {
                 confirmFinishedUploads(stream, inFlight, false);
-                if (inFlight.isEmpty()) {
+                if (!options.synchronous() && inFlight.isEmpty()) {
                     // everything complete is stored: report what we hold of the current segment
                     // too, or a server shutdown would wait forever for us to catch up (walsender's
                     // WalSndDone). The slot then points into that segment, which the server keeps
@@ -191,6 +244,30 @@ public final class WalStreamer {
                     stream.setAppliedLSN(LogSequenceNumber.valueOf(expected.value()));
                 }
                 ByteBuffer buffer = stream.readPending();
+                if (options.synchronous() && synced.compareTo(expected) < 0 && (buffer == null
+                        || expected.value() - synced.value() >= SYNC_BYTES || System.nanoTime() - lastSync >= SYNC_EVERY.toNanos())) {
+                    // as pg_receivewal --synchronous: drain what is readable, fsync once, report at
+                    // once; a stream that never pauses is synced every SYNC_BYTES or SYNC_EVERY
+                    if (current != null) {
+                        current.sync();
+                    }
+                    syncDirectory();
+                    synced = expected;
+                    progress.syncedLsn.set(synced.value());
+                    lastSync = System.nanoTime();
+                    stream.setFlushedLSN(LogSequenceNumber.valueOf(synced.value()));
+                    stream.setAppliedLSN(LogSequenceNumber.valueOf(synced.value()));
+                    stream.forceUpdateStatus();
+                    lastMessage = System.nanoTime();
+                }
+                if (options.synchronous() && current != null && current.written > partialStored
+                        && (partialUpload == null || partialUpload.isDone())
+                        && System.nanoTime() - partialAt >= options.partialInterval().toNanos()) {
+                    SegmentFile growing = current;
+                    partialStored = growing.written;
+                    partialAt = System.nanoTime();
+                    partialUpload = uploader.submit(() -> storePartialQuietly(growing));
+                }
                 if (buffer == null) {
                     if (stream.isClosed()) {
                         throw new RetryableException("the server ended the stream (timeline switch or shutdown)");
@@ -200,7 +277,8 @@ public final class WalStreamer {
                         stream.forceUpdateStatus();
                         lastMessage = System.nanoTime();
                     }
-                    sleep(Duration.ofMillis(5));
+                    // a synchronous standby's poll interval is every commit's latency
+                    sleep(options.synchronous() ? Duration.ofMillis(1) : Duration.ofMillis(5));
                     continue;
                 }
                 lastMessage = System.nanoTime();
@@ -213,11 +291,17 @@ public final class WalStreamer {
                     if (current == null) {
                         current = SegmentFile.open(options.spoolDirectory(),
                                 WalSegment.containing(timeline, expected, segmentSize), segmentSize);
+                        partialStored = 0;
+                        directoryChanged = true;
                     }
                     int n = current.write(buffer, expected);
                     expected = expected.plus(n);
                     if (current.isComplete()) {
+                        if (partialUpload != null) {
+                            awaitQuietly(partialUpload); // it reads the file about to be renamed
+                        }
                         Path done = current.finish();
+                        directoryChanged = true;
                         WalSegment segment = current.segment;
                         String name = segment.name(segmentSize);
                         Lsn end = segment.endLsn(segmentSize);
@@ -237,9 +321,6 @@ public final class WalStreamer {
                 confirmFinishedUploads(stream, inFlight, true);
             }
         } finally {
-            if (current != null) {
-                current.discard();
-            }
             // let uploads of this connection settle: the next one may receive the same segments
             for (Upload u : inFlight) {
                 try {
@@ -247,7 +328,20 @@ public final class WalStreamer {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (java.util.concurrent.ExecutionException ignored) {
-                    // received and stored again after reconnecting
+                    // received and stored again after reconnecting (synchronous: stored from the spool)
+                }
+            }
+            if (partialUpload != null) {
+                awaitQuietly(partialUpload);
+            }
+            if (current != null) {
+                if (options.synchronous()) {
+                    // the stream ended (a primary gone for good included): the acknowledged WAL of
+                    // this segment goes to the repository now, not at the next connection
+                    current.close();
+                    storeLeftovers(current.partial);
+                } else {
+                    current.discard();
                 }
             }
             try {
@@ -255,6 +349,84 @@ public final class WalStreamer {
             } catch (SQLException ignored) {
                 // the connection closes next anyway
             }
+        }
+    }
+
+    private void storePartialQuietly(SegmentFile growing) {
+        try {
+            sink.storePartial(growing.segment.name(growing.segmentSize), growing.partial);
+        } catch (Exception e) {
+            // stored again when the stream ends; until then the spool holds it durably
+            LOG.debug("cannot store the received part of {} yet: {}", growing.segment.name(growing.segmentSize), e.getMessage());
+        }
+    }
+
+    private static void awaitQuietly(Future<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException ignored) {
+            // storePartialQuietly reports nothing
+        }
+    }
+
+    /**
+     * Synchronous mode: what the spool holds from an earlier connection or run is acknowledged
+     * WAL the slot may no longer keep; store it before streaming on. Complete segments first,
+     * then a partial one (removed once stored: the stream receives it again).
+     *
+     * @param only the one file to store, or null for every leftover
+     */
+    private void storeLeftovers(Path only) {
+        java.util.List<Path> files;
+        try (var list = Files.list(options.spoolDirectory())) {
+            files = list.filter(p -> only == null || p.equals(only)).sorted().toList();
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot list the spool directory " + options.spoolDirectory() + ": "
+                    + e.getMessage(), "set wal.spool-dir to a writable local directory", e);
+        }
+        for (boolean partials : new boolean[] {false, true}) {
+            for (Path p : files) {
+                String file = p.getFileName().toString();
+                String segment = partials ? file.replaceFirst("\\.partial$", "") : file;
+                if (partials == file.equals(segment) || !dev.pgnest.wal.WalFileName.isSegment(segment)) {
+                    continue;
+                }
+                try {
+                    if (partials) {
+                        sink.storePartial(segment, p);
+                    } else {
+                        sink.store(segment, p);
+                    }
+                    Files.deleteIfExists(p);
+                    LOG.info(only == null ? "stored {} left in the spool by an earlier connection"
+                            : "stored {}: what the ended stream delivered of that segment", file);
+                } catch (PgnestException e) {
+                    if (e.kind() == ErrorKind.INTEGRITY) {
+                        throw e;
+                    }
+                    throw new RetryableException("cannot store " + file + " from the spool: " + e.getMessage());
+                } catch (Exception e) {
+                    throw new RetryableException("cannot store " + file + " from the spool: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private boolean directoryChanged;
+
+    /** A file created or renamed in the spool is durable only once its directory is synced. */
+    private void syncDirectory() {
+        if (!directoryChanged) {
+            return;
+        }
+        try (FileChannel dir = FileChannel.open(options.spoolDirectory(), StandardOpenOption.READ)) {
+            dir.force(true);
+            directoryChanged = false;
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot sync the spool directory " + options.spoolDirectory() + ": "
+                    + e.getMessage(), "set wal.spool-dir to a local file system that supports fsync", e);
         }
     }
 
@@ -289,7 +461,9 @@ public final class WalStreamer {
             progress.lastStored = u.name();
             waitForOne = false;
         }
-        if (confirmed != null) {
+        if (confirmed != null && options.synchronous()) {
+            progress.confirmedLsn.set(confirmed.value()); // the server was told at fsync, earlier
+        } else if (confirmed != null) {
             LogSequenceNumber lsn = LogSequenceNumber.valueOf(confirmed.value());
             stream.setFlushedLSN(lsn);
             stream.setAppliedLSN(lsn);
@@ -347,9 +521,18 @@ public final class WalStreamer {
         }
     }
 
+    /**
+     * The synchronous receiver goes by its slot's name, the one synchronous_standby_names lists;
+     * the asynchronous one by a name no such list matches by accident, since it reports WAL as
+     * flushed before it is synced.
+     */
+    static String applicationName(Options options) {
+        return options.synchronous() ? options.slot() : "pgnest wal stream"; // ArchiveSetupCheck looks for both
+    }
+
     private Connection connect(boolean replication) throws SQLException {
         return replication
-                ? Databases.openReplication(db, "pgnest wal stream", 10)
+                ? Databases.openReplication(db, applicationName(options), 10)
                 : Databases.open(db, "pgnest wal stream", Map.of("connectTimeout", "10"));
     }
 
@@ -436,6 +619,23 @@ public final class WalStreamer {
             buffer.position(buffer.position() + n);
             written += n;
             return n;
+        }
+
+        void sync() {
+            try {
+                channel.force(false);
+            } catch (IOException e) {
+                throw new PgnestException(ErrorKind.TOOL, "cannot sync " + partial + ": " + e.getMessage(),
+                        "check the disk of wal.spool-dir", e);
+            }
+        }
+
+        void close() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // the bytes written are in the file either way
+            }
         }
 
         boolean isComplete() {

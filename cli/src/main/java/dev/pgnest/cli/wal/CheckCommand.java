@@ -2,6 +2,7 @@ package dev.pgnest.cli.wal;
 
 import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
+import dev.pgnest.config.Settings;
 import dev.pgnest.postgres.PostgresMajors;
 import dev.pgnest.wal.ArchiveSetupCheck;
 import java.io.PrintWriter;
@@ -38,7 +39,8 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         ArchiveSetupCheck.Report report;
         try (WalAccess access = WalAccess.open(spec)) {
-            report = ArchiveSetupCheck.run(access.connection(), access.archive(), Duration.ofSeconds(timeoutSeconds), streaming);
+            report = ArchiveSetupCheck.run(access.connection(), access.archive(), Duration.ofSeconds(timeoutSeconds),
+                    streaming ? access.config().target().require(Settings.WAL_STREAM_SLOT) : null);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {

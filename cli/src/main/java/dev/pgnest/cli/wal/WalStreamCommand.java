@@ -16,9 +16,10 @@ import picocli.CommandLine.Spec;
         "Stream WAL from the target over the replication protocol with a physical slot, as pg_receivewal does,",
         "storing every complete segment in the archive: near-zero RPO without archive_command. The slot keeps",
         "WAL on the server until it is stored, so restarts of either side lose nothing. Runs until stopped.",
-        "The user needs the REPLICATION attribute; the server needs max_wal_senders > 0."})
+        "The user needs the REPLICATION attribute; the server needs max_wal_senders > 0. With --synchronous its",
+        "application_name is the slot's name: list it in synchronous_standby_names for zero data loss."})
 public final class WalStreamCommand implements Callable<Integer> {
-    // --slot and --spool-dir: declared with wal.stream-slot and wal.spool-dir in Settings
+    // --slot, --synchronous and --spool-dir: declared with wal.stream-slot, wal.stream-synchronous and wal.spool-dir in Settings
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "2", description = "Segments uploaded at once (default ${DEFAULT-VALUE}).")
     int parallel;
@@ -43,8 +44,9 @@ public final class WalStreamCommand implements Callable<Integer> {
         try (WalAccess access = WalAccess.open(spec)) {
             String slot = access.config().target().require(Settings.WAL_STREAM_SLOT);
             Path dir = access.spool().create().root().resolve("stream-" + slot);
+            boolean synchronous = access.config().target().require(Settings.WAL_STREAM_SYNCHRONOUS);
             WalStreamer streamer = new WalStreamer(access.connection(), new WalStreamer.Options(slot, dir, parallel,
-                    Duration.ofSeconds(5)), (name, file) -> access.archive().push(file));
+                    Duration.ofSeconds(5), synchronous, Duration.ofSeconds(10)), WalStreamer.SegmentSink.into(access.archive()));
             Runtime.getRuntime().addShutdownHook(hook);
             streamer.run(running::get);
             spec.commandLine().getOut().println("stopped; " + streamer.progress().segmentsStored() + " segments stored, last "

@@ -91,9 +91,15 @@ final class WalSpool implements AutoCloseable {
             }
         }
         WalSegment after = last.next();
+        if (contents.partials().contains(after.name(size) + ".partial")) {
+            segments.add(after.name(size)); // read ahead from its .partial too: a JVM per ask is seconds
+        }
         for (int tli = 1; tli <= newest; tli++) {
-            Path marker = dir.resolve("missing").resolve(after.onTimeline(tli).name(size));
-            if (!contents.segments().contains(after.onTimeline(tli)) && !Files.exists(marker)) {
+            String name = after.onTimeline(tli).name(size);
+            Path marker = dir.resolve("missing").resolve(name);
+            // a synchronous wal stream's .partial is served in its place by wal fetch
+            if (!contents.segments().contains(after.onTimeline(tli)) && !contents.partials().contains(name + ".partial")
+                    && !Files.exists(marker)) {
                 Files.createFile(marker);
             }
         }
@@ -165,7 +171,7 @@ final class WalSpool implements AutoCloseable {
         }
         Path incoming = dir.resolve(".incoming").resolve(name);
         try {
-            archive.fetch(name, incoming);
+            archive.fetchForRecovery(name, incoming);
             account.takeOwnership(incoming);
             Files.move(incoming, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (WalNotFoundException e) {
