@@ -133,23 +133,30 @@ public final class WalArchive {
         checkSegment(file, name, WalFileName.PARTIAL);
         String key = RepositoryLayout.walKey(target, name, compression);
         if (storage.stat(key).isPresent()) {
-            byte[] local;
-            byte[] archived;
-            try (InputStream in = Compression.ofName(key).decompress(storage.get(key))) {
-                local = Files.readAllBytes(file);
-                archived = in.readAllBytes();
+            // compared as streams: a segment may be up to 1 GB
+            long local;
+            long archived = 0;
+            long mismatch = -1;
+            try (InputStream a = new java.io.BufferedInputStream(Compression.ofName(key).decompress(storage.get(key)), 1 << 16);
+                 InputStream l = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                local = Files.size(file);
+                int x;
+                while ((x = a.read()) >= 0) {
+                    if (archived < local && mismatch < 0 && l.read() != x) {
+                        mismatch = archived;
+                    }
+                    archived++;
+                }
             } catch (IOException e) {
                 throw StorageException.io("compare " + name + " with", storage.location(key), e);
             }
-            int common = Math.min(local.length, archived.length);
-            int mismatch = java.util.Arrays.mismatch(local, 0, common, archived, 0, common);
             if (mismatch >= 0) {
                 throw new PgnestException(ErrorKind.INTEGRITY, "WAL file " + name + " is already archived at "
                         + storage.location(key) + " with different content (first difference at byte " + mismatch
                         + "); refusing to overwrite it", "two clusters archive into target " + target
                         + "; give each cluster its own target. The archived file was left unchanged");
             }
-            if (archived.length >= local.length) {
+            if (archived >= local) {
                 return new PushResult(name, PushOutcome.ALREADY_ARCHIVED, key, 0, 0);
             }
         }
