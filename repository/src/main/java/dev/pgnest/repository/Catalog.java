@@ -210,9 +210,43 @@ public final class Catalog {
         return Optional.empty();
     }
 
-    /** Stores the outcome of a verification next to the manifest. */
+    /**
+     * Stores the outcome of a verification next to the manifest: added to the backup's history,
+     * then as its last verification (what list, retention and the page read).
+     */
     public void recordVerification(String target, String id, Verification verification) {
-        repository.storage().put(RepositoryLayout.verificationKey(target, id), RepositoryJson.write(verification));
+        byte[] json = RepositoryJson.write(verification);
+        repository.storage().put(RepositoryLayout.verificationHistoryKey(target, id, verification.time()), json);
+        repository.storage().put(RepositoryLayout.verificationKey(target, id), json);
+    }
+
+    /**
+     * Every recorded verification of a backup, oldest first. Backups verified before the history
+     * existed have only their last one; a damaged record is skipped with a warning.
+     */
+    public List<Verification> verifications(String target, String id) {
+        Storage storage = repository.storage();
+        List<Verification> history = new ArrayList<>();
+        for (ObjectInfo o : storage.list(RepositoryLayout.verificationsPrefix(target, id))) {
+            readVerification(o.key(), id).ifPresent(history::add);
+        }
+        if (history.isEmpty()) {
+            readVerification(RepositoryLayout.verificationKey(target, id), id).ifPresent(history::add);
+        }
+        history.sort(Comparator.comparing(Verification::time));
+        return history;
+    }
+
+    private Optional<Verification> readVerification(String key, String id) {
+        Storage storage = repository.storage();
+        try {
+            return Optional.of(RepositoryJson.read(storage.getBytes(key), Verification.class, storage.location(key)));
+        } catch (ObjectNotFoundException e) {
+            return Optional.empty();
+        } catch (PgnestException e) {
+            LOG.warn("ignoring damaged verification record of backup {}: {}", id, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private static <T> List<T> join(List<CompletableFuture<T>> futures) {
@@ -277,16 +311,7 @@ public final class Catalog {
                     + " describes backup " + manifest.id() + " of target " + manifest.target(),
                     "the repository was edited by hand; move the directory back or remove it");
         }
-        Verification verification = null;
-        String verificationKey = RepositoryLayout.verificationKey(target, id);
-        try {
-            verification = RepositoryJson.read(storage.getBytes(verificationKey), Verification.class,
-                    storage.location(verificationKey));
-        } catch (ObjectNotFoundException e) {
-            // never verified
-        } catch (PgnestException e) {
-            LOG.warn("ignoring damaged verification record of backup {}: {}", id, e.getMessage());
-        }
+        Verification verification = readVerification(RepositoryLayout.verificationKey(target, id), id).orElse(null);
         return Optional.of(new Entry(manifest, verification));
     }
 }

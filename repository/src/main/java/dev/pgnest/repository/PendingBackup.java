@@ -227,7 +227,7 @@ public final class PendingBackup implements AutoCloseable {
 
     private static boolean isReserved(String name) {
         return name.equals(RepositoryLayout.MANIFEST) || name.equals(RepositoryLayout.IN_PROGRESS)
-                || name.equals(RepositoryLayout.VERIFICATION);
+                || name.equals(RepositoryLayout.VERIFICATION) || name.startsWith(RepositoryLayout.VERIFICATIONS);
     }
 
     private static Map<String, BackupObject> toMap(List<BackupObject> list) {

@@ -2,6 +2,9 @@ package dev.pgnest.repository;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.regex.Pattern;
 
 /**
@@ -13,6 +16,7 @@ import java.util.regex.Pattern;
  * &lt;target&gt;/backups/&lt;id&gt;/manifest.json          written last: the backup exists iff this does
  * &lt;target&gt;/backups/&lt;id&gt;/in-progress.json       heartbeat of a running backup, removed on commit
  * &lt;target&gt;/backups/&lt;id&gt;/verify.json            outcome of the last pgnest backup verify
+ * &lt;target&gt;/backups/&lt;id&gt;/verifications/&lt;time&gt;.json   every verification's outcome (history)
  * &lt;target&gt;/backups/&lt;id&gt;/&lt;object&gt;             data: dump.pgdump.zst, or files of a physical backup
  * &lt;target&gt;/wal/&lt;timeline&gt;/&lt;walfile&gt;[.zst]       WAL segments, .history and .backup files
  * &lt;target&gt;/drills/&lt;report id&gt;.json, .md          restore drill reports (pgnest restore drill, serve)
@@ -27,7 +31,11 @@ public final class RepositoryLayout {
     public static final String MANIFEST = "manifest.json";
     public static final String IN_PROGRESS = "in-progress.json";
     public static final String VERIFICATION = "verify.json";
+    /** The folder, inside a backup's, of its verification history. */
+    public static final String VERIFICATIONS = "verifications/";
 
+    private static final DateTimeFormatter HISTORY_STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
     private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern WAL_FILE = Pattern.compile("[0-9A-F]{8}([0-9A-F]{16}(\\.[0-9A-F]{8}\\.backup|\\.partial)?|\\.history)");
 
@@ -65,6 +73,15 @@ public final class RepositoryLayout {
 
     public static String verificationKey(String target, String backupId) {
         return backupPrefix(target, backupId) + VERIFICATION;
+    }
+
+    public static String verificationsPrefix(String target, String backupId) {
+        return backupPrefix(target, backupId) + VERIFICATIONS;
+    }
+
+    /** One verification of the history, named by when it finished (UTC, sorts by time). */
+    public static String verificationHistoryKey(String target, String backupId, Instant finished) {
+        return verificationsPrefix(target, backupId) + HISTORY_STAMP.format(finished) + ".json";
     }
 
     /** A data object of a backup; {@code name} may contain {@code /} (physical backup files). */

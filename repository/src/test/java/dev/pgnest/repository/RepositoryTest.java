@@ -294,11 +294,7 @@ class RepositoryTest {
     @Test
     void verificationIsRecordedNextToTheManifest() {
         Repository repository = initialized();
-        String id;
-        try (PendingBackup backup = repository.begin("main", BackupKind.LOGICAL)) {
-            id = backup.id();
-            backup.commit(manifest(backup));
-        }
+        String id = committedLogical(repository);
         assertThat(repository.catalog().get("main", id).verifiedOk()).isFalse();
         repository.catalog().recordVerification("main", id,
                 new Verification(Instant.now(), true, false, List.of(), ToolVersion.current()));
@@ -308,7 +304,37 @@ class RepositoryTest {
                 .hasMessageContaining("pgnest backup list");
     }
 
+    @Test
+    void everyVerificationIsKeptAndTheLastOneIsTheBackupsState() {
+        Repository repository = initialized();
+        String id = committedLogical(repository);
+        assertThat(repository.catalog().verifications("main", id)).isEmpty();
+        Instant first = Instant.parse("2026-12-01T03:00:00.000001Z");
+        Instant second = Instant.parse("2026-12-02T03:00:00Z");
+        // recorded out of order: the history sorts by time
+        repository.catalog().recordVerification("main", id, new Verification(second, false, true, List.of("x: sha256 differs"), "t"));
+        repository.catalog().recordVerification("main", id, new Verification(first, true, false, List.of(), "t"));
+
+        assertThat(repository.catalog().verifications("main", id)).extracting(Verification::time, Verification::ok)
+                .containsExactly(tuple(first, true), tuple(second, false));
+        // the last recorded is the backup's state, as before the history existed
+        assertThat(repository.catalog().get("main", id).verification().time()).isEqualTo(first);
+
+        // a backup verified by an older pgnest has only verify.json: that one is its history
+        String old = committedLogical(repository);
+        storage.put(RepositoryLayout.verificationKey("main", old),
+                RepositoryJson.write(new Verification(second, true, true, List.of(), "old")));
+        assertThat(repository.catalog().verifications("main", old)).extracting(Verification::toolVersion).containsExactly("old");
+    }
+
     // ---- helpers --------------------------------------------------------------------------
+
+    private String committedLogical(Repository repository) {
+        try (PendingBackup backup = repository.begin("main", BackupKind.LOGICAL)) {
+            backup.commit(manifest(backup));
+            return backup.id();
+        }
+    }
 
     private Repository initialized() {
         Repository.init(storage);

@@ -8,6 +8,7 @@ import dev.pgnest.repository.Catalog;
 import dev.pgnest.repository.DrillRecord;
 import dev.pgnest.repository.Verification;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "show", description = "Show one backup's manifest, its last verification and the restore drills that restored it.")
+@Command(name = "show", description = "Show one backup's manifest, its verifications and the restore drills that restored it.")
 public final class BackupShowCommand implements Callable<Integer> {
     @Parameters(paramLabel = "ID", description = "Backup id (see pgnest backup list), or latest.")
     String id;
@@ -33,9 +34,10 @@ public final class BackupShowCommand implements Callable<Integer> {
             String chosen = BackupSelection.resolve(catalog, access.target(), id).id();
             // the listing attaches the drill records to the backup
             Catalog.Entry e = catalog.listing(access.target()).backup(chosen).orElseThrow();
+            List<Verification> verifications = catalog.verifications(access.target(), chosen);
             PrintWriter out = spec.commandLine().getOut();
             if (output.json()) {
-                OutputOptions.printJson(out, BackupViews.BackupDetail.of(e));
+                OutputOptions.printJson(out, BackupViews.BackupDetail.of(e, verifications));
                 return ExitCode.OK.status();
             }
             BackupManifest m = e.manifest();
@@ -70,8 +72,13 @@ public final class BackupShowCommand implements Callable<Integer> {
             Verification v = e.verification();
             line(out, "verified", v == null ? "never"
                     : (v.ok() ? "ok" : "FAILED") + (v.deep() ? " (deep)" : "") + " at " + Format.time(v.time()));
-            if (v != null) {
-                v.problems().forEach(p -> out.println("  problem: " + p));
+            if (!verifications.isEmpty()) {
+                out.println("verifications:");
+                for (Verification each : verifications) {
+                    out.println("  " + Format.time(each.time()) + "  " + (each.ok() ? "ok" : "FAILED") + (each.deep() ? " (deep)" : "")
+                            + (each.toolVersion() == null ? "" : "  by " + each.toolVersion()));
+                    each.problems().forEach(p -> out.println("    problem: " + p));
+                }
             }
             line(out, "proven", e.lastProven().map(d -> Format.time(d.finishedAt()) + " (" + d.id() + ")").orElse("never"));
             e.damage().ifPresent(d -> line(out, "DAMAGED", d + " (expire counts it for nothing)"));

@@ -56,11 +56,14 @@ final class BackupViews {
         return v == null ? "never" : v.ok() ? "ok" : "failed";
     }
 
-    /** {@code backup show}: the manifest as stored, the last verification, the drills (oldest first). */
-    record BackupDetail(BackupManifest manifest, Verification verification, List<DrillRecord> drills, Instant proven,
-                        String damage) {
-        static BackupDetail of(Catalog.Entry e) {
-            return new BackupDetail(e.manifest(), e.verification(), e.drills(),
+    /**
+     * {@code backup show}: the manifest as stored, the last verification, every verification and
+     * every drill (oldest first).
+     */
+    record BackupDetail(BackupManifest manifest, Verification verification, List<Verification> verifications,
+                        List<DrillRecord> drills, Instant proven, String damage) {
+        static BackupDetail of(Catalog.Entry e, List<Verification> verifications) {
+            return new BackupDetail(e.manifest(), e.verification(), verifications, e.drills(),
                     e.lastProven().map(DrillRecord::finishedAt).orElse(null), e.damage().orElse(null));
         }
     }

@@ -196,6 +196,32 @@ class BackupCommandsTest {
         assertThat(verify.out()).startsWith(ids.get(1) + " ok (deep): ");
     }
 
+    @Test
+    void backupShowListsEveryVerificationOfTheBackupOldestFirst() throws Exception {
+        Map<String, String> env = env();
+        pgnest(env, "repo", "init");
+        String id = pgnest(env, "backup", "logical").out().substring(7, 23);
+        assertThat(pgnest(env, "backup", "verify", id).out()).startsWith(id + " ok: ");
+        damageOneByte(env, id);
+        assertThat(pgnest(env, "backup", "verify", id, "--deep").out()).startsWith(id + " FAILED");
+
+        CliRun show = pgnest(env, "backup", "show", id);
+        assertThat(show.out()).containsPattern("verified: +FAILED \\(deep\\) at ")
+                .containsPattern("verifications:\n  \\S+ \\S+  ok  by pgnest \\S+\n  \\S+ \\S+  FAILED \\(deep\\)  by pgnest \\S+\n"
+                        + "    problem: dump.pgdump.zst: ");
+        JsonNode detail = JSON.readTree(pgnest(env, "backup", "show", id, "-o", "json").out());
+        JsonNode history = detail.get("verifications");
+        assertThat(history).hasSize(2);
+        assertThat(history.get(0).get("ok").asBoolean()).isTrue();
+        assertThat(history.get(1).get("ok").asBoolean()).isFalse();
+        assertThat(history.get(1).get("deep").asBoolean()).isTrue();
+        assertThat(history.get(1).get("problems").get(0).asText()).startsWith("dump.pgdump.zst: ");
+        assertThat(detail.get("verification").get("time").asText()).isEqualTo(history.get(1).get("time").asText());
+        // the history is not data: verify still checks exactly the manifest's objects
+        CliRun again = pgnest(env, "backup", "verify", id);
+        assertThat(again.out()).startsWith(id + " FAILED").doesNotContain("verifications/");
+    }
+
     private void damageOneByte(Map<String, String> env, String id) {
         String key = env.get("PGNEST_S3_PREFIX") + "/" + RepositoryLayout.backupObjectKey("default", id, "dump.pgdump.zst");
         byte[] bytes = s3.client().getObjectAsBytes(b -> b.bucket("backups").key(key)).asByteArray();
