@@ -18,6 +18,8 @@ public final class TimelineSvg {
     static final int LEFT = 110;
     static final int RIGHT = 30;
     static final int ROW = 26;
+    /** About how wide a character of a 12px label is, to keep labels inside the picture. */
+    static final int LABEL_CHAR = 7;
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("MMM d", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -25,7 +27,7 @@ public final class TimelineSvg {
             + ".lane{fill:#eee}.full{fill:#1565c0}.incremental{fill:#64b5f6}.logical{fill:#6a1b9a}"
             + ".proven{stroke:#2e7d32;stroke-width:3}.failed{stroke:#d32f2f;stroke-width:3}.chosen{stroke:#f9a825;stroke-width:4}"
             + ".passed{fill:#2e7d32}.drill.failed,.verification.failed{fill:#d32f2f}.verification{fill:#00838f}"
-            + ".restore-point line{stroke:#ef6c00;stroke-dasharray:4 3}.rp{fill:#ef6c00}.switch{stroke:#555;stroke-width:2}"
+            + ".restore-point line{stroke:#ef6c00;stroke-dasharray:4 3}.rp,.restore-point polygon{fill:#ef6c00}.switch{stroke:#555;stroke-width:2}"
             + ".now line{stroke:#222;stroke-width:2}text{font:12px sans-serif}"
             + "@media (prefers-color-scheme:dark){.fg{fill:#ddd}.lane{fill:#333}.now line{stroke:#ddd}.switch{stroke:#bbb}"
             + ".band{fill:#4caf50}.gap{fill:#ff5252}.full{fill:#64b5f6}.logical{fill:#ce93d8}}";
@@ -97,6 +99,17 @@ public final class TimelineSvg {
             }
         }
 
+        // "now" first: the marks of the last minutes (a deploy's restore point, a drill) are drawn over it
+        if (!outside(p, p.now())) {
+            double x = x(p, p.now());
+            s.append("<g class=\"now\"><title>now, ").append(TIME.format(p.now()))
+                    .append(p.nowNote() == null ? "" : ": " + esc(p.nowNote())).append("</title><line x1=\"")
+                    .append(f(x)).append("\" x2=\"").append(f(x)).append("\" y1=\"").append(backupsY - 6).append("\" y2=\"")
+                    .append(axisY).append("\"/>");
+            text(s, Math.min(x, WIDTH - RIGHT) - 4, backupsY - 10, "now" + (p.nowNote() == null ? "" : " · " + p.nowNote()), "now-label");
+            s.append("</g>");
+        }
+
         text(s, 4, eventsY + 16, "checks", null);
         for (TimelinePicture.Mark d : p.drills()) {
             if (!outside(p, d.at())) {
@@ -120,7 +133,17 @@ public final class TimelineSvg {
                 s.append("<g class=\"restore-point\"><title>").append(esc(r.name())).append("</title><line x1=\"")
                         .append(f(x)).append("\" x2=\"").append(f(x)).append("\" y1=\"").append(lanesY).append("\" y2=\"")
                         .append(eventsY + ROW).append("\"/>");
-                text(s, x + 3, eventsY + ROW - 2, r.label(), "rp");
+                // a diamond on top: a point made moments ago shares its x with the line of "now"
+                s.append("<polygon points=\"").append(f(x)).append(',').append(lanesY - 9).append(' ').append(f(x + 5)).append(',')
+                        .append(lanesY - 4).append(' ').append(f(x)).append(',').append(lanesY + 1).append(' ').append(f(x - 5))
+                        .append(',').append(lanesY - 4).append("\"/>");
+                if (r.label() != null && x + 3 + LABEL_CHAR * r.label().length() > WIDTH) {
+                    // a point made moments ago sits at "now": its label goes to the left, not off the picture
+                    s.append("<text class=\"fg rp\" text-anchor=\"end\" x=\"").append(f(x - 3)).append("\" y=\"")
+                            .append(eventsY + ROW - 2).append("\">").append(esc(r.label())).append("</text>");
+                } else {
+                    text(s, x + 3, eventsY + ROW - 2, r.label(), "rp");
+                }
                 s.append("</g>");
             }
         }
@@ -135,15 +158,6 @@ public final class TimelineSvg {
             s.append("<line class=\"axis\" x1=\"").append(f(x)).append("\" x2=\"").append(f(x)).append("\" y1=\"")
                     .append(axisY).append("\" y2=\"").append(axisY + 4).append("\"/>");
             text(s, x - 14, axisY + 16, DAY.format(t), "tick");
-        }
-        if (!outside(p, p.now())) {
-            double x = x(p, p.now());
-            s.append("<g class=\"now\"><title>now, ").append(TIME.format(p.now()))
-                    .append(p.nowNote() == null ? "" : ": " + esc(p.nowNote())).append("</title><line x1=\"")
-                    .append(f(x)).append("\" x2=\"").append(f(x)).append("\" y1=\"").append(backupsY - 6).append("\" y2=\"")
-                    .append(axisY).append("\"/>");
-            text(s, Math.min(x, WIDTH - RIGHT) - 4, backupsY - 10, "now" + (p.nowNote() == null ? "" : " · " + p.nowNote()), "now-label");
-            s.append("</g>");
         }
         return s.append("</svg>").toString();
     }

@@ -114,6 +114,19 @@ public class TimelineSvgTest {
         assertThat(Integer.parseInt(gap.getAttribute("height"))).isGreaterThanOrEqualTo(14);
     }
 
+    @Test
+    void aRestorePointMadeMomentsAgoKeepsItsLabelInsideThePicture() throws Exception {
+        TimelinePicture p = new TimelinePicture("x", FROM, TO, TO, null, List.of(), List.of(), List.of(), List.of(),
+                List.of(), List.of(new TimelinePicture.Mark(TO.minusSeconds(5), "restore point before migration V12", "before V12",
+                        true)), null);
+        Element label = all(parse(TimelineSvg.render(p)), "//*[local-name()='g'][@class='restore-point']/*[local-name()='text']")
+                .get(0);
+        assertThat(label.getTextContent()).isEqualTo("before V12");
+        assertThat(label.getAttribute("text-anchor")).isEqualTo("end");
+        assertThat(Double.parseDouble(label.getAttribute("x"))).isLessThan(TimelineSvg.WIDTH - TimelineSvg.RIGHT)
+                .isGreaterThan(TimelineSvg.LEFT + TimelineSvg.LABEL_CHAR * 10);
+    }
+
     public static Document parse(String svg) throws Exception {
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(true);
