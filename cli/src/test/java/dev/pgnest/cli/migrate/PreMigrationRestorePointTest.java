@@ -21,6 +21,7 @@ import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
 import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -209,7 +210,7 @@ class PreMigrationRestorePointTest {
         }
         Instant promoted = now.minus(Duration.ofHours(9));
         put(repo, RepositoryLayout.walKey(TARGET, "00000002.history", Compression.NONE),
-                "1\t0/A000000\tno recovery target specified\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), promoted);
+                "1\t0/A000000\tno recovery target specified\n".getBytes(StandardCharsets.US_ASCII), promoted);
         for (int n = 10; n <= 19; n++) {
             put(repo, RepositoryLayout.walKey(TARGET, String.format("0000000200000000%08X", n), Compression.NONE),
                     new byte[] {1}, promoted.plus(Duration.ofMinutes(59L * (n - 9))));

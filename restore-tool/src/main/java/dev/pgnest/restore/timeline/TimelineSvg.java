@@ -6,7 +6,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Draws a {@link TimelinePicture} as one self-contained SVG document: no script, no external
@@ -127,9 +129,17 @@ public final class TimelineSvg {
                         .append(esc(v.name())).append("</title></rect>");
             }
         }
+        Map<String, Double> labelled = new HashMap<>();
         for (TimelinePicture.Mark r : p.restorePoints()) {
             if (!outside(p, r.at())) {
                 double x = x(p, r.at());
+                // a restore point and a backup before the same migration (pre-migration.snapshot=both)
+                // sit side by side: one label says it for both
+                Double near = r.label() == null ? null : labelled.get(r.label());
+                String label = near != null && Math.abs(near - x) < LABEL_CHAR * r.label().length() ? null : r.label();
+                if (label != null) {
+                    labelled.put(label, x);
+                }
                 s.append("<g class=\"restore-point\"><title>").append(esc(r.name())).append("</title><line x1=\"")
                         .append(f(x)).append("\" x2=\"").append(f(x)).append("\" y1=\"").append(lanesY).append("\" y2=\"")
                         .append(eventsY + ROW).append("\"/>");
@@ -137,12 +147,12 @@ public final class TimelineSvg {
                 s.append("<polygon points=\"").append(f(x)).append(',').append(lanesY - 9).append(' ').append(f(x + 5)).append(',')
                         .append(lanesY - 4).append(' ').append(f(x)).append(',').append(lanesY + 1).append(' ').append(f(x - 5))
                         .append(',').append(lanesY - 4).append("\"/>");
-                if (r.label() != null && x + 3 + LABEL_CHAR * r.label().length() > WIDTH) {
+                if (label != null && x + 3 + LABEL_CHAR * label.length() > WIDTH) {
                     // a point made moments ago sits at "now": its label goes to the left, not off the picture
                     s.append("<text class=\"fg rp\" text-anchor=\"end\" x=\"").append(f(x - 3)).append("\" y=\"")
-                            .append(eventsY + ROW - 2).append("\">").append(esc(r.label())).append("</text>");
+                            .append(eventsY + ROW - 2).append("\">").append(esc(label)).append("</text>");
                 } else {
-                    text(s, x + 3, eventsY + ROW - 2, r.label(), "rp");
+                    text(s, x + 3, eventsY + ROW - 2, label, "rp");
                 }
                 s.append("</g>");
             }

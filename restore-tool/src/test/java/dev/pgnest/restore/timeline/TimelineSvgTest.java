@@ -127,6 +127,19 @@ public class TimelineSvgTest {
                 .isGreaterThan(TimelineSvg.LEFT + TimelineSvg.LABEL_CHAR * 10);
     }
 
+    @Test
+    void aRestorePointAndABackupBeforeTheSameMigrationShareOneLabel() throws Exception {
+        TimelinePicture p = new TimelinePicture("x", FROM, TO, TO, null, List.of(), List.of(), List.of(), List.of(),
+                List.of(), List.of(new TimelinePicture.Mark(at(7), "restore point before migration V5", "before V5", true),
+                        new TimelinePicture.Mark(at(7).plusSeconds(40), "before migration V5: backup b1", "before V5", true),
+                        new TimelinePicture.Mark(at(9), "restore point before migration V5 (deployed again)", "before V5", true)),
+                null);
+        Document svg = parse(TimelineSvg.render(p));
+        assertThat(all(svg, "//*[local-name()='g'][@class='restore-point']")).hasSize(3);
+        assertThat(all(svg, "//*[local-name()='g'][@class='restore-point']/*[local-name()='text']"))
+                .extracting(Element::getTextContent).containsExactly("before V5", "before V5");
+    }
+
     public static Document parse(String svg) throws Exception {
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(true);
