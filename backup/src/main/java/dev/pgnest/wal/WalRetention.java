@@ -5,6 +5,8 @@ import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
 import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RestorePointRecord;
+import dev.pgnest.repository.RestorePointRecords;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -23,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * of every later timeline that leaves T's history at or after the backup's start (recovery
  * may follow it); a timeline that branched off before the backup's start is of no use to it.
  * Timeline history files are always kept (tiny, and recovery reads them to choose a timeline).
+ * The records of restore points in removed segments go with them.
  *
  * <p>Nothing is removed on a guess: without a physical backup nothing goes; a timeline whose
  * history is not archived (ancestry unknown) is kept whole, and so is the newest timeline
@@ -124,10 +127,43 @@ public final class WalRetention {
             LOG.info("expired {} WAL files of target {} ({} bytes); kept from {}", doomed.size(), archive.target(), bytes,
                     keepFrom);
         }
+        if (!dryRun) {
+            int newestTimeline = files.stream().mapToInt(f -> WalFileName.timelineOf(f.name())).max().orElse(0);
+            expireRestorePoints(archive, firstNeeded, newestTimeline, segmentSize);
+        }
         List<TimelineOutcome> timelines = new ArrayList<>();
         removedPerTimeline.forEach((tli, n) -> timelines.add(new TimelineOutcome(tli,
                 Optional.ofNullable(firstKept.get(tli)).map(s -> s.name(segmentSize)), n[0])));
         return new Outcome(Optional.of(keepFrom), doomed.size(), bytes, List.copyOf(timelines), Optional.empty());
+    }
+
+    /**
+     * Removes the records of restore points whose segment is no longer kept (expired now or
+     * before): no backup can replay to them, so the picture and {@code --before-migration} must
+     * not offer them. A record naming no readable segment is kept, and so is one on a timeline
+     * newer than the archive's (nothing of it archived yet).
+     */
+    private static void expireRestorePoints(WalArchive archive, Map<Integer, Long> firstNeeded, int newestTimeline,
+                                            long segmentSize) {
+        List<RestorePointRecord> gone = new ArrayList<>();
+        for (RestorePointRecord r : RestorePointRecords.list(archive.storage(), archive.target())) {
+            if (r.walFile() == null || !WalFileName.isSegment(r.walFile())) {
+                continue;
+            }
+            WalSegment s = WalSegment.parse(r.walFile(), segmentSize);
+            if (s.timeline() > newestTimeline) {
+                continue;
+            }
+            Long first = firstNeeded.get(s.timeline());
+            if (first == null || s.number() < first) {
+                gone.add(r);
+            }
+        }
+        if (!gone.isEmpty()) {
+            RestorePointRecords.delete(archive.storage(), archive.target(), gone);
+            LOG.info("expired {} restore point record(s) of target {} with their WAL: {}", gone.size(), archive.target(),
+                    String.join(", ", gone.stream().map(RestorePointRecord::name).toList()));
+        }
     }
 
     /**

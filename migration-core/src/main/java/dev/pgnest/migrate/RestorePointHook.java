@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -26,22 +25,18 @@ public final class RestorePointHook implements PreMigrationHook {
         String name = name(context.target().name(), context.firstPending(), now);
         Connection c = context.connection();
         // The deploy's connection may be inside the first migration's transaction: a failed
-        // call must not leave it aborted, so it runs under a savepoint.
-        Savepoint savepoint = c.getAutoCommit() ? null : c.setSavepoint();
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_restore_point(?)::text")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                Snapshot snapshot = new Snapshot("restore-point", name, rs.getString(1), context.schemaVersion(), now, null);
-                if (savepoint != null) {
-                    c.releaseSavepoint(savepoint);
+        // call must not leave it aborted.
+        try {
+            return PreMigrationHook.underSavepoint(c, () -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_restore_point(?)::text")) {
+                    ps.setString(1, name);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        return new Snapshot("restore-point", name, rs.getString(1), context.schemaVersion(), now, null);
+                    }
                 }
-                return snapshot;
-            }
+            });
         } catch (SQLException e) {
-            if (savepoint != null) {
-                c.rollback(savepoint);
-            }
             // 55000: wal_level minimal or recovery in progress; 42501: no privilege. Either way
             // there is nothing to roll back to, which the report must say plainly.
             if ("55000".equals(e.getSQLState()) || "42501".equals(e.getSQLState())) {

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * &lt;target&gt;/backups/&lt;id&gt;/&lt;object&gt;             data: dump.pgdump.zst, or files of a physical backup
  * &lt;target&gt;/wal/&lt;timeline&gt;/&lt;walfile&gt;[.zst]       WAL segments, .history and .backup files
  * &lt;target&gt;/drills/&lt;report id&gt;.json, .md          restore drill reports (pgnest restore drill, serve)
+ * &lt;target&gt;/restore-points/&lt;name&gt;.json         pre-migration restore points (migrate deploy), expired with their WAL
  * </pre>
  *
  * The timeline directory is the first 8 hex digits of the WAL file name (for a segment its
@@ -37,6 +38,7 @@ public final class RepositoryLayout {
     private static final DateTimeFormatter HISTORY_STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
     private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    private static final Pattern RESTORE_POINT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,62}");
     private static final Pattern WAL_FILE = Pattern.compile("[0-9A-F]{8}([0-9A-F]{16}(\\.[0-9A-F]{8}\\.backup|\\.partial)?|\\.history)");
 
     private RepositoryLayout() {
@@ -96,6 +98,19 @@ public final class RepositoryLayout {
     /** A drill report: {@code extension} is {@code .json} (read by the catalog) or {@code .md} (for people). */
     public static String drillKey(String target, String reportId, String extension) {
         return drillsPrefix(target) + reportId + extension;
+    }
+
+    public static String restorePointsPrefix(String target) {
+        return targetPrefix(target) + "restore-points/";
+    }
+
+    /** The record of a restore point: its name is the file name, so only names that are safe as one. */
+    public static String restorePointKey(String target, String name) {
+        if (name == null || !RESTORE_POINT.matcher(name).matches()) {
+            throw new PgnestException(ErrorKind.USAGE, "restore point name '" + name + "' cannot name a repository file",
+                    "use letters, digits, '.', '_' and '-' (at most 63)");
+        }
+        return restorePointsPrefix(target) + name + ".json";
     }
 
     public static String walPrefix(String target) {

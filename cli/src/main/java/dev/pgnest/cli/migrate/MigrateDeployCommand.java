@@ -89,6 +89,7 @@ public final class MigrateDeployCommand implements Callable<Integer> {
         if (s != null) {
             out.println(s.recorded()
                     ? "snapshot: " + s.kind() + " " + s.name() + " at " + s.location() + " (schema version " + version(s.schemaVersion()) + ")"
+                            + (s.note() == null ? "" : "; " + s.note())
                     : "snapshot: none - " + s.note());
         }
         for (DeployReport.Applied a : r.applied()) {

@@ -20,9 +20,14 @@ final class SnapshotHooks {
         return switch (target.require(Settings.PRE_MIGRATION_SNAPSHOT)) {
             case "none" -> PreMigrationHook.NONE;
             case "logical-backup" -> logical(config);
-            case "both" -> both(new RestorePointHook(), logical(config));
-            default -> new RestorePointHook();
+            case "both" -> both(restorePoint(config), logical(config));
+            default -> restorePoint(config);
         };
+    }
+
+    /** A restore point, recorded in the target's repository for the status page and PITR. */
+    private static PreMigrationHook restorePoint(PgnestConfig config) {
+        return new RecordedRestorePointHook(new RestorePointHook(), () -> RepositorySettings.storage(config.repository()));
     }
 
     /** The repository is resolved only when a protected deploy really needs it. */

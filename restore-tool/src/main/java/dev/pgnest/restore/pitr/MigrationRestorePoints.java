@@ -6,6 +6,8 @@ import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;
+import dev.pgnest.repository.RestorePointRecord;
+import dev.pgnest.repository.RestorePointRecords;
 import dev.pgnest.storage.ObjectInfo;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalNotFoundException;
@@ -29,10 +31,12 @@ import java.util.regex.Pattern;
 
 /**
  * Finds the restore point {@code pgnest migrate deploy} made before a migration
- * ({@code pgnest_<target>_before_v<V>_<yyyyMMdd'T'HHmmss'Z'>}) in the archived WAL: restore
- * points live only in WAL, so the archived segments are read with {@code pg_waldump}. With the
- * migration's install time (from the live database) only the segments archived around it are
- * read; without it, the archive is read backwards from its end.
+ * ({@code pgnest_<target>_before_v<V>_<yyyyMMdd'T'HHmmss'Z'>}): first among the records deploy
+ * writes into the repository ({@link RestorePointRecords}), then, for points made before there
+ * were records (or whose record could not be written), in the archived WAL: restore points live
+ * only in WAL, so the archived segments are read with {@code pg_waldump}. With the migration's
+ * install time (from the live database) only the segments archived around it are read; without
+ * it, the archive is read backwards from its end.
  */
 final class MigrationRestorePoints {
     private static final Pattern RECORD = Pattern.compile("lsn: ([0-9A-F]+/[0-9A-F]+),.*desc: RESTORE_POINT (\\S+)");
@@ -52,6 +56,22 @@ final class MigrationRestorePoints {
     }
 
     /**
+     * The newest recorded restore point before {@code version} that was made by {@code notAfter}
+     * (the migration's install time; null: unknown). Its WAL may have expired since only if the
+     * record outlived it, which WAL expiry prevents.
+     */
+    static Optional<Found> recorded(Repository repository, String target, String version, Instant notAfter) {
+        List<RestorePointRecord> points = RestorePointRecords.list(repository.storage(), target).stream()
+                .filter(r -> version.equals(r.migration()))
+                .filter(r -> notAfter == null || r.createdAt() == null || !r.createdAt().isAfter(notAfter.plusSeconds(1)))
+                .toList();
+        return points.isEmpty() ? Optional.empty() : Optional.of(points.get(points.size() - 1))
+                .map(r -> new Found(r.name(), r.lsn(), r.createdAt(), r.walFile()));
+    }
+
+    /**
+     * Reads the archived WAL for the restore point.
+     *
      * @param notBefore the migration was installed after this (null: unknown)
      * @param notAfter  ... and before this (null: unknown)
      */

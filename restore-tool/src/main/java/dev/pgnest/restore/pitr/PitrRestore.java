@@ -445,8 +445,8 @@ public final class PitrRestore {
 
     /**
      * Before migration V: the restore point {@code migrate deploy} made just before applying it,
-     * found in the archived WAL (narrowed by the live database's record of when V was
-     * installed, when it can be read). PITR stops exactly there.
+     * as deploy recorded it in the repository, or else found in the archived WAL (narrowed by the
+     * live database's record of when V was installed, when it can be read). PITR stops exactly there.
      */
     private static Decision beforeMigration(Repository repository, RestorableWindow window, Request request) {
         String version = request.beforeMigration();
@@ -464,15 +464,19 @@ public final class PitrRestore {
                         e.getMessage());
             }
         }
-        MigrationRestorePoints.Found point = MigrationRestorePoints.find(repository, request.target(), version,
-                startedAround, installedOn, request.server().binaries()).orElseThrow(() -> new PgnestException(ErrorKind.USAGE,
-                "no restore point " + MigrationRestorePoints.prefix(request.target(), version) + "* in the archived WAL of target '"
-                        + request.target() + "'", "migrate deploy makes one on protected targets; restore with --to-time, "
+        Optional<MigrationRestorePoints.Found> recorded = MigrationRestorePoints.recorded(repository, request.target(), version,
+                installedOn);
+        Instant from = startedAround;
+        Instant until = installedOn;
+        MigrationRestorePoints.Found point = recorded.or(() -> MigrationRestorePoints.find(repository, request.target(), version,
+                from, until, request.server().binaries())).orElseThrow(() -> new PgnestException(ErrorKind.USAGE,
+                "no restore point " + MigrationRestorePoints.prefix(request.target(), version)
+                        + "* recorded in the repository or in the archived WAL of target '" + request.target() + "'", "migrate deploy makes one on protected targets; restore with --to-time, "
                         + "or a logical pre-migration snapshot: pgnest restore logical --before-migration " + version));
         RecoveryTarget target = new RecoveryTarget.RestorePoint(point.name());
         Selection s = newestBefore(window, target);
-        return new Decision(s.span(), target, true, s.reason() + "; restore point " + point.name() + " at " + point.lsn(),
-                s.warnings(), version);
+        return new Decision(s.span(), target, true, s.reason() + "; restore point " + point.name() + " at " + point.lsn()
+                + (recorded.isPresent() ? " (recorded by migrate deploy)" : " (found in the archived WAL)"), s.warnings(), version);
     }
 
     private static void checkDataDir(Request request) {

@@ -5,6 +5,8 @@ import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
 import dev.pgnest.repository.DrillRecord;
 import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RestorePointRecord;
+import dev.pgnest.repository.RestorePointRecords;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalCheck;
 import dev.pgnest.wal.WalCoverage;
@@ -31,7 +33,7 @@ import java.util.Optional;
  * @param backups       oldest first
  * @param drills        restore drills, passed and failed
  * @param verifications backup verifications
- * @param restorePoints pre-migration restore points
+ * @param restorePoints pre-migration restore points (recorded by migrate deploy) and pre-migration backups
  * @param chosenBackup  a backup to highlight (a restore plan's); null for none
  */
 public record TimelinePicture(String target, Instant from, Instant to, Instant now, String nowNote, List<Lane> timelines,
@@ -114,8 +116,6 @@ public record TimelinePicture(String target, Instant from, Instant to, Instant n
         for (Catalog.Entry e : listing.backups()) {
             BackupManifest m = e.manifest();
             if (!m.precedesMigrations().isEmpty()) {
-                // the catalog knows the pre-migration backups; restore points made by migrate deploy
-                // live only in WAL, and reading WAL (pg_waldump) is too slow for each page view
                 String versions = String.join(", ", m.precedesMigrations().stream().map(v -> "V" + v).toList());
                 beforeMigrations.add(new Mark(m.startTime(), "before migration " + versions + ": backup " + m.id(),
                         "before " + versions, true));
@@ -131,6 +131,14 @@ public record TimelinePicture(String target, Instant from, Instant to, Instant n
                         null, e.verification().ok()));
             }
         }
+        // restore points live in WAL; migrate deploy records each one in the repository. Points made
+        // before records existed are not drawn: reading WAL (pg_waldump) is too slow for a page view
+        for (RestorePointRecord r : RestorePointRecords.list(repository.storage(), target)) {
+            beforeMigrations.add(new Mark(r.createdAt(), "restore point " + r.name() + " before migration V" + r.migration()
+                    + " (schema version " + (r.schemaVersion() == null ? "<empty>" : r.schemaVersion()) + "), LSN " + r.lsn()
+                    + " on timeline " + r.timeline(), "before V" + r.migration(), true));
+        }
+        beforeMigrations.sort(Comparator.comparing(Mark::at));
         List<Mark> drills = listing.drills().stream().filter(d -> d.finishedAt() != null)
                 .map(d -> new Mark(d.finishedAt(), "drill " + d.id() + (d.succeeded() ? " passed" : " FAILED")
                         + (d.backupId() == null ? "" : ", backup " + d.backupId()) + (d.error() == null ? "" : ": " + d.error()),

@@ -6,7 +6,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Draws a {@link TimelinePicture} as one self-contained SVG document: no script, no external
@@ -18,6 +20,8 @@ public final class TimelineSvg {
     static final int LEFT = 110;
     static final int RIGHT = 30;
     static final int ROW = 26;
+    /** About how wide a character of a 12px label is, to keep labels inside the picture. */
+    static final int LABEL_CHAR = 7;
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("MMM d", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -25,7 +29,7 @@ public final class TimelineSvg {
             + ".lane{fill:#eee}.full{fill:#1565c0}.incremental{fill:#64b5f6}.logical{fill:#6a1b9a}"
             + ".proven{stroke:#2e7d32;stroke-width:3}.failed{stroke:#d32f2f;stroke-width:3}.chosen{stroke:#f9a825;stroke-width:4}"
             + ".passed{fill:#2e7d32}.drill.failed,.verification.failed{fill:#d32f2f}.verification{fill:#00838f}"
-            + ".restore-point line{stroke:#ef6c00;stroke-dasharray:4 3}.rp{fill:#ef6c00}.switch{stroke:#555;stroke-width:2}"
+            + ".restore-point line{stroke:#ef6c00;stroke-dasharray:4 3}.rp,.restore-point polygon{fill:#ef6c00}.switch{stroke:#555;stroke-width:2}"
             + ".now line{stroke:#222;stroke-width:2}text{font:12px sans-serif}"
             + "@media (prefers-color-scheme:dark){.fg{fill:#ddd}.lane{fill:#333}.now line{stroke:#ddd}.switch{stroke:#bbb}"
             + ".band{fill:#4caf50}.gap{fill:#ff5252}.full{fill:#64b5f6}.logical{fill:#ce93d8}}";
@@ -97,6 +101,17 @@ public final class TimelineSvg {
             }
         }
 
+        // "now" first: the marks of the last minutes (a deploy's restore point, a drill) are drawn over it
+        if (!outside(p, p.now())) {
+            double x = x(p, p.now());
+            s.append("<g class=\"now\"><title>now, ").append(TIME.format(p.now()))
+                    .append(p.nowNote() == null ? "" : ": " + esc(p.nowNote())).append("</title><line x1=\"")
+                    .append(f(x)).append("\" x2=\"").append(f(x)).append("\" y1=\"").append(backupsY - 6).append("\" y2=\"")
+                    .append(axisY).append("\"/>");
+            text(s, Math.min(x, WIDTH - RIGHT) - 4, backupsY - 10, "now" + (p.nowNote() == null ? "" : " · " + p.nowNote()), "now-label");
+            s.append("</g>");
+        }
+
         text(s, 4, eventsY + 16, "checks", null);
         for (TimelinePicture.Mark d : p.drills()) {
             if (!outside(p, d.at())) {
@@ -114,13 +129,31 @@ public final class TimelineSvg {
                         .append(esc(v.name())).append("</title></rect>");
             }
         }
+        Map<String, Double> labelled = new HashMap<>();
         for (TimelinePicture.Mark r : p.restorePoints()) {
             if (!outside(p, r.at())) {
                 double x = x(p, r.at());
+                // a restore point and a backup before the same migration (pre-migration.snapshot=both)
+                // sit side by side: one label says it for both
+                Double near = r.label() == null ? null : labelled.get(r.label());
+                String label = near != null && Math.abs(near - x) < LABEL_CHAR * r.label().length() ? null : r.label();
+                if (label != null) {
+                    labelled.put(label, x);
+                }
                 s.append("<g class=\"restore-point\"><title>").append(esc(r.name())).append("</title><line x1=\"")
                         .append(f(x)).append("\" x2=\"").append(f(x)).append("\" y1=\"").append(lanesY).append("\" y2=\"")
                         .append(eventsY + ROW).append("\"/>");
-                text(s, x + 3, eventsY + ROW - 2, r.label(), "rp");
+                // a diamond on top: a point made moments ago shares its x with the line of "now"
+                s.append("<polygon points=\"").append(f(x)).append(',').append(lanesY - 9).append(' ').append(f(x + 5)).append(',')
+                        .append(lanesY - 4).append(' ').append(f(x)).append(',').append(lanesY + 1).append(' ').append(f(x - 5))
+                        .append(',').append(lanesY - 4).append("\"/>");
+                if (label != null && x + 3 + LABEL_CHAR * label.length() > WIDTH) {
+                    // a point made moments ago sits at "now": its label goes to the left, not off the picture
+                    s.append("<text class=\"fg rp\" text-anchor=\"end\" x=\"").append(f(x - 3)).append("\" y=\"")
+                            .append(eventsY + ROW - 2).append("\">").append(esc(label)).append("</text>");
+                } else {
+                    text(s, x + 3, eventsY + ROW - 2, label, "rp");
+                }
                 s.append("</g>");
             }
         }
@@ -135,15 +168,6 @@ public final class TimelineSvg {
             s.append("<line class=\"axis\" x1=\"").append(f(x)).append("\" x2=\"").append(f(x)).append("\" y1=\"")
                     .append(axisY).append("\" y2=\"").append(axisY + 4).append("\"/>");
             text(s, x - 14, axisY + 16, DAY.format(t), "tick");
-        }
-        if (!outside(p, p.now())) {
-            double x = x(p, p.now());
-            s.append("<g class=\"now\"><title>now, ").append(TIME.format(p.now()))
-                    .append(p.nowNote() == null ? "" : ": " + esc(p.nowNote())).append("</title><line x1=\"")
-                    .append(f(x)).append("\" x2=\"").append(f(x)).append("\" y1=\"").append(backupsY - 6).append("\" y2=\"")
-                    .append(axisY).append("\"/>");
-            text(s, Math.min(x, WIDTH - RIGHT) - 4, backupsY - 10, "now" + (p.nowNote() == null ? "" : " · " + p.nowNote()), "now-label");
-            s.append("</g>");
         }
         return s.append("</svg>").toString();
     }

@@ -114,6 +114,32 @@ public class TimelineSvgTest {
         assertThat(Integer.parseInt(gap.getAttribute("height"))).isGreaterThanOrEqualTo(14);
     }
 
+    @Test
+    void aRestorePointMadeMomentsAgoKeepsItsLabelInsideThePicture() throws Exception {
+        TimelinePicture p = new TimelinePicture("x", FROM, TO, TO, null, List.of(), List.of(), List.of(), List.of(),
+                List.of(), List.of(new TimelinePicture.Mark(TO.minusSeconds(5), "restore point before migration V12", "before V12",
+                        true)), null);
+        Element label = all(parse(TimelineSvg.render(p)), "//*[local-name()='g'][@class='restore-point']/*[local-name()='text']")
+                .get(0);
+        assertThat(label.getTextContent()).isEqualTo("before V12");
+        assertThat(label.getAttribute("text-anchor")).isEqualTo("end");
+        assertThat(Double.parseDouble(label.getAttribute("x"))).isLessThan(TimelineSvg.WIDTH - TimelineSvg.RIGHT)
+                .isGreaterThan(TimelineSvg.LEFT + TimelineSvg.LABEL_CHAR * 10);
+    }
+
+    @Test
+    void aRestorePointAndABackupBeforeTheSameMigrationShareOneLabel() throws Exception {
+        TimelinePicture p = new TimelinePicture("x", FROM, TO, TO, null, List.of(), List.of(), List.of(), List.of(),
+                List.of(), List.of(new TimelinePicture.Mark(at(7), "restore point before migration V5", "before V5", true),
+                        new TimelinePicture.Mark(at(7).plusSeconds(40), "before migration V5: backup b1", "before V5", true),
+                        new TimelinePicture.Mark(at(9), "restore point before migration V5 (deployed again)", "before V5", true)),
+                null);
+        Document svg = parse(TimelineSvg.render(p));
+        assertThat(all(svg, "//*[local-name()='g'][@class='restore-point']")).hasSize(3);
+        assertThat(all(svg, "//*[local-name()='g'][@class='restore-point']/*[local-name()='text']"))
+                .extracting(Element::getTextContent).containsExactly("before V5", "before V5");
+    }
+
     public static Document parse(String svg) throws Exception {
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(true);
