@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,12 +30,17 @@ class BackgroundPusherTest {
     @TempDir
     Path tmp;
 
+    private WalSpool spool;
+
+    @BeforeEach
+    void spool() {
+        spool = WalSpool.at(tmp.resolve("spool"));
+    }
+
     @Test
     void aSecondPusherOfTheSameSpoolLeavesItToTheFirstWhichWithdrawsItsEndpointAndLockWhenStopped() throws Exception {
         try (Storage storage = new FsStorageConfig(tmp.resolve("repo")).open()) {
-            Repository.init(storage);
-            WalArchive archive = new WalArchive(storage, "main", Compression.ZSTD, 1);
-            WalSpool spool = WalSpool.at(tmp.resolve("spool"));
+            WalArchive archive = archive(storage);
             CountDownLatch stopFirst = new CountDownLatch(1);
             CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> serve(archive, spool, Duration.ofMinutes(5), stopFirst));
             for (int i = 0; i < 600 && !Files.exists(spool.pushEndpoint()); i++) {
@@ -62,15 +68,18 @@ class BackgroundPusherTest {
     @Test
     void anIdlePusherEndsByItselfAndWithdrawsItsEndpoint() throws Exception {
         try (Storage storage = new FsStorageConfig(tmp.resolve("repo")).open()) {
-            Repository.init(storage);
-            WalArchive archive = new WalArchive(storage, "main", Compression.ZSTD, 1);
-            WalSpool spool = WalSpool.at(tmp.resolve("spool"));
+            WalArchive archive = archive(storage);
             CountDownLatch neverStopped = new CountDownLatch(1);
             CompletableFuture<Boolean> pusher = CompletableFuture.supplyAsync(() -> serve(archive, spool, Duration.ofSeconds(1), neverStopped));
             assertThat(pusher.get(120, TimeUnit.SECONDS)).as("served, then left when idle").isTrue();
             assertThat(neverStopped.getCount()).isOne();
             assertThat(spool.pushEndpoint()).doesNotExist();
         }
+    }
+
+    private static WalArchive archive(Storage storage) {
+        Repository.init(storage);
+        return new WalArchive(storage, "main", Compression.ZSTD, 1);
     }
 
     private static boolean serve(WalArchive archive, WalSpool spool, Duration idleExit, CountDownLatch stop) {
