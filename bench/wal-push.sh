@@ -3,6 +3,8 @@
 # 2:1 compressible, like real WAL) pushed through archive_command, one at a time in name order
 # as PostgreSQL's archiver does (sh -c per file, .ready -> .done after each success), by
 #   pgnest wal push %p     with `pgnest wal serve` running (the launcher's fast path)
+#   pgnest wal push %p     no service running: the background pusher the first push starts
+#                          (cold: its JVM start is inside the time; steady: the second half's rate)
 #   pgnest wal push %p     direct path, a JVM per segment (a sample, for reference)
 #   pgbackrest archive-push %p   synchronous
 #   pgbackrest archive-push %p   asynchronous (archive-async=y, process-max=P)
@@ -49,10 +51,38 @@ drive() {   # command-prefix count -> seconds
   done
   elapsed "$t0" "$(now)"
 }
+# as drive, and also writes the seconds the second half took to $work/second-half
+drive_halves() {   # command-prefix count -> seconds
+  local cmd="$1" count="$2" t0 tmid s n=0
+  for s in "${segs[@]}"; do
+    rm -f "$fake/pg_wal/archive_status/$s.done"
+    touch "$fake/pg_wal/archive_status/$s.ready"
+  done
+  t0=$(now); tmid="$t0"
+  for s in "${segs[@]:0:$count}"; do
+    [ "$n" -eq $(( count / 2 )) ] && tmid=$(now)
+    (cd "$fake" && sh -c "$cmd pg_wal/$s") || { echo "archive_command failed for $s" >&2; return 1; }
+    mv "$fake/pg_wal/archive_status/$s.ready" "$fake/pg_wal/archive_status/$s.done"
+    n=$(( n + 1 ))
+  done
+  elapsed "$tmid" "$(now)" > "$work/second-half"
+  elapsed "$t0" "$(now)"
+}
+stop_pushers() {   # the background pushers the pusher rounds started (their lock files hold the pids)
+  local lock pid
+  for lock in "$work"/spool/pusher-*/pusher.lock; do
+    [ -f "$lock" ] || continue
+    pid=$(cat "$lock" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    fi
+  done
+}
+trap 'stop_pushers; bench_cleanup' EXIT
 rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]):.1f}')" "$1" "$2"; }
 
 best() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:] if x]; print(f'{min(v):.2f}')" "$@"; }
-t_fast=""; t_direct=""; t_sync=""; t_async=""
+t_fast=""; t_direct=""; t_sync=""; t_async=""; t_pusher=""; t_pusher_half=""
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round: pgnest, wal serve running..." >&2
   export PGNEST_TARGET="walbench-serve-$round"
@@ -60,6 +90,14 @@ for round in $(seq 1 "$ROUNDS"); do
   t=$(drive "PGNEST_TARGET=$PGNEST_TARGET $launcher wal push" "$SEGMENTS"); t_fast="$t_fast $t"
   stop_wal_serve
   pgnest wal check >/dev/null || { echo "pgnest archive incomplete" >&2; pgnest wal check >&2; exit 1; }
+
+  echo "round $round: pgnest, no service running (background pusher, cold start)..." >&2
+  export PGNEST_TARGET="walbench-pusher-$round"
+  # the repository's launcher itself, as an operator runs it: the pusher gets no per-segment JVM options
+  t=$(drive_halves ". $work/pgnest-env.sh && PGNEST_WAL_PUSH_PARALLELISM=$PARALLEL PGNEST_TARGET=$PGNEST_TARGET $root/pgnest wal push" "$SEGMENTS")
+  t_pusher="$t_pusher $t"; t_pusher_half="$t_pusher_half $(cat "$work/second-half")"
+  stop_pushers
+  pgnest wal check >/dev/null || { echo "pgnest archive incomplete (pusher)" >&2; pgnest wal check >&2; exit 1; }
 
   if [ "$round" = 1 ]; then
     echo "round $round: pgnest, direct path ($DIRECT_SAMPLE segments)..." >&2
@@ -78,17 +116,25 @@ for round in $(seq 1 "$ROUNDS"); do
   pgbackrest --config="$conf" --stanza=bench stanza-create >&2
   push_conf=$(PGBR_PG_PATH="$fake" pgbr_config "/br-async-$round" "$PARALLEL" y); mv "$push_conf" "$work/br-push.conf"
   t=$(drive "pgbackrest --config=$work/br-push.conf --stanza=bench archive-push" "$SEGMENTS"); t_async="$t_async $t"
-  echo "round $round: pgnest(serve) ${t_fast##* }s, pgBackRest sync ${t_sync##* }s, async ${t_async##* }s" >&2
+  echo "round $round: pgnest(serve) ${t_fast##* }s, pgnest(pusher, cold) ${t_pusher##* }s, pgBackRest sync ${t_sync##* }s, async ${t_async##* }s" >&2
 done
 t_fast=$(best $t_fast); t_sync=$(best $t_sync); t_async=$(best $t_async)
+t_pusher=$(best $t_pusher); t_pusher_half=$(best $t_pusher_half)
 
+r_pusher=$(rate "$SEGMENTS" "$t_pusher"); r_pusher_half=$(rate "$(( SEGMENTS - SEGMENTS / 2 ))" "$t_pusher_half")
 r_fast=$(rate "$SEGMENTS" "$t_fast"); r_direct=$(rate "$DIRECT_SAMPLE" "$t_direct")
 r_sync=$(rate "$SEGMENTS" "$t_sync"); r_async=$(rate "$SEGMENTS" "$t_async")
 echo
 echo "WAL push through archive_command, $SEGMENTS x 16 MB segments, parallelism $PARALLEL, best of $ROUNDS:"
 printf "  %-44s %8s seg/s  (%ss)\n" "pgnest wal push (wal serve running)" "$r_fast" "$t_fast"
+printf "  %-44s %8s seg/s  (%ss)\n" "pgnest wal push (no service: pusher, cold)" "$r_pusher" "$t_pusher"
+printf "  %-44s %8s seg/s  (%ss for %s)\n" "pgnest wal push (pusher, second half)" "$r_pusher_half" "$t_pusher_half" "$(( SEGMENTS - SEGMENTS / 2 ))"
 printf "  %-44s %8s seg/s  (%ss for %s)\n" "pgnest wal push (direct, JVM per segment)" "$r_direct" "$t_direct" "$DIRECT_SAMPLE"
 printf "  %-44s %8s seg/s  (%ss)\n" "pgbackrest archive-push (sync)" "$r_sync" "$t_sync"
 printf "  %-44s %8s seg/s  (%ss)\n" "pgbackrest archive-push (async)" "$r_async" "$t_async"
 echo "  ratio pgnest(serve)/pgBackRest sync:  $(ratio "$r_fast" "$r_sync")  (target >= 1.0)"
 echo "  ratio pgnest(serve)/pgBackRest async: $(ratio "$r_fast" "$r_async")  (target >= 1.0)"
+echo "  ratio pgnest(pusher, cold)/pgBackRest sync:    $(ratio "$r_pusher" "$r_sync")  (target >= 1.0)"
+echo "  ratio pgnest(pusher, 2nd half)/pgBackRest async: $(ratio "$r_pusher_half" "$r_async")  (target >= 2.0)"
+echo "  ratio pgnest(serve)/pgBackRest async (steady):   $(ratio "$r_fast" "$r_async")  (target >= 2.0)"
+echo "  ratio pgnest(pusher, cold)/pgnest(direct):        $(ratio "$r_pusher" "$r_direct")"

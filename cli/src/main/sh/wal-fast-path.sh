@@ -3,28 +3,31 @@
 # is started. archive_command and restore_command run once per WAL file; a JVM start each
 # time is too slow, so:
 #   wal push <path>        -> POST to the running service's push endpoint (bash's /dev/tcp,
-#                             no process started); exit 0 only on its 200 (file stored)
+#                             no process started); exit 0 only on its 200 (file stored). With no
+#                             service, to the background pusher (`wal pusher`), started detached
+#                             by the first push and gone after wal.push-idle-exit without one
 #   wal fetch <name> <path> -> move a segment the prefetcher already fetched and verified
 # Anything else, or the service not running, returns to the launcher, which starts the JVM:
 # correctness never depends on these paths. Expects the launcher's arguments in "$@".
 
 pgnest_wal_spool="${PGNEST_WAL_SPOOL_DIR:-/tmp/pgnest-spool-$EUID}"
 
-pgnest_wal_push_fast() {
-  local endpoint="$pgnest_wal_spool/push-endpoint" host port token file line code body
-  [ -r "$endpoint" ] || return 0
-  read -r host port token < "$endpoint" || return 0
-  [ -n "$token" ] || return 0
-  file="$1"
-  [ "${file#/}" = "$file" ] && file="$PWD/$file"
-  { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 0
+# POSTs the push of file $2 to the endpoint published in $1. Exits the launcher on an answer
+# (0 once stored, 1 on a refusal); returns 1 when nobody listens there, 0 when the endpoint
+# answered but the direct path should try (and report) itself.
+pgnest_wal_post() {
+  local endpoint="$1" file="$2" host port token line code body
+  [ -r "$endpoint" ] || return 1
+  read -r host port token < "$endpoint" || return 1
+  [ -n "$token" ] || return 1
+  { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 1
   printf 'POST /wal/push HTTP/1.0\r\nAuthorization: Bearer %s\r\nX-Pgnest-Path: %s\r\nX-Pgnest-Target: %s\r\nContent-Length: 0\r\n\r\n' \
     "$token" "$file" "${PGNEST_TARGET:-}" >&3 2>/dev/null || { exec 3<&-; return 0; }
   read -r line <&3 || line=""
   code="${line#* }"; code="${code%% *}"
   if [ "$code" != 200 ] && [ "$code" != 409 ] && [ "$code" != 400 ]; then
     exec 3<&-
-    return 0   # no answer or a storage failure: the direct path tries (and reports) itself
+    return 0   # no answer (killed mid-push) or a storage failure: the direct path tries (and reports) itself
   fi
   while read -r line <&3 && [ "${line%$'\r'}" != "" ]; do :; done
   read -r body <&3 || true
@@ -34,6 +37,45 @@ pgnest_wal_push_fast() {
   fi
   echo "error: $body" >&2
   exit 1
+}
+
+# The background pusher's own spool directory: one per configuration the launcher can see
+# (working directory, HOME, PGNEST_*, DATABASE_URL, AWS_*), so that two servers archiving
+# as one OS user into different repositories never share a pusher. A digest, not the values
+# (secrets): they only ever pass through a pipe.
+pgnest_wal_pusher_dir() {
+  local v key
+  key="$( { printf '%s\n' "$PWD" "${HOME:-}"
+            for v in ${!PGNEST_@} ${!AWS_@} DATABASE_URL; do
+              [ "$v" = PGNEST_LAUNCHER ] || printf '%s=%s\n' "$v" "${!v-}"
+            done; } | sha256sum)"
+  printf '%s/pusher-%s' "$pgnest_wal_spool" "${key:0:16}"
+}
+
+pgnest_wal_push_fast() {
+  local file="$1" dir pid rc=0 i
+  [ "${file#/}" = "$file" ] && file="$PWD/$file"
+  pgnest_wal_post "$pgnest_wal_spool/push-endpoint" "$file" || rc=$?
+  [ "$rc" = 1 ] || return 0
+  # no service: hand the file to the background pusher, started here when none runs
+  # (wal.push-idle-exit 0, or no launcher to start it with: a JVM per file, the direct path)
+  local idle="${PGNEST_WAL_PUSH_IDLE_EXIT:-5m}"
+  [ -n "${idle//[^1-9]/}" ] && [ -n "${PGNEST_LAUNCHER:-}" ] || return 0
+  dir="$(pgnest_wal_pusher_dir)"
+  rc=0; pgnest_wal_post "$dir/push-endpoint" "$file" || rc=$?
+  [ "$rc" = 1 ] || return 0
+  mkdir -p -m 0700 "$pgnest_wal_spool" "$dir" 2>/dev/null || return 0
+  # its own session, no terminal, no pipe of the archiver's held open: it outlives this push
+  setsid "$PGNEST_LAUNCHER" wal pusher --spool-dir "$dir" </dev/null >>"$dir/pusher.log" 2>&1 &
+  pid=$!
+  # a JVM start; a pusher that lost the spool to another (or failed) ends, and so does the wait
+  for i in $(seq 1 600); do
+    sleep 0.05
+    rc=0; pgnest_wal_post "$dir/push-endpoint" "$file" || rc=$?
+    [ "$rc" = 1 ] || return 0
+    kill -0 "$pid" 2>/dev/null || { rc=0; pgnest_wal_post "$dir/push-endpoint" "$file" || true; return 0; }
+  done
+  return 0
 }
 
 pgnest_wal_fetch_fast() {

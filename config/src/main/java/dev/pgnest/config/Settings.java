@@ -226,7 +226,7 @@ public final class Settings {
 
     public static final Setting<Path> WAL_SPOOL_DIR = Setting.define(GLOBAL, "wal.spool-dir", SettingType.PATH)
             .flag(null).defaultText("/tmp/pgnest-spool-<uid>")
-            .option("--spool-dir", "DIR", "Local spool directory (default: ${setting}, ${default}).", "wal fetch", "wal serve")
+            .option("--spool-dir", "DIR", "Local spool directory (default: ${setting}, ${default}).", "wal fetch", "wal serve", "wal pusher")
             .option("--spool-dir", "DIR", "Local spool directory (default: ${setting}).", "wal prefetch")
             .option("--spool-dir", "DIR", "Local spool directory for the segment being received (default: ${setting}).", "wal stream")
             .describe("Local spool directory of the processes around one server: the wal push endpoint is published here "
@@ -242,8 +242,16 @@ public final class Settings {
 
     public static final Setting<Integer> WAL_PUSH_PARALLELISM = Setting.define(GLOBAL, "wal.push-parallelism", SettingType.intRange(1, 64))
             .flag(null).defaultValue(4)
-            .option("--parallel", "N", "Concurrent uploads (default: ${setting}, ${default}).", "wal serve")
+            .option("--parallel", "N", "Concurrent uploads (default: ${setting}, ${default}).", "wal serve", "wal pusher")
             .describe("Concurrent uploads of the wal push endpoint (wal serve --parallel overrides).");
+
+    public static final Setting<Duration> WAL_PUSH_IDLE_EXIT = Setting.define(GLOBAL, "wal.push-idle-exit", SettingType.DURATION_OR_SECONDS)
+            .flag(null).defaultValue(Duration.ofMinutes(5))
+            .option("--idle-exit", "DURATION", "Exit after this long without a push (default: ${setting}, ${default}).", "wal pusher")
+            .describe("When no wal push endpoint runs, the launcher's `wal push` starts a background pusher for the spool "
+                    + "directory (one per spool and configuration) and hands segments to it; it exits after this long "
+                    + "without a push. 0: never start one (each push without a service starts a JVM). The launcher reads "
+                    + "only PGNEST_WAL_PUSH_IDLE_EXIT for the 0.");
 
     public static final Setting<Integer> WAL_PREFETCH = Setting.define(GLOBAL, "wal.prefetch", SettingType.intRange(0, 256))
             .flag(null).defaultValue(8)
@@ -425,7 +433,7 @@ public final class Settings {
             S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS,
             S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
             ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
-            WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PREFETCH, WAL_STREAM_SLOT, WAL_STREAM_SYNCHRONOUS,
+            WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PUSH_IDLE_EXIT, WAL_PREFETCH, WAL_STREAM_SLOT, WAL_STREAM_SYNCHRONOUS,
             BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,

@@ -71,6 +71,8 @@ public final class WalPushService implements AutoCloseable {
     private final Map<String, Push> pushes = new ConcurrentHashMap<>();
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicLong uploaded = new AtomicLong();
+    private final AtomicLong requestsInFlight = new AtomicLong();
+    private final AtomicLong lastRequestEnded = new AtomicLong(System.nanoTime());
 
     private record Push(Path file, CompletableFuture<WalArchive.PushResult> result, long started) {
     }
@@ -149,7 +151,23 @@ public final class WalPushService implements AutoCloseable {
         }
     }
 
+    /** How long no request has been open (zero while one is): a background pusher exits when idle. */
+    public Duration idleFor() {
+        long since = lastRequestEnded.get();
+        return requestsInFlight.get() > 0 ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - since));
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
+        requestsInFlight.incrementAndGet();
+        try {
+            answer(exchange);
+        } finally {
+            lastRequestEnded.set(System.nanoTime());
+            requestsInFlight.decrementAndGet();
+        }
+    }
+
+    private void answer(HttpExchange exchange) throws IOException {
         try (exchange) {
             if (!"POST".equals(exchange.getRequestMethod())) {
                 respond(exchange, 405, "use POST");

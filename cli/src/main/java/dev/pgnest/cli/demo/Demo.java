@@ -255,6 +255,7 @@ final class Demo {
             Files.writeString(command, "#!/usr/bin/env bash\n"
                     + "# archive_command of `pgnest demo`: the launcher's WAL fast path to the demo's push endpoint\n"
                     + "export PGNEST_WAL_SPOOL_DIR='" + spool + "'\n"
+                    + "export PGNEST_WAL_PUSH_IDLE_EXIT=0   # the demo's endpoint or nothing: no background pusher\n"
                     + ". '" + fastPath + "'\n"
                     + "echo \"pgnest demo: the WAL push endpoint did not take ${3:-?}; PostgreSQL retries\" >&2\n"
                     + "exit 1\n");

@@ -6,7 +6,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Subcommands({
-        WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class, WalServeCommand.class,
+        WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class, WalServeCommand.class, WalPusherCommand.class,
         WalStreamCommand.class, WalCheckCommand.class, WalExpireCommand.class})
 @Command(name = "wal", mixinStandardHelpOptions = true,
         description = "Continuous WAL archiving: archive_command, restore_command, streaming and coverage checks.")

@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
         "Archive one WAL file: archive_command = 'pgnest wal push %%p'. Exits 0 only once the file is stored.",
         "A file already archived with the same content succeeds without a second upload; one archived with",
         "different content fails (exit 1) and is never overwritten. When `pgnest wal serve` runs, the launcher",
-        "hands the file to it without starting a JVM."})
+        "hands the file to it without starting a JVM; when none runs, to a background pusher it starts for the",
+        "spool directory, which exits after wal.push-idle-exit without a push (0: never start one)."})
 public final class WalPushCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(WalPushCommand.class);
 

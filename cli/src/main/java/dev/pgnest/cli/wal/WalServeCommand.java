@@ -27,17 +27,7 @@ public final class WalServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        CountDownLatch closed = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                // uploads in flight finish and the endpoint is withdrawn before the JVM goes
-                closed.await(60, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                // exiting anyway
-            }
-        }, "pgnest-wal-serve-stop");
-        try {
+        return untilStopped(stop, "pgnest-wal-serve-stop", () -> {
             try (WalAccess access = WalAccess.open(spec);
                  WalPushService service = WalPushService.start(access.archive(), access.spool(), port(access), parallel(access))) {
                 WalSpool.warnWhenLauncherLooksElsewhere(access.config(), access.spool());
@@ -45,16 +35,11 @@ public final class WalServeCommand implements Callable<Integer> {
                 out.println("serving wal push for target " + access.target() + " on 127.0.0.1:" + service.port()
                         + " (" + parallel(access) + " parallel uploads)");
                 out.flush();
-                Runtime.getRuntime().addShutdownHook(hook);
                 stop.await();
                 out.println("stopped after acknowledging " + service.acknowledged() + " pushes");
                 out.flush();
             }
-        } finally {
-            closed.countDown();
-            removeHook(hook);
-        }
-        return ExitCode.OK.status();
+        });
     }
 
     private static int port(WalAccess access) {
@@ -63,6 +48,36 @@ public final class WalServeCommand implements Callable<Integer> {
 
     private static int parallel(WalAccess access) {
         return access.config().global().require(Settings.WAL_PUSH_PARALLELISM);
+    }
+
+    /** What a serving command does until stopped. */
+    interface Serving {
+        void run() throws InterruptedException;
+    }
+
+    /**
+     * Runs {@code serving} with a shutdown hook that releases {@code stop} (SIGTERM, Ctrl-C) and then
+     * waits for {@code serving} to end: uploads in flight finish and the endpoint is withdrawn
+     * before the JVM goes.
+     */
+    static Integer untilStopped(CountDownLatch stop, String hookName, Serving serving) throws InterruptedException {
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                closed.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                // exiting anyway
+            }
+        }, hookName);
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            serving.run();
+        } finally {
+            closed.countDown();
+            removeHook(hook);
+        }
+        return ExitCode.OK.status();
     }
 
     /** Drops a shutdown hook once the command ended by itself (in-process runs must not collect them). */

@@ -3,17 +3,22 @@ package dev.pgnest.cli.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.FastPathLauncher;
 import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.FaultyProxy.Fault;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
 import dev.pgnest.testing.Servers;
+import dev.pgnest.wal.push.BackgroundPusher;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -292,6 +297,116 @@ class CrashAndFaultTrialsTest {
             Trials.assertEveryKindInjected("wal-fetch/s3-faults", fetchFaults);
             assertThat(lost).isZero();
         }
+    }
+
+    @Test
+    void walPushThroughTheBackgroundPusherKilledMidUploadNeverLosesAnAcknowledgedSegment() throws Exception {
+        String prefix = "wal-pusher";
+        Path spool = tmp.resolve("spool-pusher");
+        Path fallbacks = tmp.resolve("pusher-fallbacks.log");
+        Map<String, String> env = s3Env(prefix, s3.endpoint().toString());
+        env.put("DATABASE_URL", "postgresql://" + pg.user() + "@" + pg.host() + ":" + pg.port() + "/postgres");
+        env.put("PGNEST_WAL_SPOOL_DIR", spool.toString());
+        env.put("PGNEST_WAL_PUSH_IDLE_EXIT", "20s");
+        assertThat(CliRun.run(env, tmp, "repo", "init").exitCode()).isZero();
+        // the launcher as installed: the fast path first, then the JVM (each fall-through logged)
+        Path launcher = tmp.resolve("pgnest-pusher-launcher");
+        StringBuilder script = new StringBuilder("#!/usr/bin/env bash\nset -euo pipefail\n");
+        env.forEach((k, v) -> script.append("export ").append(k).append("='").append(v).append("'\n"));
+        script.append("export PGNEST_LAUNCHER='").append(launcher).append("'\n")
+                .append(". '").append(FastPathLauncher.FAST_PATH).append("'\n")
+                .append("echo \"$*\" >> '").append(fallbacks).append("'\nexec");
+        javaCommand().forEach(part -> script.append(" '").append(part).append('\''));
+        Files.writeString(launcher, script.append(" \"$@\"\n").toString());
+        launcher.toFile().setExecutable(true);
+        pg.execute("ALTER SYSTEM SET archive_mode = 'on'");
+        pg.execute("ALTER SYSTEM SET wal_keep_size = '2GB'");
+        pg.execute("ALTER SYSTEM SET archive_command = '" + launcher.toString().replace("'", "''") + " wal push %p'");
+        pg.restart();
+        Set<Long> killed = new HashSet<>();
+        try {
+            // each trial: a burst of segments, and the pusher killed at a random point of its work
+            // (start-up, upload, acknowledgement, idle)
+            Random random = new Random(SEED + 5);
+            long deadline = System.currentTimeMillis() + 120_000 + 10_000L * TRIALS;
+            for (int i = 0; killed.size() < Math.max(1, TRIALS); i++) {
+                assertThat(System.currentTimeMillis()).as("%d pushers killed; server log: %s", killed.size(), pg.logTail())
+                        .isLessThan(deadline);
+                for (int s = 0; s < 3; s++) {
+                    writeAndSwitchSegment(i * 3 + s);
+                }
+                Thread.sleep(random.nextInt(1500));
+                var pusher = pusher(spool);
+                if (pusher.isPresent() && pusher.get().destroyForcibly()) { // SIGKILL
+                    pusher.get().onExit().get(30, TimeUnit.SECONDS);
+                    killed.add(pusher.get().pid());
+                }
+            }
+            // the archiver catches up: the next push starts another pusher
+            writeAndSwitchSegment(0);
+            long caughtUp = System.currentTimeMillis() + 120_000;
+            for (int i = 1; readySegments() > 0; i++) {
+                assertThat(System.currentTimeMillis()).as("the archiver catches up; server log: %s", pg.logTail()).isLessThan(caughtUp);
+                Thread.sleep(200);
+                if (i % 25 == 0) {
+                    wakeArchiver();
+                }
+            }
+            var survivor = pusher(spool);
+            assertThat(survivor).as("a pusher started after the last kill serves the spool").isPresent();
+            assertThat(killed).doesNotContain(survivor.get().pid());
+
+            List<String> done = pg.queryForRows("postgres",
+                    "select replace(name, '.done', '') from pg_ls_archive_statusdir() where name like '%.done' "
+                            + "and name not like '%.history%' and name not like '%.backup%' order by 1")
+                    .stream().map(r -> r.get(0)).toList();
+            assertThat(done).hasSizeGreaterThanOrEqualTo(3 * TRIALS);
+            int lost = 0;
+            for (String segment : done) {
+                Path fetched = tmp.resolve("pusher-fetched-" + segment);
+                CliRun fetch = CliRun.run(env, tmp, "wal", "fetch", "--prefetch", "0", segment, fetched.toString());
+                if (fetch.exitCode() != 0 || !Arrays.equals(Files.readAllBytes(fetched),
+                        Files.readAllBytes(pg.dataDir().resolve("pg_wal").resolve(segment)))) {
+                    lost++;
+                }
+                Files.deleteIfExists(fetched);
+            }
+            // the pushes went through the pusher: only a push whose pusher was killed under it falls back to a JVM
+            long direct = Files.exists(fallbacks) ? Files.readAllLines(fallbacks).stream().filter(l -> l.startsWith("wal push ")).count() : 0;
+            System.out.println("reliability wal-push/pusher-kill-9       segments acknowledged=" + done.size()
+                    + " pushers killed=" + killed.size() + " pushes through a JVM of their own=" + direct + " data lost=" + lost);
+            assertThat(direct).as("pushes that fell back to the direct path").isLessThanOrEqualTo(killed.size());
+            assertThat(lost).isZero();
+            // idle for wal.push-idle-exit: the pusher ends by itself
+            survivor.get().onExit().get(120, TimeUnit.SECONDS);
+            assertThat(pusher(spool)).isEmpty();
+        } finally {
+            pg.execute("ALTER SYSTEM SET archive_mode = 'off'");
+            pg.execute("ALTER SYSTEM RESET archive_command");
+            pg.restart();
+            // the shutdown's last segment may have started one more
+            pusher(spool).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /** The live background pusher of a spool: the pid its lock file holds. */
+    private static Optional<ProcessHandle> pusher(Path spool) throws IOException {
+        if (!Files.isDirectory(spool)) {
+            return Optional.empty();
+        }
+        try (var dirs = Files.list(spool)) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith("pusher-")).toList()) {
+                Path lock = dir.resolve(BackgroundPusher.LOCK_FILE);
+                String pid = Files.exists(lock) ? Files.readString(lock).strip() : "";
+                if (!pid.isEmpty()) {
+                    var handle = ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
+                    if (handle.isPresent()) {
+                        return handle;
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** Some WAL and a switch to the next segment: one more segment for the archiver to push. */

@@ -1,0 +1,34 @@
+package dev.pgnest.cli.wal;
+
+import dev.pgnest.config.Settings;
+import dev.pgnest.wal.push.BackgroundPusher;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** What the launcher starts, detached, when `wal push` finds no endpoint; operators run `wal serve`. */
+@Command(name = "pusher", hidden = true, description = {
+        "The background pusher the launcher's `wal push` starts when no push endpoint runs: serves pushes for one",
+        "spool directory until idle for wal.push-idle-exit. Leaves the spool to another pusher that holds it."})
+public final class WalPusherCommand implements Callable<Integer> {
+    // --spool-dir, --parallel and --idle-exit: declared with wal.spool-dir, wal.push-parallelism and wal.push-idle-exit in Settings
+
+    @Spec
+    CommandSpec spec;
+
+    /** Released to stop serving (tests; the shutdown hook in production). */
+    final CountDownLatch stop = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws InterruptedException {
+        return WalServeCommand.untilStopped(stop, "pgnest-wal-pusher-stop", () -> {
+            try (WalAccess access = WalAccess.open(spec)) {
+                var global = access.config().global();
+                BackgroundPusher.serve(access.archive(), access.spool(), global.require(Settings.WAL_PUSH_PARALLELISM),
+                        global.require(Settings.WAL_PUSH_IDLE_EXIT), stop);
+            }
+        });
+    }
+}
