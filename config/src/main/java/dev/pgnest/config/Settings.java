@@ -62,6 +62,18 @@ public final class Settings {
             .defaultText("the password in the URL")
             .describe("Database password; overrides the password in the URL. Never shown, never passed on a command line.");
 
+    public static final Setting<List<String>> TARGET_REPOSITORIES = Setting.define(TARGET, "repositories", SettingType.LIST)
+            .flag(null).defaultText("the selected repository alone")
+            .describe("Repositories of pgnest.yml this target keeps its WAL in, in order (e.g. [local, offsite]): wal push "
+                    + "archives every segment to each, wal fetch reads from the first that has it. Backups go to one: "
+                    + "--repo, else the first listed.");
+
+    public static final Setting<Integer> WAL_PUSH_ACKNOWLEDGE = Setting.define(TARGET, "wal.push-acknowledge", SettingType.intRange(0, 256))
+            .flag(null).defaultValue(0)
+            .describe("With several repositories: wal push acknowledges a segment once this many of them store it "
+                    + "(0: all of them). The others get a copy queued in the spool directory (wal.spool-dir), "
+                    + "pushed by later pushes once they are reachable again; wal check reports the queue.");
+
     public static final Setting<Boolean> PROTECTED = Setting.define(TARGET, "protected", SettingType.BOOL)
             .defaultValue(false)
             .describe("A production target: snapshot before migrations, refuse destructive commands without --force.");
@@ -417,7 +429,7 @@ public final class Settings {
 
     public static final List<Setting<?>> ALL = List.of(
             TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, PG_SERVER_BIN_DIRS, RUN_MIGRATIONS, LOG_LEVEL,
-            DATABASE_URL, DB_USER, DB_PASSWORD, PROTECTED, DEVELOPMENT, MIGRATIONS, SHADOW_URL,
+            DATABASE_URL, DB_USER, DB_PASSWORD, TARGET_REPOSITORIES, WAL_PUSH_ACKNOWLEDGE, PROTECTED, DEVELOPMENT, MIGRATIONS, SHADOW_URL,
             LINT_SEVERITY, DEPLOY_LOCK_TIMEOUT, DEPLOY_CONCURRENT_INDEX_LOCK_TIMEOUT, DEPLOY_STATEMENT_TIMEOUT,
             DEPLOY_LOCK_RETRIES, DEPLOY_LOCK_RETRY_DELAY, PRE_MIGRATION_SNAPSHOT, RETENTION_KEEP_LAST, RETENTION_MAX_AGE, RETENTION_KEEP_DAILY, RETENTION_KEEP_WEEKLY,
             RETENTION_KEEP_MONTHLY,
