@@ -292,6 +292,13 @@ public final class Settings {
             .describe("The target's data directory as seen from pgnest's host, when it is mounted elsewhere "
                     + "(backup physical --data-dir overrides).");
 
+    public static final Setting<String> BACKUP_STANDBY_URL = Setting.define(TARGET, "backup.physical.standby-url", SettingType.DATABASE_URL)
+            .env("PGNEST_BACKUP_STANDBY_URL").flag(null).defaultText("none: backups run on the target's url")
+            .describe("A streaming standby of the target to take physical backups from, so the primary does not pay for "
+                    + "the read: the backup API runs on the standby and its files are read (backup.physical.data-dir is then "
+                    + "the standby's); the target's url (the primary) is only asked to switch WAL so that it archives the "
+                    + "backup's last segment. The target's user and password apply.");
+
     public static final Setting<Integer> BACKUP_PARALLELISM = Setting.define(GLOBAL, "backup.physical.parallelism", SettingType.intRange(0, 256))
             .env("PGNEST_BACKUP_PARALLELISM").flag(null).defaultText("the number of CPUs")
             .option("--parallel", "N", "Files read and compressed at once (default: ${setting}, else ${default}).", "backup physical")
@@ -438,7 +445,7 @@ public final class Settings {
             S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
             ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
             WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PREFETCH, WAL_STREAM_SLOT, WAL_STREAM_SYNCHRONOUS,
-            BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
+            BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_STANDBY_URL, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,

@@ -6,13 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgnest.cli.CliProcess;
 import dev.pgnest.cli.CliRun;
-import dev.pgnest.postgres.server.ServerAccount;
+import dev.pgnest.cli.PitrEnvironment;
 import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
 import dev.pgnest.testing.Servers;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,7 +89,7 @@ class TwoRepositoriesTest {
         for (String repo : new String[] {"local", "offsite"}) {
             Path restored = tmp.resolve("restored-" + repo);
             assertOk(CliRun.run(env, tmp, "restore", "pitr", "--repo", repo, "--to-time", targetTime,
-                    "--data-dir", restored.toString(), "--port", "" + freePort(), "--no-archive"));
+                    "--data-dir", restored.toString(), "--port", "" + PitrEnvironment.freePort(), "--no-archive"));
             try (PostgresCluster copy = PostgresCluster.builder().binDir(pg.binDir()).existingDataDir(restored)
                     .password(pg.password()).setting("archive_mode", "off").start()) {
                 assertThat(copy.queryForString(CHECKSUM)).as("PITR from " + repo).isEqualTo(atTarget);
@@ -100,8 +99,7 @@ class TwoRepositoriesTest {
 
     /** pgnest.yml with both repositories; the secrets of the one not selected can only come from the file. */
     static Map<String, String> writeConfig(S3Server s3, FaultyProxy proxy) throws Exception {
-        String osUser = pg.runAs() == PostgresCluster.RunAs.USER_NAMESPACE ? "user-namespace"
-                : ServerAccount.isRoot() ? "postgres" : System.getProperty("user.name");
+        String osUser = PitrEnvironment.restoreOsUser(pg);
         Path launcher = CliProcess.script(tmp.resolve("pgnest"), Map.of("PGNEST_LOG_LEVEL", "warn"));
         Files.writeString(tmp.resolve("pgnest.yml"), """
                 pg:
@@ -166,11 +164,5 @@ class TwoRepositoriesTest {
     static void assertOk(CliRun run) {
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         assertThat(run.out() + run.err()).doesNotContain(pg.password());
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
