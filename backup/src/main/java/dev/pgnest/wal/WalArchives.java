@@ -1,6 +1,12 @@
 package dev.pgnest.wal;
 
+import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.SettingValues;
+import dev.pgnest.config.Settings;
+import dev.pgnest.repository.Repository;
+import dev.pgnest.repository.RepositorySettings;
+import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,6 +70,59 @@ public final class WalArchives implements AutoCloseable {
         repositories.forEach((name, archive) -> members.add(new Member(name, archive,
                 repositories.size() > 1 ? WalBacklog.in(spool, archive.target(), name) : null)));
         return new WalArchives(members, acknowledge, new ArrayList<>(owned));
+    }
+
+    /**
+     * The selected target's WAL archive in each of its repositories (targets.NAME.repositories),
+     * for pushing. With several, one that cannot be reached now is kept: its pushes are queued.
+     */
+    public static WalArchives forPush(PgnestConfig config) {
+        return open(config, config.targetRepositories());
+    }
+
+    /**
+     * The archives wal fetch reads: the repository chosen with --repo or PGNEST_REPOSITORY alone
+     * (restore pitr passes the one it restores from), else each of the target's repositories,
+     * the selected one first.
+     */
+    public static WalArchives forFetch(PgnestConfig config) {
+        if (config.repositoryChosen()) {
+            return open(config, List.of(config.repository()));
+        }
+        List<SettingValues> repos = new ArrayList<>(config.targetRepositories());
+        SettingValues selected = config.repository();
+        if (repos.removeIf(r -> r.name().equals(selected.name()))) {
+            repos.add(0, selected);
+        }
+        return open(config, repos);
+    }
+
+    private static WalArchives open(PgnestConfig config, List<SettingValues> repos) {
+        config.target(); // surfaces an ambiguous or unknown selection
+        String target = config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME);
+        Map<String, WalArchive> archives = new LinkedHashMap<>();
+        List<Storage> storages = new ArrayList<>();
+        try {
+            for (SettingValues repo : repos) {
+                Storage storage = RepositorySettings.storage(repo).open();
+                storages.add(storage);
+                try {
+                    Repository.open(storage);
+                } catch (StorageException e) {
+                    if (repos.size() == 1) {
+                        throw e;
+                    }
+                    LOG.warn("repository {} is not reachable now ({}); its WAL is queued or read from the others",
+                            repo.name(), e.getMessage());
+                }
+                archives.put(repo.name(), new WalArchive(storage, target, RepositorySettings.compression(repo),
+                        RepositorySettings.compressionLevel(repo)));
+            }
+            return of(archives, config.target().require(Settings.WAL_PUSH_ACKNOWLEDGE), WalSpool.of(config), storages);
+        } catch (RuntimeException e) {
+            storages.forEach(Storage::close);
+            throw e;
+        }
     }
 
     public List<Member> members() {

@@ -72,6 +72,12 @@ public final class PgnestConfig {
         return names.stream().map(repositories::get).toList();
     }
 
+    /** Whether the repository was chosen (--repo, PGNEST_REPOSITORY, repository: in pgnest.yml), not defaulted. */
+    public boolean repositoryChosen() {
+        ValueSource.Kind kind = global.entry(Settings.REPOSITORY_NAME).source().kind();
+        return kind != ValueSource.Kind.DEFAULT && kind != ValueSource.Kind.UNSET;
+    }
+
     public Optional<String> selectedTargetName() {
         return Optional.ofNullable(targetSelection.problem() == null ? targetSelection.name() : null);
     }

@@ -4,7 +4,6 @@ import dev.pgnest.cli.shared.CommandContext;
 import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
-import dev.pgnest.config.ValueSource;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.storage.Storage;
@@ -47,9 +46,7 @@ public final class RepositoryAccess implements AutoCloseable {
      */
     public static List<SettingValues> listed(CommandSpec spec) {
         PgnestConfig config = CommandContext.of(spec).config();
-        boolean chosen = config.global().entry(Settings.REPOSITORY_NAME).source().kind() != ValueSource.Kind.DEFAULT
-                && config.global().entry(Settings.REPOSITORY_NAME).source().kind() != ValueSource.Kind.UNSET;
-        return chosen ? List.of(config.repository()) : config.targetRepositories();
+        return config.repositoryChosen() ? List.of(config.repository()) : config.targetRepositories();
     }
 
     public PgnestConfig config() {

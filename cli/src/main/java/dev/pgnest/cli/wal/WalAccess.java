@@ -3,21 +3,13 @@ package dev.pgnest.cli.wal;
 import dev.pgnest.cli.shared.CommandContext;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.PgnestConfig;
-import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.storage.Storage;
-import dev.pgnest.storage.StorageException;
 import dev.pgnest.wal.WalArchive;
 import dev.pgnest.wal.WalArchives;
 import dev.pgnest.wal.WalSpool;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -26,7 +18,6 @@ import picocli.CommandLine.Model.CommandSpec;
  * target's connection.
  */
 public final class WalAccess implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(WalAccess.class);
     private final PgnestConfig config;
     private final Storage storage;
     private final Repository repository;
@@ -51,43 +42,14 @@ public final class WalAccess implements AutoCloseable {
         return new WalAccess(config, RepositorySettings.storage(config.repository()).open());
     }
 
-    /**
-     * The target's WAL archive in each of its repositories (targets.NAME.repositories; the
-     * selected repository first), for wal push and fetch. With several, one that cannot be
-     * reached now is kept: its pushes are queued, its fetches fall back to the others.
-     */
-    public static WalArchives archives(CommandSpec spec) {
-        PgnestConfig config = CommandContext.of(spec).config();
-        String target = target(config);
-        List<SettingValues> repos = new ArrayList<>(config.targetRepositories());
-        SettingValues selected = config.repository();
-        if (repos.removeIf(r -> r.name().equals(selected.name()))) {
-            repos.add(0, selected);
-        }
-        Map<String, WalArchive> archives = new LinkedHashMap<>();
-        List<Storage> storages = new ArrayList<>();
-        try {
-            for (SettingValues repo : repos) {
-                Storage storage = RepositorySettings.storage(repo).open();
-                storages.add(storage);
-                try {
-                    Repository.open(storage);
-                } catch (StorageException e) {
-                    if (repos.size() == 1) {
-                        throw e;
-                    }
-                    LOG.warn("repository {} is not reachable now ({}); its WAL is queued or read from the others",
-                            repo.name(), e.getMessage());
-                }
-                archives.put(repo.name(), new WalArchive(storage, target, RepositorySettings.compression(repo),
-                        RepositorySettings.compressionLevel(repo)));
-            }
-            int acknowledge = config.target().require(Settings.WAL_PUSH_ACKNOWLEDGE);
-            return WalArchives.of(archives, acknowledge, WalSpool.of(config), storages);
-        } catch (RuntimeException e) {
-            storages.forEach(Storage::close);
-            throw e;
-        }
+    /** The target's WAL archive in each of its repositories, for wal push and serve (see {@link WalArchives#forPush}). */
+    public static WalArchives forPush(CommandSpec spec) {
+        return WalArchives.forPush(CommandContext.of(spec).config());
+    }
+
+    /** The archives wal fetch reads (see {@link WalArchives#forFetch}). */
+    public static WalArchives forFetch(CommandSpec spec) {
+        return WalArchives.forFetch(CommandContext.of(spec).config());
     }
 
     private static String target(PgnestConfig config) {

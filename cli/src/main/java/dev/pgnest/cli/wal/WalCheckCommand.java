@@ -68,7 +68,7 @@ public final class WalCheckCommand implements Callable<Integer> {
         List<Map<String, Object>> json = new ArrayList<>();
         PrintWriter out = spec.commandLine().getOut();
         String target;
-        try (WalArchives archives = WalAccess.archives(spec)) {
+        try (WalArchives archives = WalAccess.forPush(spec)) {
             target = archives.target();
             Map<String, WalBacklog.State> backlogs = archives.backlogs();
             for (WalArchives.Member m : archives.members()) {

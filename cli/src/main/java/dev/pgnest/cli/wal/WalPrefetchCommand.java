@@ -26,7 +26,7 @@ public final class WalPrefetchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (WalArchives archives = WalAccess.archives(spec)) {
+        try (WalArchives archives = WalAccess.forFetch(spec)) {
             var config = CommandContext.of(spec).config();
             int depth = config.global().require(Settings.WAL_PREFETCH);
             new WalFetcher(archives, WalSpool.of(config), depth, 4, Duration.ofSeconds(30)).prefetch(after);

@@ -28,7 +28,7 @@ public final class WalPushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (WalArchives archives = WalAccess.archives(spec)) {
+        try (WalArchives archives = WalAccess.forPush(spec)) {
             WalArchive.PushResult r = archives.push(file);
             LOG.info("{} {} ({} bytes stored)", r.walFileName(),
                     r.outcome() == WalArchive.PushOutcome.STORED ? "archived" : "was already archived", r.storedBytes());

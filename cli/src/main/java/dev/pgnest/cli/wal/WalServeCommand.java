@@ -40,7 +40,7 @@ public final class WalServeCommand implements Callable<Integer> {
         }, "pgnest-wal-serve-stop");
         try {
             try (WalAccess access = WalAccess.open(spec);
-                 WalArchives archives = WalAccess.archives(spec);
+                 WalArchives archives = WalAccess.forPush(spec);
                  WalPushService service = WalPushService.start(archives, access.spool(), port(access), parallel(access))) {
                 WalSpool.warnWhenLauncherLooksElsewhere(access.config(), access.spool());
                 PrintWriter out = spec.commandLine().getOut();

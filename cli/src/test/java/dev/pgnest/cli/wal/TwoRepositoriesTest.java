@@ -52,8 +52,16 @@ class TwoRepositoriesTest {
         assertOk(CliRun.run(env, tmp, "repo", "init", "--repo", "local"));
         assertOk(CliRun.run(env, tmp, "repo", "init", "--repo", "offsite"));
         pg.execute("create table t (id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 5000) g");
-        assertOk(CliRun.run(env, tmp, "backup", "physical", "--repo", "local"));
-        assertOk(CliRun.run(env, tmp, "backup", "physical", "--repo", "offsite"));
+        Map<String, String> backupIds = new HashMap<>();
+        for (String repo : new String[] {"local", "offsite"}) {
+            CliRun backup = CliRun.run(env, tmp, "backup", "physical", "--repo", repo, "-o", "json");
+            assertOk(backup);
+            backupIds.put(repo, JSON.readTree(backup.out()).path("manifest").path("id").asText());
+        }
+        CliRun list = CliRun.run(env, tmp, "backup", "list");
+        assertOk(list);
+        assertThat(list.out()).containsSubsequence("== repository local", backupIds.get("local"),
+                "== repository offsite", backupIds.get("offsite"));
 
         // the S3 server goes away while the database is written to
         s3.close();
@@ -86,10 +94,17 @@ class TwoRepositoriesTest {
             assertThat(repo.path("timelines").path(0).path("ranges")).as(repo.toString()).hasSize(1);
         }
 
+        // without --repo: the first repository holding a backup (local); with --repo offsite, that one's
+        // backup and, through restore_command's PGNEST_REPOSITORY, that one's WAL alone
         for (String repo : new String[] {"local", "offsite"}) {
             Path restored = tmp.resolve("restored-" + repo);
-            assertOk(CliRun.run(env, tmp, "restore", "pitr", "--repo", repo, "--to-time", targetTime,
-                    "--data-dir", restored.toString(), "--port", "" + PitrEnvironment.freePort(), "--no-archive"));
+            CliRun pitr = repo.equals("local")
+                    ? CliRun.run(env, tmp, "restore", "pitr", "--to-time", targetTime, "--data-dir", restored.toString(),
+                            "--port", "" + PitrEnvironment.freePort(), "--no-archive")
+                    : CliRun.run(env, tmp, "restore", "pitr", "--repo", repo, "--to-time", targetTime, "--data-dir",
+                            restored.toString(), "--port", "" + PitrEnvironment.freePort(), "--no-archive");
+            assertOk(pitr);
+            assertThat(pitr.out()).startsWith("restored backup " + backupIds.get(repo) + " into " + restored);
             try (PostgresCluster copy = PostgresCluster.builder().binDir(pg.binDir()).existingDataDir(restored)
                     .password(pg.password()).setting("archive_mode", "off").start()) {
                 assertThat(copy.queryForString(CHECKSUM)).as("PITR from " + repo).isEqualTo(atTarget);
