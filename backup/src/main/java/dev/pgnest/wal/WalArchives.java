@@ -237,6 +237,18 @@ public final class WalArchives implements AutoCloseable {
         return total;
     }
 
+    /**
+     * What each of a target's repositories still misses of the WAL acknowledged while it was
+     * unreachable, read from the spool alone (no repository is contacted).
+     */
+    public static Map<String, WalBacklog.State> backlogs(WalSpool spool, String target, List<String> repositories) {
+        Map<String, WalBacklog.State> states = new LinkedHashMap<>();
+        if (repositories.size() > 1) {
+            repositories.forEach(r -> states.put(r, WalBacklog.in(spool, target, r).state()));
+        }
+        return states;
+    }
+
     /** Files queued per repository (empty map with one repository). */
     public Map<String, WalBacklog.State> backlogs() {
         Map<String, WalBacklog.State> states = new LinkedHashMap<>();
