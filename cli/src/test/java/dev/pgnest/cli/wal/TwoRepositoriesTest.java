@@ -94,6 +94,11 @@ class TwoRepositoriesTest {
             assertThat(repo.path("timelines").path(0).path("ranges")).as(repo.toString()).hasSize(1);
         }
 
+        CliRun repoCheck = CliRun.run(env, tmp, "repo", "check");
+        assertOk(repoCheck);
+        assertThat(repoCheck.out()).containsSubsequence("== repository local", "repository is clean",
+                "== repository offsite", "repository is clean");
+
         // without --repo: the first repository holding a backup (local); with --repo offsite, that one's
         // backup and, through restore_command's PGNEST_REPOSITORY, that one's WAL alone
         for (String repo : new String[] {"local", "offsite"}) {
@@ -110,6 +115,27 @@ class TwoRepositoriesTest {
                 assertThat(copy.queryForString(CHECKSUM)).as("PITR from " + repo).isEqualTo(atTarget);
             }
         }
+    }
+
+    @Test
+    void aTargetNamingAnUndefinedRepositoryIsRefusedBeforeAnythingIsArchived() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("bad"));
+        Files.writeString(dir.resolve("pgnest.yml"), """
+                repositories:
+                  local:
+                    type: fs
+                    path: %s
+                targets:
+                  main:
+                    url: postgresql://app@127.0.0.1:5432/app
+                    repositories: [local, ofsite]
+                """.formatted(dir.resolve("local")));
+        Path wal = Files.write(dir.resolve("000000010000000000000001"), new byte[16]);
+        CliRun push = CliRun.run(Map.of("PGNEST_CONFIG", dir.resolve("pgnest.yml").toString()), dir, "wal", "push", wal.toString());
+        assertThat(push.exitCode()).isEqualTo(2);
+        assertThat(push.err()).isEqualTo("error: repository 'ofsite' of targets.main.repositories is not defined in pgnest.yml: "
+                + "define repositories.ofsite or choose among: local\n");
+        assertThat(dir.resolve("local")).doesNotExist();
     }
 
     /** pgnest.yml with both repositories; the secrets of the one not selected can only come from the file. */
