@@ -89,9 +89,13 @@ public final class ConfigLoader {
 
         SettingValues global = resolve(Scope.GLOBAL, "", fileGlobals, fileLabel, true);
         PgnestConfig.Selection targetSel = select(global.get(Settings.TARGET_NAME).orElse(null), fileTargets, "target", "targets", "--target", "PGNEST_TARGET");
-        PgnestConfig.Selection repoSel = select(global.get(Settings.REPOSITORY_NAME).orElse(null), fileRepos, "repository", "repositories", "--repo", "PGNEST_REPOSITORY");
-
         Map<String, SettingValues> targets = resolveAll(Scope.TARGET, fileTargets, targetSel, fileLabel);
+        List<String> targetRepos = targetSel.problem() == null
+                ? checkTargetRepositories(targets.get(targetSel.name()), fileRepos.keySet()) : List.of();
+        // a target that names its repositories chooses the first when none is given
+        String chosenRepo = global.get(Settings.REPOSITORY_NAME).orElse(targetRepos.isEmpty() ? null : targetRepos.get(0));
+        PgnestConfig.Selection repoSel = select(chosenRepo, fileRepos, "repository", "repositories", "--repo", "PGNEST_REPOSITORY");
+
         Map<String, SettingValues> repos = resolveAll(Scope.REPOSITORY, fileRepos, repoSel, fileLabel);
         return new PgnestConfig(file, global, targets, repos, targetSel, repoSel);
     }
@@ -228,6 +232,24 @@ public final class ConfigLoader {
                     "pass " + flag + ", set " + envVar + ", or add " + what + ": NAME to pgnest.yml"));
         }
         return new PgnestConfig.Selection(inFile.size() == 1 ? inFile.keySet().iterator().next() : PgnestConfig.DEFAULT_NAME, null);
+    }
+
+    /** The selected target's repositories, each defined in pgnest.yml. */
+    private static List<String> checkTargetRepositories(SettingValues target, java.util.Set<String> defined) {
+        List<String> names = target.get(Settings.TARGET_REPOSITORIES).orElse(List.of());
+        for (String name : names) {
+            if (!defined.contains(name)) {
+                throw new PgnestException(ErrorKind.CONFIG, "repository '" + name + "' of targets." + target.name()
+                        + ".repositories is not defined in pgnest.yml", defined.isEmpty()
+                        ? "define repositories." + name + " in pgnest.yml"
+                        : "define repositories." + name + " or choose among: " + String.join(", ", defined));
+            }
+        }
+        if (new java.util.HashSet<>(names).size() < names.size()) {
+            throw new PgnestException(ErrorKind.CONFIG, "targets." + target.name() + ".repositories names a repository twice",
+                    "list each repository once");
+        }
+        return names;
     }
 
     private Map<String, SettingValues> resolveAll(Scope scope, Map<String, Map<String, JsonNode>> inFile,

@@ -1,6 +1,7 @@
 package dev.pgnest.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -57,6 +58,24 @@ public final class PgnestConfig {
             throw repositorySelection.problem();
         }
         return repositories.get(repositorySelection.name());
+    }
+
+    /**
+     * The repositories the selected target keeps its WAL in, in order: those its
+     * {@code repositories} setting names, else the selected repository alone.
+     */
+    public List<SettingValues> targetRepositories() {
+        List<String> names = target().get(Settings.TARGET_REPOSITORIES).orElse(List.of());
+        if (names.isEmpty()) {
+            return List.of(repository());
+        }
+        return names.stream().map(repositories::get).toList();
+    }
+
+    /** Whether the repository was chosen (--repo, PGNEST_REPOSITORY, repository: in pgnest.yml), not defaulted. */
+    public boolean repositoryChosen() {
+        ValueSource.Kind kind = global.entry(Settings.REPOSITORY_NAME).source().kind();
+        return kind != ValueSource.Kind.DEFAULT && kind != ValueSource.Kind.UNSET;
     }
 
     public Optional<String> selectedTargetName() {

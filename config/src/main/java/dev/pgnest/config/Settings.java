@@ -62,6 +62,18 @@ public final class Settings {
             .defaultText("the password in the URL")
             .describe("Database password; overrides the password in the URL. Never shown, never passed on a command line.");
 
+    public static final Setting<List<String>> TARGET_REPOSITORIES = Setting.define(TARGET, "repositories", SettingType.LIST)
+            .flag(null).defaultText("the selected repository alone")
+            .describe("Repositories of pgnest.yml this target keeps its WAL in, in order (e.g. [local, offsite]): wal push "
+                    + "archives every segment to each, wal fetch reads from the first that has it. Backups go to one: "
+                    + "--repo, else the first listed.");
+
+    public static final Setting<Integer> WAL_PUSH_ACKNOWLEDGE = Setting.define(TARGET, "wal.push-acknowledge", SettingType.intRange(0, 256))
+            .flag(null).defaultValue(0)
+            .describe("With several repositories: wal push acknowledges a segment once this many of them store it "
+                    + "(0: all of them). The others get a copy queued in the spool directory (wal.spool-dir), "
+                    + "pushed by later pushes once they are reachable again; wal check reports the queue.");
+
     public static final Setting<Boolean> PROTECTED = Setting.define(TARGET, "protected", SettingType.BOOL)
             .defaultValue(false)
             .describe("A production target: snapshot before migrations, refuse destructive commands without --force.");
@@ -288,6 +300,13 @@ public final class Settings {
             .describe("The target's data directory as seen from pgnest's host, when it is mounted elsewhere "
                     + "(backup physical --data-dir overrides).");
 
+    public static final Setting<String> BACKUP_STANDBY_URL = Setting.define(TARGET, "backup.physical.standby-url", SettingType.DATABASE_URL)
+            .env("PGNEST_BACKUP_STANDBY_URL").flag(null).defaultText("none: backups run on the target's url")
+            .describe("A streaming standby of the target to take physical backups from, so the primary does not pay for "
+                    + "the read: the backup API runs on the standby and its files are read (backup.physical.data-dir is then "
+                    + "the standby's); the target's url (the primary) is only asked to switch WAL so that it archives the "
+                    + "backup's last segment. The target's user and password apply.");
+
     public static final Setting<Integer> BACKUP_PARALLELISM = Setting.define(GLOBAL, "backup.physical.parallelism", SettingType.intRange(0, 256))
             .env("PGNEST_BACKUP_PARALLELISM").flag(null).defaultText("the number of CPUs")
             .option("--parallel", "N", "Files read and compressed at once (default: ${setting}, else ${default}).", "backup physical")
@@ -425,7 +444,7 @@ public final class Settings {
 
     public static final List<Setting<?>> ALL = List.of(
             TARGET_NAME, REPOSITORY_NAME, PG_BIN_DIR, PG_SERVER_BIN_DIRS, RUN_MIGRATIONS, LOG_LEVEL,
-            DATABASE_URL, DB_USER, DB_PASSWORD, PROTECTED, DEVELOPMENT, MIGRATIONS, SHADOW_URL,
+            DATABASE_URL, DB_USER, DB_PASSWORD, TARGET_REPOSITORIES, WAL_PUSH_ACKNOWLEDGE, PROTECTED, DEVELOPMENT, MIGRATIONS, SHADOW_URL,
             LINT_SEVERITY, DEPLOY_LOCK_TIMEOUT, DEPLOY_CONCURRENT_INDEX_LOCK_TIMEOUT, DEPLOY_STATEMENT_TIMEOUT,
             DEPLOY_LOCK_RETRIES, DEPLOY_LOCK_RETRY_DELAY, PRE_MIGRATION_SNAPSHOT, RETENTION_KEEP_LAST, RETENTION_MAX_AGE, RETENTION_KEEP_DAILY, RETENTION_KEEP_WEEKLY,
             RETENTION_KEEP_MONTHLY,
@@ -434,7 +453,7 @@ public final class Settings {
             S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
             ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
             WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PUSH_IDLE_EXIT, WAL_PREFETCH, WAL_STREAM_SLOT, WAL_STREAM_SYNCHRONOUS,
-            BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
+            BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_STANDBY_URL, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,

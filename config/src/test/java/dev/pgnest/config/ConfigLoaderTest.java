@@ -189,4 +189,55 @@ class ConfigLoaderTest {
                 .hasMessage("serve.timezone 'Mars/Olympus' is not a time zone: set PGNEST_SERVE_TIMEZONE like UTC or Europe/Paris")
                 .extracting(e -> ((PgnestException) e).exitCode()).isEqualTo(ExitCode.USAGE);
     }
+
+    // a target may keep its WAL in several repositories; one repository is still the default meaning
+
+    @Test
+    void aTargetNamingSeveralRepositoriesSelectsTheFirstUnlessOneIsChosen() throws IOException {
+        String yaml = """
+                repositories:
+                  local:
+                    type: fs
+                    path: /var/backups/pgnest
+                  offsite:
+                    s3:
+                      bucket: far-away
+                targets:
+                  prod:
+                    url: postgresql://app@prod-db/app
+                    repositories: [local, offsite]
+                """;
+        PgnestConfig c = load(yaml, Map.of(), Map.of());
+        assertThat(c.repository().name()).isEqualTo("local");
+        assertThat(c.targetRepositories()).extracting(SettingValues::name).containsExactly("local", "offsite");
+        assertThat(c.targetRepositories().get(1).require(Settings.S3_BUCKET)).isEqualTo("far-away");
+
+        PgnestConfig chosen = load(yaml, Map.of(), Map.of(Settings.REPOSITORY_NAME, "offsite"));
+        assertThat(chosen.repository().name()).isEqualTo("offsite");
+        assertThat(chosen.targetRepositories()).extracting(SettingValues::name).containsExactly("local", "offsite");
+    }
+
+    @Test
+    void withoutTheRepositoriesSettingATargetUsesTheSelectedRepositoryAlone() throws IOException {
+        PgnestConfig c = load("repositories:\n  main:\n    type: fs\n    path: /srv/r\n", Map.of(), Map.of());
+        assertThat(c.targetRepositories()).extracting(SettingValues::name).containsExactly("main");
+    }
+
+    @Test
+    void aTargetNamingAnUndefinedRepositoryIsRefused() {
+        String yaml = """
+                repositories:
+                  local:
+                    type: fs
+                    path: /srv/r
+                targets:
+                  prod:
+                    url: postgresql://app@prod-db/app
+                    repositories: [local, ofsite]
+                """;
+        assertThatThrownBy(() -> load(yaml, Map.of(), Map.of()))
+                .isInstanceOf(PgnestException.class)
+                .hasMessage("repository 'ofsite' of targets.prod.repositories is not defined in pgnest.yml: "
+                        + "define repositories.ofsite or choose among: local");
+    }
 }

@@ -5,6 +5,7 @@ import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
@@ -20,15 +21,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What every restore command takes from the configuration: the target, its repository, programs, report dir. */
 public final class RestoreContext implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreContext.class);
     private final PgnestConfig config;
     private final String target;
     private final Path tempDir;
     private Storage storage;
     private Repository repository;
+    private String repositoryName;
 
     private RestoreContext(PgnestConfig config, String target, Path tempDir) {
         this.config = config;
@@ -60,10 +66,43 @@ public final class RestoreContext implements AutoCloseable {
                 ? config.target() : config.targets().get(target);
     }
 
+    /**
+     * The repository to restore from: the chosen one (--repo), else the first of the target's
+     * repositories that answers and holds a backup of the target (the last one answering when
+     * none does, so that its "no backup" is what the operator sees).
+     */
     public Repository repository() {
         if (repository == null) {
-            storage = RepositorySettings.storage(config.repository()).open();
-            repository = Repository.open(storage);
+            List<SettingValues> candidates = config.repositoryChosen() ? List.of(config.repository()) : config.targetRepositories();
+            PgnestException failure = null;
+            for (SettingValues candidate : candidates) {
+                Storage opened = null;
+                try {
+                    opened = RepositorySettings.storage(candidate).open();
+                    Repository repo = Repository.open(opened);
+                    boolean last = candidate == candidates.get(candidates.size() - 1);
+                    if (!last && repo.catalog().backups(target).isEmpty()) {
+                        opened.close();
+                        continue;
+                    }
+                    storage = opened;
+                    repository = repo;
+                    repositoryName = candidate.name();
+                    break;
+                } catch (PgnestException e) {
+                    if (opened != null) {
+                        opened.close();
+                    }
+                    if (candidates.size() == 1) {
+                        throw e;
+                    }
+                    LOG.warn("cannot restore from repository {} ({}); trying the next", candidate.name(), e.getMessage());
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (repository == null) {
+                throw failure;
+            }
         }
         return repository;
     }
@@ -121,8 +160,11 @@ public final class RestoreContext implements AutoCloseable {
         config.file().ifPresent(f -> c.append(ConfigLoader.CONFIG_ENV).append('=')
                 .append(shellQuote(f.toAbsolutePath().toString())).append(' '));
         c.append(Settings.TARGET_NAME.env()).append('=').append(shellQuote(target)).append(' ');
-        config.selectedRepositoryName().ifPresent(r -> c.append(Settings.REPOSITORY_NAME.env()).append('=')
-                .append(shellQuote(r)).append(' '));
+        if (repositoryName == null && !config.repositoryChosen() && config.targetRepositories().size() > 1) {
+            repository(); // picks the repository restored from: the one wal fetch reads first
+        }
+        Optional.ofNullable(repositoryName).or(config::selectedRepositoryName).ifPresent(r -> c.append(Settings.REPOSITORY_NAME.env())
+                .append('=').append(shellQuote(r)).append(' '));
         config.global().get(Settings.WAL_SPOOL_DIR).ifPresent(d -> c.append(Settings.WAL_SPOOL_DIR.env()).append('=')
                 .append(shellQuote(d.toAbsolutePath().toString())).append(' '));
         return c.append(launcher()).append(" wal fetch %f %p").toString();

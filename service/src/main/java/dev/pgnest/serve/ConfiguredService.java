@@ -16,9 +16,12 @@ import dev.pgnest.serve.alert.Alerts;
 import dev.pgnest.serve.http.HealthCheck;
 import dev.pgnest.serve.job.JobKind;
 import dev.pgnest.serve.metrics.ArchiverWalLagProbe;
+import dev.pgnest.serve.metrics.RepositoryBacklogProbe;
 import dev.pgnest.serve.schedule.Schedule;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageConfig;
+import dev.pgnest.wal.WalArchives;
+import dev.pgnest.wal.WalSpool;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.ZoneId;
@@ -95,7 +98,9 @@ public final class ConfiguredService {
         schedules.stream().map(Schedule::target).distinct().forEach(b::statusTarget);
         targets.forEach((name, connection) -> {
             b.healthCheck(HealthCheck.of("target:" + name, () -> ping(connection)));
-            b.walLag(name, new ArchiverWalLagProbe(connection));
+            List<String> repositories = config.targets().get(name).get(Settings.TARGET_REPOSITORIES).orElse(List.of());
+            b.walLag(name, new RepositoryBacklogProbe(new ArchiverWalLagProbe(connection),
+                    () -> WalArchives.backlogs(WalSpool.of(config), name, repositories)));
         });
         return b.build();
     }

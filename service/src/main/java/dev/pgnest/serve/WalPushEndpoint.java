@@ -2,10 +2,7 @@ package dev.pgnest.serve;
 
 import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.Settings;
-import dev.pgnest.repository.Repository;
-import dev.pgnest.repository.RepositorySettings;
-import dev.pgnest.storage.Storage;
-import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalArchives;
 import dev.pgnest.wal.WalSpool;
 import dev.pgnest.wal.push.WalPushService;
 import org.slf4j.Logger;
@@ -19,34 +16,32 @@ import org.slf4j.LoggerFactory;
 public final class WalPushEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WalPushEndpoint.class);
 
-    private final Storage storage;
+    private final WalArchives archives;
     private final WalPushService service;
 
-    private WalPushEndpoint(Storage storage, WalPushService service) {
-        this.storage = storage;
+    private WalPushEndpoint(WalArchives archives, WalPushService service) {
+        this.archives = archives;
         this.service = service;
     }
 
-    /** Starts the endpoint (settings wal.push-port, wal.push-parallelism, wal.spool-dir). */
+    /**
+     * Starts the endpoint (settings wal.push-port, wal.push-parallelism, wal.spool-dir), pushing
+     * into every repository of the target.
+     */
     public static WalPushEndpoint start(PgnestConfig config) {
-        Storage storage = null;
+        WalArchives archives = null;
         try {
-            storage = RepositorySettings.storage(config.repository()).open();
-            Repository.open(storage);
-            var repo = config.repository();
-            String target = config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME);
-            WalArchive archive = new WalArchive(storage, target, RepositorySettings.compression(repo),
-                    RepositorySettings.compressionLevel(repo));
+            archives = WalArchives.forPush(config);
             var global = config.global();
             WalSpool spool = WalSpool.of(config);
-            WalPushService service = WalPushService.start(archive, spool, global.require(Settings.WAL_PUSH_PORT),
+            WalPushService service = WalPushService.start(archives, spool, global.require(Settings.WAL_PUSH_PORT),
                     global.require(Settings.WAL_PUSH_PARALLELISM));
             WalSpool.warnWhenLauncherLooksElsewhere(config, spool);
-            return new WalPushEndpoint(storage, service);
+            return new WalPushEndpoint(archives, service);
         } catch (RuntimeException e) {
             LOG.warn("wal push endpoint not started ({}); archive_command uses the direct path", e.getMessage());
-            if (storage != null) {
-                storage.close();
+            if (archives != null) {
+                archives.close();
             }
             return new WalPushEndpoint(null, null);
         }
@@ -57,8 +52,8 @@ public final class WalPushEndpoint implements AutoCloseable {
         if (service != null) {
             service.close();
         }
-        if (storage != null) {
-            storage.close();
+        if (archives != null) {
+            archives.close();
         }
     }
 }

@@ -68,8 +68,8 @@ public final class FaultyProxy implements AutoCloseable {
     }
 
     private final ServerSocket server;
-    private final String upstreamHost;
-    private final int upstreamPort;
+    private volatile String upstreamHost;
+    private volatile int upstreamPort;
     private final Map<Fault, Double> rates = new ConcurrentHashMap<>();
     private final Map<Fault, AtomicLong> injected = new EnumMap<>(Fault.class);
     private final AtomicLong requests = new AtomicLong();
@@ -218,6 +218,17 @@ public final class FaultyProxy implements AutoCloseable {
         evenRate = 0;
         loseOnce.set(null);
         answer.set(null);
+        return this;
+    }
+
+    /**
+     * Forwards new connections to another upstream from now on: an S3 server restarted (on a new
+     * port) behind the same endpoint. While the old one is stopped, connections to it are refused
+     * and the client sees the store as unreachable.
+     */
+    public FaultyProxy upstream(URI upstream) {
+        this.upstreamHost = upstream.getHost();
+        this.upstreamPort = upstream.getPort();
         return this;
     }
 

@@ -430,6 +430,41 @@ public final class PostgresCluster implements AutoCloseable {
         return result.output();
     }
 
+    /**
+     * A streaming standby of this cluster, started: {@code pg_basebackup -R -X stream} into
+     * {@code dataDir} (empty or absent; the caller owns it, as with {@link Builder#existingDataDir}),
+     * which writes standby.signal and primary_conninfo. It keeps the primary's configuration
+     * (archive_mode = on does not archive on a standby) plus {@code settings}. Returns once it
+     * accepts connections and streams.
+     */
+    public PostgresCluster startStandby(Path dataDir, Map<String, String> settings) {
+        Path basebackup = Files.isExecutable(binDir.resolve("pg_basebackup")) ? binDir.resolve("pg_basebackup")
+                : DEFAULT_BIN_DIR.resolve("pg_basebackup");
+        List<String> command = List.of(basebackup.toString(), "-D", dataDir.toString(), "-R", "-X", "stream",
+                "-c", "fast", "--no-sync");
+        ChildProcess.Result result = ChildProcess.run(command, libpqEnvironment(), null, PG_CTL_TIMEOUT);
+        if (!result.ok()) {
+            throw new IllegalStateException("pg_basebackup for a standby exited with " + result.exitCode() + ": "
+                    + result.output().strip());
+        }
+        PostgresCluster standby = builder().binDir(binDir).runAs(runAs).existingDataDir(dataDir).password(password())
+                .settings(settings).setting("hot_standby", "on").start();
+        long deadline = System.nanoTime() + PG_CTL_TIMEOUT.toNanos();
+        while (!"streaming".equals(standby.queryForString("SELECT status FROM pg_stat_wal_receiver"))) {
+            if (System.nanoTime() > deadline) {
+                standby.close();
+                throw new IllegalStateException("the standby of " + this + " does not stream\n" + standby.logTail());
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return standby;
+    }
+
     // ---------------------------------------------------------------- lifecycle
 
     /**

@@ -141,6 +141,7 @@ public final class PhysicalBackup {
     private final String target;
     private final WalArchive archive;
     private final Options options;
+    private DatabaseConnection primary;
 
     public PhysicalBackup(DatabaseConnection db, Repository repository, String target, WalArchive archive, Options options) {
         this.db = db;
@@ -148,6 +149,17 @@ public final class PhysicalBackup {
         this.target = target;
         this.archive = archive;
         this.options = options;
+    }
+
+    /**
+     * A backup taken on a standby (the {@code db} of the constructor): the backup API runs there
+     * and its files are read there, and once it stops the {@code primary} is asked to switch WAL,
+     * so that the primary archives the segment the backup ends in (a standby can neither switch
+     * WAL nor archive it). Without this the backup waits for the primary's archive_timeout.
+     */
+    public PhysicalBackup onStandbyOf(DatabaseConnection primary) {
+        this.primary = primary;
+        return this;
     }
 
     public Result run() {
@@ -388,6 +400,9 @@ public final class PhysicalBackup {
      */
     private void awaitWal(WalSegment start, WalSegment stop) {
         long segmentSize = archive.info().map(i -> i.segmentSize()).orElse(WalSegment.DEFAULT_SIZE);
+        if (primary != null && !archive.contains(stop.name(segmentSize))) {
+            switchWalOnPrimary();
+        }
         // a backup spans one timeline (a promotion during it makes pg_backup_stop fail)
         List<String> missing = new ArrayList<>();
         for (long n = start.number(); n <= stop.number(); n++) {
@@ -410,7 +425,17 @@ public final class PhysicalBackup {
         throw new PgnestException(ErrorKind.REPOSITORY, "the backup's WAL did not reach the archive within "
                 + options.walTimeout().toSeconds() + " s: missing " + missing,
                 "check archive_command (pgnest check shows why WAL does not arrive) or run pgnest wal stream; "
+                        + "from a standby, set backup.physical.standby-url so that pgnest switches WAL on the primary; "
                         + "the backup was not kept");
+    }
+
+    private void switchWalOnPrimary() {
+        try (Connection c = BackupSession.connect(primary)) {
+            LOG.info("backup from a standby: the primary switched WAL at {} so that it archives the backup's last segment",
+                    BackupSession.queryString(c, "SELECT pg_switch_wal()"));
+        } catch (SQLException e) {
+            LOG.warn("cannot switch WAL on the primary {} ({}); waiting for its archive_timeout", primary, e.getMessage());
+        }
     }
 
     /** The Flyway version applied, recorded so a restore can say which schema it brings back. */

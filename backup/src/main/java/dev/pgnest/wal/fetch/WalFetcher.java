@@ -1,6 +1,7 @@
 package dev.pgnest.wal.fetch;
 
 import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalArchives;
 import dev.pgnest.wal.WalFileName;
 import dev.pgnest.wal.WalNotFoundException;
 import dev.pgnest.wal.WalSegment;
@@ -51,7 +52,7 @@ public final class WalFetcher {
         void launch(String after) throws IOException;
     }
 
-    private final WalArchive archive;
+    private final WalArchives archive;
     private final Path dir;
     private final int depth;
     private final int parallelism;
@@ -62,6 +63,11 @@ public final class WalFetcher {
      * @param parallelism downloads at once
      */
     public WalFetcher(WalArchive archive, WalSpool spool, int depth, int parallelism, Duration idleTimeout) {
+        this(WalArchives.single("", archive), spool, depth, parallelism, idleTimeout);
+    }
+
+    /** Fetches from the first of several repositories that has the file (see {@link WalArchives#fetch}). */
+    public WalFetcher(WalArchives archive, WalSpool spool, int depth, int parallelism, Duration idleTimeout) {
         this.archive = archive;
         this.dir = spool.create().fetchDirectory();
         this.depth = Math.max(0, depth);
@@ -222,7 +228,7 @@ public final class WalFetcher {
 
     /** A spool used for another archive is emptied first, so it never serves another cluster's WAL. */
     private void claimSpool() {
-        String owner = archive.target() + " " + archive.storage().location("");
+        String owner = archive.target() + " " + archive.location();
         Path ownerFile = dir.resolve(OWNER);
         if (owner.equals(read(ownerFile))) {
             return;

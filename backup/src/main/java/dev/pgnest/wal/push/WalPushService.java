@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalArchives;
 import dev.pgnest.wal.WalFileName;
 import dev.pgnest.wal.WalSpool;
 import java.io.IOException;
@@ -61,7 +62,7 @@ public final class WalPushService implements AutoCloseable {
     public static final String TARGET_HEADER = "X-Pgnest-Target";
     private static final Duration FORGET_AFTER = Duration.ofMinutes(10);
 
-    private final WalArchive archive;
+    private final WalArchives archive;
     private final WalSpool spool;
     private final int parallelism;
     private final int lookAhead;
@@ -77,7 +78,7 @@ public final class WalPushService implements AutoCloseable {
     private record Push(Path file, CompletableFuture<WalArchive.PushResult> result, long started) {
     }
 
-    private WalPushService(WalArchive archive, WalSpool spool, int parallelism, HttpServer server, String token) {
+    private WalPushService(WalArchives archive, WalSpool spool, int parallelism, HttpServer server, String token) {
         this.archive = archive;
         this.spool = spool;
         this.parallelism = parallelism;
@@ -97,6 +98,11 @@ public final class WalPushService implements AutoCloseable {
      * @param parallelism concurrent uploads
      */
     public static WalPushService start(WalArchive archive, WalSpool spool, int port, int parallelism) {
+        return start(WalArchives.single("", archive), spool, port, parallelism);
+    }
+
+    /** An endpoint that archives into each of several repositories (see {@link WalArchives#push}). */
+    public static WalPushService start(WalArchives archive, WalSpool spool, int port, int parallelism) {
         spool.create();
         HttpServer server;
         try {

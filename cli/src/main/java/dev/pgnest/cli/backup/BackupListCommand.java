@@ -3,6 +3,8 @@ package dev.pgnest.cli.backup;
 import dev.pgnest.cli.shared.Format;
 import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
+import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.SettingValues;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
 import dev.pgnest.restore.timeline.TimelinePicture;
@@ -14,6 +16,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,45 +44,81 @@ public final class BackupListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (RepositoryAccess access = RepositoryAccess.open(spec)) {
-            String target = access.target();
-            List<Catalog.Entry> backups = access.repository().catalog().listing(target).backups();
-            PrintWriter out = spec.commandLine().getOut();
-            if (output.svg()) {
-                Instant now = Instant.now();
-                Instant from = now.minus(Duration.ofDays(TimelinePicture.DEFAULT_DAYS));
-                // a file kept for later shows every backup, not only the last days'
-                for (Catalog.Entry e : backups) {
-                    from = e.manifest().startTime().isBefore(from) ? e.manifest().startTime() : from;
-                }
-                out.println(TimelineSvg.render(TimelinePicture.read(access.repository(), target, from, now)));
-                out.flush();
-                return ExitCode.OK.status();
+        List<SettingValues> repositories = RepositoryAccess.listed(spec);
+        if (repositories.size() == 1 || output.svg()) {
+            try (RepositoryAccess access = RepositoryAccess.open(spec)) {
+                return list(access, spec.commandLine().getOut());
             }
-            Windows windows = Windows.of(access, target, backups);
-            if (output.json()) {
-                OutputOptions.printJson(out, backups.stream()
-                        .map(e -> BackupViews.BackupRow.of(e, windows.of(e), windows.segmentSize())).toList());
-                return ExitCode.OK.status();
-            }
-            if (backups.isEmpty()) {
-                out.println("no backups of target " + target + " in " + access.repository().location());
-            } else {
-                out.println(String.format(ROW, "ID", "KIND", "STARTED", "SIZE", "RAW", "DURATION", "SCHEMA", "VERIFIED", "PROVEN", "TAGS"));
-                for (Catalog.Entry e : backups) {
-                    var m = e.manifest();
-                    out.println(String.format(ROW, m.id(), m.kind().id(), Format.time(m.startTime()),
-                            Format.bytes(m.storedSize()), Format.bytes(m.rawSize()), Format.duration(m.duration()),
-                            m.schemaVersion() == null ? "-" : m.schemaVersion(), BackupViews.verified(e.verification()),
-                            e.lastProven().map(d -> Format.time(d.finishedAt())).orElse("never"),
-                            String.join(",", m.tags())).stripTrailing());
-                    e.damage().ifPresent(d -> out.println("  DAMAGED: " + d + " (expire counts it for nothing)"));
-                    windows.of(e).ifPresent(w -> out.println("  " + describe(m, w, windows.segmentSize())));
-                }
-            }
-            out.flush();
         }
+        // a target with several repositories: each one's backups, under its name
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            for (SettingValues repository : repositories) {
+                try (RepositoryAccess access = RepositoryAccess.open(spec, repository)) {
+                    all.put(repository.name(), rows(access, access.repository().catalog().listing(access.target()).backups()));
+                } catch (PgnestException e) {
+                    all.put(repository.name(), Map.of("error", e.getMessage()));
+                }
+            }
+            OutputOptions.printJson(out, all);
+            return ExitCode.OK.status();
+        }
+        boolean reachable = true;
+        for (SettingValues repository : repositories) {
+            out.println("== repository " + repository.name());
+            try (RepositoryAccess access = RepositoryAccess.open(spec, repository)) {
+                list(access, out);
+            } catch (PgnestException e) {
+                reachable = false;
+                out.println("UNREACHABLE: " + e.getMessage());
+            }
+        }
+        out.flush();
+        return reachable ? ExitCode.OK.status() : ExitCode.ATTENTION.status();
+    }
+
+    private int list(RepositoryAccess access, PrintWriter out) {
+        String target = access.target();
+        List<Catalog.Entry> backups = access.repository().catalog().listing(target).backups();
+        if (output.svg()) {
+            Instant now = Instant.now();
+            Instant from = now.minus(Duration.ofDays(TimelinePicture.DEFAULT_DAYS));
+            // a file kept for later shows every backup, not only the last days'
+            for (Catalog.Entry e : backups) {
+                from = e.manifest().startTime().isBefore(from) ? e.manifest().startTime() : from;
+            }
+            out.println(TimelineSvg.render(TimelinePicture.read(access.repository(), target, from, now)));
+            out.flush();
+            return ExitCode.OK.status();
+        }
+        if (output.json()) {
+            OutputOptions.printJson(out, rows(access, backups));
+            return ExitCode.OK.status();
+        }
+        Windows windows = Windows.of(access, target, backups);
+        if (backups.isEmpty()) {
+            out.println("no backups of target " + target + " in " + access.repository().location());
+        } else {
+            out.println(String.format(ROW, "ID", "KIND", "STARTED", "SIZE", "RAW", "DURATION", "SCHEMA", "VERIFIED", "PROVEN", "TAGS"));
+            for (Catalog.Entry e : backups) {
+                var m = e.manifest();
+                out.println(String.format(ROW, m.id(), m.kind().id(), Format.time(m.startTime()),
+                        Format.bytes(m.storedSize()), Format.bytes(m.rawSize()), Format.duration(m.duration()),
+                        m.schemaVersion() == null ? "-" : m.schemaVersion(), BackupViews.verified(e.verification()),
+                        e.lastProven().map(d -> Format.time(d.finishedAt())).orElse("never"),
+                        String.join(",", m.tags())).stripTrailing());
+                e.damage().ifPresent(d -> out.println("  DAMAGED: " + d + " (expire counts it for nothing)"));
+                windows.of(e).ifPresent(w -> out.println("  " + describe(m, w, windows.segmentSize())));
+            }
+        }
+        out.flush();
         return ExitCode.OK.status();
+    }
+
+    private static List<BackupViews.BackupRow> rows(RepositoryAccess access, List<Catalog.Entry> backups) {
+        Windows windows = Windows.of(access, access.target(), backups);
+        return backups.stream().map(e -> BackupViews.BackupRow.of(e, windows.of(e), windows.segmentSize())).toList();
     }
 
     /** The window a physical backup restores to, as one line. */

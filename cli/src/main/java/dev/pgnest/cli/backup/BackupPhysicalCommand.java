@@ -4,11 +4,14 @@ import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.backup.physical.PhysicalBackupSettings;
 import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.cli.wal.WalAccess;
+import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ExitCode;
+import dev.pgnest.config.Settings;
 import dev.pgnest.repository.BackupManifest;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +23,8 @@ import picocli.CommandLine.Spec;
         "Take a physical base backup (for point-in-time recovery) with the non-exclusive backup API. On the",
         "database host the data directory is read in parallel; elsewhere pg_basebackup's tar stream is used.",
         "Small files are bundled, every file has a SHA-256, and the backup is kept only once its WAL is in the",
-        "archive (archive_command = 'pgnest wal push %%p', or pgnest wal stream)."})
+        "archive (archive_command = 'pgnest wal push %%p', or pgnest wal stream). With backup.physical.standby-url",
+        "the backup is taken on that standby, and the primary (the target's url) only switches WAL."})
 public final class BackupPhysicalCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
@@ -41,7 +45,11 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
             PhysicalBackup.Options s = PhysicalBackupSettings.options(config.global(), config.target(), config.repository());
             PhysicalBackup.Options options = new PhysicalBackup.Options(s.method(), s.dataDirectory(), s.parallelism(),
                     s.compression(), s.level(), !spread, s.walTimeout(), s.bundleFileLimit(), s.bundleSize(), s.binaries());
-            r = new PhysicalBackup(access.connection(), access.repository(), access.target(), access.archive(), options).run();
+            Optional<String> standby = config.target().get(Settings.BACKUP_STANDBY_URL);
+            DatabaseConnection from = standby.map(url -> DatabaseConnection.parse(url, config.target().get(Settings.DB_USER)
+                    .orElse(null), config.target().get(Settings.DB_PASSWORD).orElse(null))).orElse(access.connection());
+            PhysicalBackup backup = new PhysicalBackup(from, access.repository(), access.target(), access.archive(), options);
+            r = (standby.isPresent() ? backup.onStandbyOf(access.connection()) : backup).run();
         }
         BackupManifest m = r.manifest();
         PrintWriter out = spec.commandLine().getOut();

@@ -2,12 +2,14 @@ package dev.pgnest.cli.backup;
 
 import dev.pgnest.cli.shared.CommandContext;
 import dev.pgnest.config.PgnestConfig;
+import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
 import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageConfig;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -31,6 +33,20 @@ public final class RepositoryAccess implements AutoCloseable {
     public static RepositoryAccess open(CommandSpec spec) {
         PgnestConfig config = CommandContext.of(spec).config();
         return new RepositoryAccess(config, RepositorySettings.storage(config.repository()));
+    }
+
+    /** One repository of pgnest.yml (of the target's several), not the selected one. */
+    public static RepositoryAccess open(CommandSpec spec, SettingValues repository) {
+        return new RepositoryAccess(CommandContext.of(spec).config(), RepositorySettings.storage(repository));
+    }
+
+    /**
+     * The repositories a listing covers: the one --repo (PGNEST_REPOSITORY, repository:) names,
+     * else each of the target's repositories.
+     */
+    public static List<SettingValues> listed(CommandSpec spec) {
+        PgnestConfig config = CommandContext.of(spec).config();
+        return config.repositoryChosen() ? List.of(config.repository()) : config.targetRepositories();
     }
 
     public PgnestConfig config() {

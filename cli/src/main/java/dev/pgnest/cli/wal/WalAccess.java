@@ -8,6 +8,7 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalArchives;
 import dev.pgnest.wal.WalSpool;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -41,6 +42,16 @@ public final class WalAccess implements AutoCloseable {
         return new WalAccess(config, RepositorySettings.storage(config.repository()).open());
     }
 
+    /** The target's WAL archive in each of its repositories, for wal push and serve (see {@link WalArchives#forPush}). */
+    public static WalArchives forPush(CommandSpec spec) {
+        return WalArchives.forPush(CommandContext.of(spec).config());
+    }
+
+    /** The archives wal fetch reads (see {@link WalArchives#forFetch}). */
+    public static WalArchives forFetch(CommandSpec spec) {
+        return WalArchives.forFetch(CommandContext.of(spec).config());
+    }
+
     private static String target(PgnestConfig config) {
         config.target(); // surfaces an ambiguous or unknown selection
         return config.selectedTargetName().orElse(PgnestConfig.DEFAULT_NAME);
@@ -70,8 +81,6 @@ public final class WalAccess implements AutoCloseable {
     public WalSpool spool() {
         return WalSpool.of(config);
     }
-
-
 
     @Override
     public void close() {

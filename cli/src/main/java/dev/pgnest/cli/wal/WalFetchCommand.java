@@ -6,6 +6,8 @@ import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
 import dev.pgnest.config.ValueSource;
 import dev.pgnest.postgres.ChildProcess;
+import dev.pgnest.wal.WalArchives;
+import dev.pgnest.wal.WalSpool;
 import dev.pgnest.wal.fetch.WalFetcher;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,9 +39,10 @@ public final class WalFetchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (WalAccess access = WalAccess.open(spec)) {
-            int depth = access.config().global().require(Settings.WAL_PREFETCH);
-            WalFetcher fetcher = new WalFetcher(access.archive(), access.spool(), depth, 4, Duration.ofSeconds(30));
+        try (WalArchives archives = WalAccess.forFetch(spec)) {
+            var config = CommandContext.of(spec).config();
+            int depth = config.global().require(Settings.WAL_PREFETCH);
+            WalFetcher fetcher = new WalFetcher(archives, WalSpool.of(config), depth, 4, Duration.ofSeconds(30));
             fetcher.fetch(name, destination, this::launchPrefetcher);
         } catch (dev.pgnest.wal.WalNotFoundException e) {
             throw e; // exit 1: the archive ends here, recovery may end

@@ -1,7 +1,10 @@
 package dev.pgnest.cli.wal;
 
+import dev.pgnest.cli.shared.CommandContext;
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.Settings;
+import dev.pgnest.wal.WalArchives;
+import dev.pgnest.wal.WalSpool;
 import dev.pgnest.wal.fetch.WalFetcher;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -23,9 +26,10 @@ public final class WalPrefetchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (WalAccess access = WalAccess.open(spec)) {
-            int depth = access.config().global().require(Settings.WAL_PREFETCH);
-            new WalFetcher(access.archive(), access.spool(), depth, 4, Duration.ofSeconds(30)).prefetch(after);
+        try (WalArchives archives = WalAccess.forFetch(spec)) {
+            var config = CommandContext.of(spec).config();
+            int depth = config.global().require(Settings.WAL_PREFETCH);
+            new WalFetcher(archives, WalSpool.of(config), depth, 4, Duration.ofSeconds(30)).prefetch(after);
         }
         return ExitCode.OK.status();
     }

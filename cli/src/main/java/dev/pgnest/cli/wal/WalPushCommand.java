@@ -2,6 +2,7 @@ package dev.pgnest.cli.wal;
 
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalArchives;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -28,8 +29,8 @@ public final class WalPushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (WalAccess access = WalAccess.open(spec)) {
-            WalArchive.PushResult r = access.archive().push(file);
+        try (WalArchives archives = WalAccess.forPush(spec)) {
+            WalArchive.PushResult r = archives.push(file);
             LOG.info("{} {} ({} bytes stored)", r.walFileName(),
                     r.outcome() == WalArchive.PushOutcome.STORED ? "archived" : "was already archived", r.storedBytes());
         }

@@ -2,6 +2,7 @@ package dev.pgnest.cli.wal;
 
 import dev.pgnest.config.ExitCode;
 import dev.pgnest.config.Settings;
+import dev.pgnest.wal.WalArchives;
 import dev.pgnest.wal.WalSpool;
 import dev.pgnest.wal.push.WalPushService;
 import java.io.PrintWriter;
@@ -29,7 +30,8 @@ public final class WalServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         return untilStopped(stop, "pgnest-wal-serve-stop", () -> {
             try (WalAccess access = WalAccess.open(spec);
-                 WalPushService service = WalPushService.start(access.archive(), access.spool(), port(access), parallel(access))) {
+                 WalArchives archives = WalAccess.forPush(spec);
+                 WalPushService service = WalPushService.start(archives, access.spool(), port(access), parallel(access))) {
                 WalSpool.warnWhenLauncherLooksElsewhere(access.config(), access.spool());
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("serving wal push for target " + access.target() + " on 127.0.0.1:" + service.port()

@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.cli.CliProcess;
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.cli.PitrEnvironment;
 import dev.pgnest.postgres.ChildProcess;
-import dev.pgnest.postgres.server.ServerAccount;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.HashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,23 +41,7 @@ class SynchronousStreamTest {
 
     @Test
     void everyAcknowledgedCommitSurvivesAKilledPrimaryInAPitrFromTheRepositoryAlone() throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("PGNEST_DATABASE_URL", "postgresql://" + pg.user() + "@127.0.0.1:" + pg.port() + "/postgres");
-        env.put("PGNEST_DB_PASSWORD", pg.password());
-        env.put("PGNEST_REPO_TYPE", "fs");
-        env.put("PGNEST_REPO_PATH", tmp.resolve("repo").toString());
-        env.put("PGNEST_WAL_SPOOL_DIR", tmp.resolve("spool").toString());
-        env.put("PGNEST_PG_BIN_DIR", pg.binDir().toString());
-        env.put("PGNEST_RESTORE_SCRATCH_DIR", tmp.resolve("scratch").toString());
-        env.put("PGNEST_RESTORE_REPORT_DIR", tmp.resolve("reports").toString());
-        if (pg.runAs() == PostgresCluster.RunAs.USER_NAMESPACE) {
-            env.put("PGNEST_RESTORE_OS_USER", "user-namespace");
-        } else if (!ServerAccount.isRoot()) {
-            env.put("PGNEST_RESTORE_OS_USER", System.getProperty("user.name"));
-        }
-        env.put("TMPDIR", tmp.toString());
-        env.put("PGNEST_RESTORE_LAUNCHER", CliProcess.script(tmp.resolve("pgnest"), Map.of("PGNEST_REPO_TYPE", "fs",
-                "PGNEST_REPO_PATH", tmp.resolve("repo").toString(), "PGNEST_LOG_LEVEL", "warn")).toString());
+        Map<String, String> env = PitrEnvironment.of(pg, tmp);
         assertOk(CliRun.run(env, tmp, "repo", "init"));
 
         List<String> command = new ArrayList<>(CliProcess.command(tmp));
@@ -137,7 +119,7 @@ class SynchronousStreamTest {
 
         Path restored = tmp.resolve("restored");
         assertOk(CliRun.run(env, tmp, "restore", "pitr", "--latest", "--data-dir", restored.toString(),
-                "--port", "" + freePort(), "--no-archive"));
+                "--port", "" + PitrEnvironment.freePort(), "--no-archive"));
         try (PostgresCluster copy = PostgresCluster.builder().binDir(pg.binDir()).existingDataDir(restored).password(pg.password())
                 .setting("archive_mode", "off").start()) {
             assertThat(copy.queryForString("SELECT count(*) FROM acked")).isEqualTo("" + count);
@@ -162,11 +144,5 @@ class SynchronousStreamTest {
 
     static void assertOk(CliRun run) {
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
