@@ -66,7 +66,7 @@ pgnest_wal_push_fast() {
   [ "$rc" = 1 ] || return 0
   mkdir -p -m 0700 "$pgnest_wal_spool" "$dir" 2>/dev/null || return 0
   # its own session, no terminal, no pipe of the archiver's held open: it outlives this push
-  setsid "$PGNEST_LAUNCHER" wal pusher --spool-dir "$dir" </dev/null >>"$dir/pusher.log" 2>&1 &
+  setsid "$PGNEST_LAUNCHER" wal pusher --pusher-dir "$dir" </dev/null >>"$dir/pusher.log" 2>&1 &
   pid=$!
   # a JVM start; a pusher that lost the spool to another (or failed) ends, and so does the wait
   for i in $(seq 1 600); do

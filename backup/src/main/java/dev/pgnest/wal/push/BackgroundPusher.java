@@ -2,7 +2,7 @@ package dev.pgnest.wal.push;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
-import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalArchives;
 import dev.pgnest.wal.WalSpool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -36,12 +36,13 @@ public final class BackgroundPusher {
     }
 
     /**
-     * Serves pushes into {@code archive} from the spool's endpoint until no push came for
+     * Serves pushes into {@code archive} (each of the target's repositories) from the endpoint
+     * published in {@code spool}, the pusher's own directory, until no push came for
      * {@code idleExit} or {@code stop} is released.
      *
      * @return false when another pusher holds the spool (this one served nothing)
      */
-    public static boolean serve(WalArchive archive, WalSpool spool, int parallelism, Duration idleExit, CountDownLatch stop)
+    public static boolean serve(WalArchives archive, WalSpool spool, int parallelism, Duration idleExit, CountDownLatch stop)
             throws InterruptedException {
         spool.create();
         Path lockFile = spool.root().resolve(LOCK_FILE);

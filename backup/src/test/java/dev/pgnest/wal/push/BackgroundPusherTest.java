@@ -7,6 +7,7 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
 import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalArchives;
 import dev.pgnest.wal.WalSpool;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -84,7 +85,7 @@ class BackgroundPusherTest {
 
     private static boolean serve(WalArchive archive, WalSpool spool, Duration idleExit, CountDownLatch stop) {
         try {
-            return BackgroundPusher.serve(archive, spool, 1, idleExit, stop);
+            return BackgroundPusher.serve(WalArchives.single("", archive), spool, 1, idleExit, stop);
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
