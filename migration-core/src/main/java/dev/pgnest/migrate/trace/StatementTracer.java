@@ -145,7 +145,12 @@ public final class StatementTracer {
                 // held from the statement that took it until the transaction ended (commit or rollback)
                 Duration held = Duration.ofNanos(committed - started.get(i));
                 List<Lock> locks = new ArrayList<>();
-                taken.get(i).forEach((lock, name) -> locks.add(lock(lock, name, before, held)));
+                taken.get(i).forEach((lock, name) -> {
+                    // a relation gone by now that was not there before: the transient heap of a rewrite
+                    if (name != null || before.containsKey(lock.oid())) {
+                        locks.add(lock(lock, name, before, held));
+                    }
+                });
                 s = new TracedStatement(s.line(), s.sql(), s.duration(), s.rows(), locks, true, s.rewrites(), null);
             }
             out.add(s);
@@ -206,15 +211,15 @@ public final class StatementTracer {
         return out;
     }
 
-    /** The session's granted relation locks on user relations, with the relation's name. */
+    /** The session's granted relation locks on user relations, with the relation's name (null when it is gone). */
     private static Map<HeldLock, String> locks(Connection c) throws SQLException {
         Map<HeldLock, String> out = new LinkedHashMap<>();
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT l.relation::bigint, l.mode,"
-                     + " coalesce(quote_ident(n.nspname) || '.' || quote_ident(c.relname), l.relation::text)"
+                     + " quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
                      + " FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation LEFT JOIN pg_namespace n ON n.oid = c.relnamespace"
                      + " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation >= 16384::oid"
-                     + " ORDER BY 3, 2")) {
+                     + " ORDER BY 3, 2, 1")) {
             while (rs.next()) {
                 out.put(new HeldLock(rs.getLong(1), rs.getString(2)), rs.getString(3));
             }
