@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code migrate rehearse} end to end: a seeded target at V1, a logical backup of it in an fs
- * repository, and pending migrations rehearsed on scratch restores of that backup.
+ * repository, and pending migrations rehearsed on scratch restores of that backup; and the same
+ * tracer without data, {@code migrate lint --trace}, on a shadow database.
  */
 @IntegrationTest
 class MigrateRehearseCommandTest {
@@ -182,6 +183,45 @@ class MigrateRehearseCommandTest {
         assertThat(run.exitCode()).isNotZero();
         assertThat(run.err().strip().lines()).hasSize(1);
         assertThat(run.err()).startsWith("error: ").contains("20200101T000000Z");
+        assertTargetUntouchedAndNoScratchLeft();
+    }
+
+    @Test
+    void lintTraceReportsTheLocksAndRewritesItObservesOnAShadowDatabaseAsObserved() throws Exception {
+        Path dir = migrations("lint-trace", "ALTER TABLE feedings ALTER COLUMN ml TYPE bigint;\nALTER TABLE feedings ADD COLUMN source text;",
+                "CREATE UNIQUE INDEX feedings_baby_note ON feedings (baby_id, note);");
+
+        CliRun run = pgnest(dir, "migrate", "lint", "--trace", dir.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(3);
+        assertThat(run.out()).contains("error: " + dir.resolve("V2__step2.sql") + ":1 change-column-type: ",
+                "observed warning: V2__step2.sql:1 takes AccessExclusiveLock on public.feedings (reads and writes wait)"
+                        + " and holds it while 1 more statement run in its transaction\n",
+                "observed warning: V2__step2.sql:1 rewrites table public.feedings (a full copy, under its lock)\n",
+                "observed warning: V3__step3.sql:1 takes ShareLock on public.feedings (writes wait)\n",
+                "; traced on a shadow database: 0 errors, ")
+                // no rows in the shadow: the duplicates that fail the rehearsal are not there
+                .doesNotContain("observed error");
+
+        CliRun json = pgnest(dir, "migrate", "lint", "--trace", dir.toString(), "-o", "json");
+        JsonNode observed = JSON.readTree(json.out()).get("observed");
+        assertThat(observed).allSatisfy(o -> assertThat(o.get("observed").asBoolean()).isTrue());
+        assertThat(observed).extracting(o -> o.get("file").asText() + ":" + o.get("line").asInt() + " " + o.get("severity").asText())
+                .contains("V2__step2.sql:1 warning", "V3__step3.sql:1 warning");
+        assertThat(JSON.readTree(pgnest(dir, "migrate", "lint", dir.toString(), "-o", "json").out()).has("observed")).isFalse();
+        assertThat(pg.queryForString("select count(*) from pg_database where datname like 'pgnest_shadow_%'")).isEqualTo("0");
+        assertTargetUntouchedAndNoScratchLeft();
+    }
+
+    @Test
+    void lintTraceMarksAMigrationThatFailsEvenWithoutDataAsAnObservedError() throws Exception {
+        Path dir = migrations("lint-trace-broken", "ALTER TABLE feedings ADD COLUMN source text;\nALTER TABLE no_such_table ADD COLUMN x int;");
+
+        CliRun run = pgnest(dir, "migrate", "lint", "--trace", dir.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(3);
+        assertThat(run.out()).contains("observed error: V2__step2.sql:2 fails: ERROR: relation \"no_such_table\" does not exist\n",
+                "; traced on a shadow database: 1 errors, 1 warnings observed");
         assertTargetUntouchedAndNoScratchLeft();
     }
 }

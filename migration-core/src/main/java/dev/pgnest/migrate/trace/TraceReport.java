@@ -125,6 +125,47 @@ public record TraceReport(List<TracedMigration> migrations, Limits limits) {
         return out;
     }
 
+    /**
+     * What the trace saw that lint can only guess from the text, one per statement and hazard,
+     * for {@code migrate lint --trace}: a failure (error), a write-blocking lock on a relation
+     * that existed before (warning; with the statements that ran while it was held), a rewrite
+     * (warning).
+     *
+     * @param error   true for failures: the migration does not apply even on the migrations' own schema
+     */
+    public record Observation(String file, int line, boolean error, String what, String statement) {
+        /** {@code file:line what}, on one line. */
+        public String describe() {
+            return file + ":" + line + " " + what;
+        }
+    }
+
+    public List<Observation> observations() {
+        List<Observation> out = new java.util.ArrayList<>();
+        for (TracedMigration m : migrations) {
+            for (int i = 0; i < m.statements().size(); i++) {
+                TracedStatement s = m.statements().get(i);
+                int after = m.transactional() ? m.statements().size() - i - 1 : 0;
+                if (s.failure() != null) {
+                    out.add(new Observation(m.script(), s.line(), true, "fails: " + s.failure().message(), s.sql()));
+                }
+                for (Lock l : s.locks()) {
+                    if (l.preexisting() && l.blocksWrites()) {
+                        out.add(new Observation(m.script(), s.line(), false, "takes " + l.mode() + " on " + l.relation()
+                                + " (" + (l.blocksReads() ? "reads and writes" : "writes") + " wait)"
+                                + (after == 0 ? "" : " and holds it while " + after + " more statement" + (after == 1 ? "" : "s")
+                                        + " run in its transaction"), s.sql()));
+                    }
+                }
+                for (Rewrite r : s.rewrites()) {
+                    out.add(new Observation(m.script(), s.line(), false, "rewrites " + r.kind() + " " + r.relation()
+                            + " (a full copy, under its lock)", s.sql()));
+                }
+            }
+        }
+        return out;
+    }
+
     public boolean failed() {
         return migrations.stream().flatMap(m -> m.statements().stream()).anyMatch(s -> s.failure() != null);
     }
