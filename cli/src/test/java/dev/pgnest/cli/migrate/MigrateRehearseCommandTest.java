@@ -160,13 +160,14 @@ class MigrateRehearseCommandTest {
     }
 
     @Test
-    void notValidThenValidateInTwoMigrationsIsReportedAsNotBlockingWrites() throws Exception {
+    void notValidThenValidateInTwoMigrationsIsReportedAsNotBlockingWritesOnAScratchCluster() throws Exception {
         Path dir = migrations("validate", "ALTER TABLE feedings ADD CONSTRAINT ml_positive CHECK (ml >= 0) NOT VALID;",
                 "ALTER TABLE feedings VALIDATE CONSTRAINT ml_positive;");
 
         Map<String, String> env = env();
         // the NOT VALID step's brief ACCESS EXCLUSIVE is not what this test is about, however slow the machine
         env.put("PGNEST_REHEARSE_LOCK_THRESHOLD", "60s");
+        env.remove("PGNEST_DRILL_MODE"); // the default: a scratch cluster on this host
 
         CliRun run = pgnest(env, dir, "migrate", "rehearse");
 
@@ -174,7 +175,8 @@ class MigrateRehearseCommandTest {
         assertThat(run.out()).contains("V3__step3.sql\n  line 1: ", " ms, ShareUpdateExclusiveLock public.feedings held ",
                 ": 2 migrations, 2 statements, nothing needs attention\n").doesNotContain("attention:", "rewrote");
         String md = Files.readString(report(run));
-        assertThat(md).contains("**Passed**", "| `ALTER TABLE feedings VALIDATE CONSTRAINT ml_positive` |")
+        assertThat(md).contains("**Passed**", "| `ALTER TABLE feedings VALIDATE CONSTRAINT ml_positive` |",
+                        "| start scratch cluster |", "| tear down |")
                 .doesNotContain("blocks writes");
         assertTargetUntouchedAndNoScratchLeft();
     }
