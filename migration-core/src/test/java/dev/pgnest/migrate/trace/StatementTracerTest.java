@@ -125,4 +125,32 @@ class StatementTracerTest {
         assertThat(pg.queryForString("trace_validate", "select convalidated from pg_constraint where conname = 'ml_positive'"))
                 .isEqualTo("t");
     }
+
+    @Test
+    void failuresCausedByTheRowsAreToldApartFromBrokenSql() throws Exception {
+        String setup = "CREATE TABLE babies (id int PRIMARY KEY, name text, weight text);"
+                + "INSERT INTO babies VALUES (1, NULL, '3.2kg'), (2, 'Ada', '3100');"
+                + "CREATE TABLE feedings (id int PRIMARY KEY, baby_id int, ml int);"
+                + "INSERT INTO feedings VALUES (1, 1, -5), (2, 9, 100)";
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("ALTER TABLE babies ALTER COLUMN name SET NOT NULL;", "23502 true");
+        cases.put("ALTER TABLE feedings ADD CONSTRAINT ml_positive CHECK (ml >= 0);", "23514 true");
+        cases.put("ALTER TABLE feedings ADD CONSTRAINT feedings_baby FOREIGN KEY (baby_id) REFERENCES babies;", "23503 true");
+        cases.put("ALTER TABLE babies ALTER COLUMN weight TYPE numeric USING weight::numeric;", "22P02 true");
+        cases.put("ALTER TABLE no_such_table ADD COLUMN x int;", "42P01 false");
+        int n = 0;
+        for (var c : cases.entrySet()) {
+            n++;
+            Path sub = Files.createDirectories(dir.resolve("case" + n));
+            Files.writeString(sub.resolve("V1__step.sql"), c.getKey());
+            pg.createDatabase("trace_data" + n);
+            pg.execute("trace_data" + n, setup);
+            MigrationSettings db = new MigrationSettings(new DatabaseTarget("d" + n, pg.jdbcUrl("trace_data" + n), pg.user(),
+                    pg.password(), Environment.STANDARD), List.of("filesystem:" + sub));
+
+            TraceReport.Failure failure = new StatementTracer(LIMITS).tracePending(db).migrations().get(0).statements().get(0).failure();
+
+            assertThat(failure.sqlState() + " " + failure.dataCaused()).as(c.getKey()).isEqualTo(c.getValue());
+        }
+    }
 }
