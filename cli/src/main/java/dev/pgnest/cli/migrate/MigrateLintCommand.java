@@ -62,9 +62,9 @@ public final class MigrateLintCommand implements Callable<Integer> {
     }
 
     /** A finding of --trace: what PostgreSQL did, not what the text suggests. */
-    record ObservedView(String file, int line, String severity, boolean observed, String what, String statement) {
+    record ObservedView(String file, int line, String kind, String severity, boolean observed, String what, String statement) {
         static ObservedView of(TraceReport.Observation o) {
-            return new ObservedView(o.file(), o.line(), o.error() ? "error" : "warning", true, o.what(), o.statement());
+            return new ObservedView(o.file(), o.line(), o.kind(), o.error() ? "error" : "warning", true, o.what(), o.statement());
         }
     }
 
@@ -89,10 +89,10 @@ public final class MigrateLintCommand implements Callable<Integer> {
             return ExitCode.OK.status();
         }
         LintReport report = new Linter(severities).lintFiles(files.isEmpty() ? List.of(MigrationOptions.directory(spec)) : files);
-        if (sarif != null) {
-            writeSarif(report, severities);
-        }
         List<TraceReport.Observation> observed = trace ? observe() : List.of();
+        if (sarif != null) {
+            writeSarif(report, severities, observed);
+        }
         long observedErrors = observed.stream().filter(TraceReport.Observation::error).count();
         if (output.json()) {
             OutputOptions.printJson(out, new LintView(report.files(), report.errors().size() + (int) observedErrors,
@@ -122,9 +122,9 @@ public final class MigrateLintCommand implements Callable<Integer> {
                 .observations();
     }
 
-    private void writeSarif(LintReport report, RuleSeverities severities) {
+    private void writeSarif(LintReport report, RuleSeverities severities, List<TraceReport.Observation> observed) {
         try {
-            OutputOptions.mapper().writeValue(sarif.toFile(), Sarif.of(report, severities));
+            OutputOptions.mapper().writeValue(sarif.toFile(), Sarif.of(report, severities, observed, MigrationOptions.directory(spec)));
         } catch (IOException e) {
             throw new PgnestException(ErrorKind.USAGE, "cannot write the SARIF file " + sarif + ": " + e.getMessage(),
                     "check that its directory exists and is writable");

@@ -208,11 +208,21 @@ class MigrateRehearseCommandTest {
                 // no rows in the shadow: the duplicates that fail the rehearsal are not there
                 .doesNotContain("observed error");
 
-        CliRun json = pgnest(dir, "migrate", "lint", "--trace", dir.toString(), "-o", "json");
+        Path sarif = tmp.resolve("lint-trace.sarif");
+        CliRun json = pgnest(dir, "migrate", "lint", "--trace", dir.toString(), "-o", "json", "--sarif", sarif.toString());
         JsonNode observed = JSON.readTree(json.out()).get("observed");
+        JsonNode results = JSON.readTree(sarif.toFile()).at("/runs/0/results");
+        assertThat(results).extracting(r -> r.get("ruleId").asText() + " " + r.get("level").asText() + " "
+                        + r.at("/locations/0/physicalLocation/artifactLocation/uri").asText() + ":"
+                        + r.at("/locations/0/physicalLocation/region/startLine").asInt())
+                .contains("change-column-type error " + dir.resolve("V2__step2.sql") + ":1",
+                        "observed-lock warning " + dir.resolve("V2__step2.sql") + ":1",
+                        "observed-rewrite warning " + dir.resolve("V2__step2.sql") + ":1",
+                        "observed-lock warning " + dir.resolve("V3__step3.sql") + ":1");
         assertThat(observed).allSatisfy(o -> assertThat(o.get("observed").asBoolean()).isTrue());
-        assertThat(observed).extracting(o -> o.get("file").asText() + ":" + o.get("line").asInt() + " " + o.get("severity").asText())
-                .contains("V2__step2.sql:1 warning", "V3__step3.sql:1 warning");
+        assertThat(observed).extracting(o -> o.get("file").asText() + ":" + o.get("line").asInt() + " " + o.get("kind").asText()
+                        + " " + o.get("severity").asText())
+                .contains("V2__step2.sql:1 lock warning", "V2__step2.sql:1 rewrite warning", "V3__step3.sql:1 lock warning");
         assertThat(JSON.readTree(pgnest(dir, "migrate", "lint", dir.toString(), "-o", "json").out()).has("observed")).isFalse();
         assertThat(pg.queryForString("select count(*) from pg_database where datname like 'pgnest_shadow_%'")).isEqualTo("0");
         assertTargetUntouchedAndNoScratchLeft();

@@ -131,9 +131,10 @@ public record TraceReport(List<TracedMigration> migrations, Limits limits) {
      * that existed before (warning; with the statements that ran while it was held), a rewrite
      * (warning).
      *
+     * @param kind    lock, rewrite or failure
      * @param error   true for failures: the migration does not apply even on the migrations' own schema
      */
-    public record Observation(String file, int line, boolean error, String what, String statement) {
+    public record Observation(String file, int line, String kind, boolean error, String what, String statement) {
         /** {@code file:line what}, on one line. */
         public String describe() {
             return file + ":" + line + " " + what;
@@ -147,18 +148,18 @@ public record TraceReport(List<TracedMigration> migrations, Limits limits) {
                 TracedStatement s = m.statements().get(i);
                 int after = m.transactional() ? m.statements().size() - i - 1 : 0;
                 if (s.failure() != null) {
-                    out.add(new Observation(m.script(), s.line(), true, "fails: " + s.failure().message(), s.sql()));
+                    out.add(new Observation(m.script(), s.line(), "failure", true, "fails: " + s.failure().message(), s.sql()));
                 }
                 for (Lock l : s.locks()) {
                     if (l.preexisting() && l.blocksWrites()) {
-                        out.add(new Observation(m.script(), s.line(), false, "takes " + l.mode() + " on " + l.relation()
+                        out.add(new Observation(m.script(), s.line(), "lock", false, "takes " + l.mode() + " on " + l.relation()
                                 + " (" + (l.blocksReads() ? "reads and writes" : "writes") + " wait)"
                                 + (after == 0 ? "" : " and holds it while " + after + " more statement" + (after == 1 ? "" : "s")
                                         + " run in its transaction"), s.sql()));
                     }
                 }
                 for (Rewrite r : s.rewrites()) {
-                    out.add(new Observation(m.script(), s.line(), false, "rewrites " + r.kind() + " " + r.relation()
+                    out.add(new Observation(m.script(), s.line(), "rewrite", false, "rewrites " + r.kind() + " " + r.relation()
                             + " (a full copy, under its lock)", s.sql()));
                 }
             }
