@@ -16,7 +16,7 @@ public enum ExitCode {
     USAGE(2, "usage or configuration error; nothing was attempted", "every command"),
     /** A read command found something that needs attention (pending migration, gap, drift). */
     ATTENTION(3, "a check found something that needs attention (e.g. pending migrations)",
-            "`migrate status`, `migrate validate`, `migrate lint`, `migrate diff`, `repo check`, `wal check`,"
+            "`migrate status`, `migrate validate`, `migrate lint`, `migrate diff`, `migrate rehearse`, `repo check`, `wal check`,"
                     + " `check` (warnings only), `restore plan`"),
     /**
      * {@code wal fetch} could not tell whether the archive has the file (storage unreachable,

@@ -371,13 +371,23 @@ public final class Settings {
     public static final Setting<String> DRILL_MODE = Setting.define(TARGET, "drill.mode", SettingType.oneOf("cluster", "database"))
             .flag(null).defaultValue("cluster")
             .option("--mode", "cluster|database", "Where to restore: a scratch cluster on this host, or a scratch database on "
-                    + "the target's server (default: ${setting}).", "restore drill")
+                    + "the target's server (default: ${setting}).", "restore drill", "migrate rehearse")
             .describe("Where restore drill restores: cluster (a scratch cluster on this host) or database (a scratch database on the target's server).");
 
     public static final Setting<List<String>> DRILL_CHECKS = Setting.define(TARGET, "drill.checks", SettingType.LIST)
             .flag(null).defaultText("none")
             .describe("SQL queries a drill runs on the restored database; each must return true, a non-zero number or a non-empty value. "
                     + "Give queries that contain commas as a list in pgnest.yml.");
+
+    public static final Setting<Duration> REHEARSE_LOCK_THRESHOLD = Setting.define(TARGET, "rehearse.lock-threshold", SettingType.DURATION)
+            .env("PGNEST_REHEARSE_LOCK_THRESHOLD").flag(null).defaultValue(Duration.ofSeconds(1))
+            .describe("`migrate rehearse` exits 3 when a statement holds ACCESS EXCLUSIVE or another write-blocking lock "
+                    + "(SHARE and stronger) on an existing table or index longer than this, measured on the restored copy.");
+
+    public static final Setting<Long> REHEARSE_REWRITE_THRESHOLD = Setting.define(TARGET, "rehearse.rewrite-threshold", SettingType.SIZE)
+            .env("PGNEST_REHEARSE_REWRITE_THRESHOLD").flag(null).defaultValue(100L << 20)
+            .describe("`migrate rehearse` exits 3 when a statement rewrites a table or index larger than this "
+                    + "(its size with indexes and TOAST before the migrations ran).");
     // ---- the backup service (pgnest serve) -----------------------------------------------
 
     public static final Setting<HostPort> SERVE_LISTEN = Setting.define(GLOBAL, "serve.listen", SettingType.HOST_PORT)
@@ -456,6 +466,7 @@ public final class Settings {
             BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_STANDBY_URL, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,
+            REHEARSE_LOCK_THRESHOLD, REHEARSE_REWRITE_THRESHOLD,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,
             ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG, ALERT_UNPROVEN_AFTER,
             SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);

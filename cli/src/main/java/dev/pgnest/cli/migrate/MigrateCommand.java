@@ -8,7 +8,8 @@ import picocli.CommandLine.Spec;
 @Subcommands({
         MigrateDeployCommand.class, MigrateStatusCommand.class, MigrateValidateCommand.class,
         MigrateResolveCommand.class, MigrateBaselineCommand.class, MigrateCreateCommand.class,
-        MigrateLintCommand.class, MigrateDiffCommand.class, MigrateResetCommand.class})
+        MigrateLintCommand.class, MigrateDiffCommand.class, MigrateResetCommand.class,
+        MigrateRehearseCommand.class})
 @Command(name = "migrate", mixinStandardHelpOptions = true,
         description = "Schema migrations on Flyway Core, the Prisma Migrate workflow.")
 public final class MigrateCommand implements Runnable {

@@ -1,9 +1,7 @@
 package dev.pgnest.cli.migrate;
 
-import dev.pgnest.cli.shared.CommandContext;
 import dev.pgnest.cli.shared.OutputOptions;
 import dev.pgnest.config.ExitCode;
-import dev.pgnest.config.Settings;
 import dev.pgnest.migrate.drift.Difference;
 import dev.pgnest.migrate.drift.DriftCheck;
 import dev.pgnest.migrate.drift.DriftReport;
@@ -28,11 +26,7 @@ public final class MigrateDiffCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // The shadow database takes the target's credentials unless its URL carries its own.
-        String shadowUrl = CommandContext.of(spec).config().target().get(Settings.SHADOW_URL)
-                .map(u -> u.startsWith("jdbc:") ? u : "jdbc:" + u.replaceFirst("^postgres(ql)?:", "postgresql:"))
-                .orElse(null);
-        DriftReport report = new DriftCheck(MigrationOptions.settings(spec), shadowUrl).run();
+        DriftReport report = new DriftCheck(MigrationOptions.settings(spec), MigrationOptions.shadowJdbcUrl(spec)).run();
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             OutputOptions.printJson(out, report);

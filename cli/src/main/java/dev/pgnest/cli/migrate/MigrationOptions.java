@@ -43,6 +43,13 @@ public final class MigrationOptions {
     }
 
 
+    /** The shadow-url setting as a JDBC URL (it takes the target's credentials unless it carries its own); null when unset. */
+    static String shadowJdbcUrl(CommandSpec spec) {
+        return CommandContext.of(spec).config().target().get(Settings.SHADOW_URL)
+                .map(u -> u.startsWith("jdbc:") ? u : "jdbc:" + u.replaceFirst("^postgres(ql)?:", "postgresql:"))
+                .orElse(null);
+    }
+
     /** The target's lint.severity setting. */
     static RuleSeverities lintSeverities(CommandSpec spec) {
         return RuleSeverities.parse(CommandContext.of(spec).config().target().get(Settings.LINT_SEVERITY).orElse(List.of()));

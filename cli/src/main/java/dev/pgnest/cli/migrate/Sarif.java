@@ -4,6 +4,9 @@ import dev.pgnest.migrate.lint.Finding;
 import dev.pgnest.migrate.lint.LintReport;
 import dev.pgnest.migrate.lint.Rule;
 import dev.pgnest.migrate.lint.RuleSeverities;
+import dev.pgnest.migrate.trace.TraceReport;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -45,20 +48,42 @@ final class Sarif {
     record PhysicalLocation(Map<String, String> artifactLocation, Map<String, Integer> region) {
     }
 
-    static Log of(LintReport report, RuleSeverities severities) {
-        List<RuleDescriptor> rules = Arrays.stream(Rule.values())
+    /** Observations of {@code lint --trace}: their rule ids, what each means. */
+    private static final List<Map.Entry<String, String>> OBSERVED = List.of(
+            Map.entry("observed-lock", "Observed on a shadow database: the statement takes a lock that blocks writes on an existing relation"),
+            Map.entry("observed-rewrite", "Observed on a shadow database: the statement rewrites an existing relation in full"),
+            Map.entry("observed-failure", "Observed on a shadow database: the statement fails even on the migrations' own schema"));
+
+    /**
+     * @param observed  what {@code --trace} observed (empty without it)
+     * @param directory the migrations directory the observations' file names are relative to
+     */
+    static Log of(LintReport report, RuleSeverities severities, List<TraceReport.Observation> observed, Path directory) {
+        List<RuleDescriptor> rules = new ArrayList<>(Arrays.stream(Rule.values())
                 .map(r -> new RuleDescriptor(r.id(), new Text(r.reason()), new Text("Safe: " + r.safePattern()),
                         Map.of("level", level(severities.of(r)))))
-                .toList();
-        List<Result> results = report.findings().stream().map(Sarif::result).toList();
+                .toList());
+        List<Result> results = new ArrayList<>(report.findings().stream().map(Sarif::result).toList());
+        if (!observed.isEmpty()) {
+            OBSERVED.forEach(e -> rules.add(new RuleDescriptor(e.getKey(), new Text(e.getValue()),
+                    new Text("Run pgnest migrate rehearse to measure it on real data"), Map.of("level", "warning"))));
+            for (TraceReport.Observation o : observed) {
+                String file = directory == null ? o.file() : directory.resolve(o.file()).toString();
+                results.add(new Result("observed-" + o.kind(), o.error() ? "error" : "warning", new Text(o.what()),
+                        List.of(location(file, o.line()))));
+            }
+        }
         return new Log(SCHEMA, "2.1.0", List.of(new Run(new Tool(new Driver("pgnest migrate lint", rules)), results)));
+    }
+
+    private static Location location(String file, int line) {
+        return new Location(new PhysicalLocation(Map.of("uri", file.replace('\\', '/')), Map.of("startLine", line)));
     }
 
     private static Result result(Finding f) {
         return new Result(f.rule().id(), level(f.severity()),
                 new Text(f.rule().reason() + " (safe: " + f.rule().safePattern() + ")"),
-                List.of(new Location(new PhysicalLocation(Map.of("uri", f.file().replace('\\', '/')),
-                        Map.of("startLine", f.line())))));
+                List.of(location(f.file(), f.line())));
     }
 
     private static String level(Rule.Severity severity) {

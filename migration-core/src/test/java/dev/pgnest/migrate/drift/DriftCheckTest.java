@@ -107,8 +107,8 @@ class DriftCheckTest {
 
     @Test
     void shadowUrlIsDerivedFromTheTargetUrl() {
-        assertThat(DriftCheck.withDatabase("jdbc:postgresql://h:5432/app?sslmode=require", "s"))
+        assertThat(ShadowDatabase.withDatabase("jdbc:postgresql://h:5432/app?sslmode=require", "s"))
                 .isEqualTo("jdbc:postgresql://h:5432/s?sslmode=require");
-        assertThatThrownBy(() -> DriftCheck.withDatabase("jdbc:mysql://h/app", "s")).isInstanceOf(PgnestException.class);
+        assertThatThrownBy(() -> ShadowDatabase.withDatabase("jdbc:mysql://h/app", "s")).isInstanceOf(PgnestException.class);
     }
 }

@@ -5,6 +5,8 @@ import dev.pgnest.config.PgnestException;
 import dev.pgnest.config.Settings;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.restore.RestoreContext;
+import dev.pgnest.restore.plan.BackupSelector;
+import dev.pgnest.restore.report.ReportRecorder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,14 +23,9 @@ public final class ConfiguredDrill {
      * @param extraChecks SQL checks besides drill.checks
      */
     public static RestoreDrill.Result run(RestoreContext context, String kind, List<String> extraChecks) {
-        String where = context.targetSettings().require(Settings.DRILL_MODE);
         List<String> sql = new ArrayList<>(context.targetSettings().get(Settings.DRILL_CHECKS).orElse(List.of()));
         sql.addAll(extraChecks);
-        RestoreDrill.Where place = switch (where) {
-            case "cluster" -> RestoreDrill.Where.SCRATCH_CLUSTER;
-            case "database" -> RestoreDrill.Where.SCRATCH_DATABASE;
-            default -> throw new IllegalStateException("drill.mode " + where + " is not declared");
-        };
+        RestoreDrill.Where place = place(context);
         BackupKind backupKind = kind != null ? kind(kind)
                 : context.repository().catalog().latest(context.target(), null).map(e -> e.manifest().kind()).orElse(BackupKind.LOGICAL);
         RestoreDrill.Physical physical = backupKind == BackupKind.PHYSICAL
@@ -41,6 +38,32 @@ public final class ConfiguredDrill {
                         place == RestoreDrill.Where.SCRATCH_CLUSTER || physical != null ? context.account() : null,
                         context.binaries(), sql, null, context.stagingDir(), physical),
                 RestoreContext.toolVersion());
+    }
+
+    /**
+     * Restores a logical backup where drill.mode says (scratch cluster or scratch database),
+     * hands the restored database to {@code use}, and tears it down.
+     *
+     * @param backup the latest logical backup, or one by id
+     */
+    public static <T> T onScratchCopy(RestoreContext context, BackupSelector backup, ReportRecorder report,
+                                      RestoreDrill.ScratchUse<T> use) {
+        RestoreDrill.Where place = place(context);
+        return RestoreDrill.onScratchCopy(context.repository(),
+                place == RestoreDrill.Where.SCRATCH_DATABASE ? context.connection() : null,
+                new RestoreDrill.Options(context.target(), BackupKind.LOGICAL, place, context.scratchDir(),
+                        place == RestoreDrill.Where.SCRATCH_CLUSTER ? context.account() : null,
+                        context.binaries(), List.of(), null, context.stagingDir(), null),
+                backup, report, use);
+    }
+
+    private static RestoreDrill.Where place(RestoreContext context) {
+        String where = context.targetSettings().require(Settings.DRILL_MODE);
+        return switch (where) {
+            case "cluster" -> RestoreDrill.Where.SCRATCH_CLUSTER;
+            case "database" -> RestoreDrill.Where.SCRATCH_DATABASE;
+            default -> throw new IllegalStateException("drill.mode " + where + " is not declared");
+        };
     }
 
     private static BackupKind kind(String text) {

@@ -173,8 +173,34 @@ public final class RestoreDrill {
 
     private static void logicalDrill(Repository repository, DatabaseConnection targetServer, Options options,
                                      ReportRecorder report) {
+        onScratchCopy(repository, targetServer, options, new BackupSelector.Latest(), report, (restored, result) -> {
+            report.phase("checks", () -> DrillChecks.run(restored, result.backup().schemaVersion(), options.flywayTable(),
+                    options.sqlChecks(), report));
+            return null;
+        });
+    }
+
+    /** What is done with a restored scratch copy before it is thrown away. */
+    public interface ScratchUse<T> {
+        /**
+         * @param restored the restored database (its server takes pgnest's credentials)
+         * @param result   which backup was restored into which database
+         */
+        T use(DatabaseConnection restored, LogicalRestore.Result result);
+    }
+
+    /**
+     * Restores a logical backup into a scratch cluster or a scratch database as a drill does,
+     * hands it to {@code use}, and tears it down whatever {@code use} does. {@code migrate
+     * rehearse} applies pending migrations there.
+     *
+     * @param targetServer the target's connection (used for {@link Where#SCRATCH_DATABASE} only)
+     * @param backup       which backup: the latest, or one by id
+     */
+    public static <T> T onScratchCopy(Repository repository, DatabaseConnection targetServer, Options options,
+                                      BackupSelector backup, ReportRecorder report, ScratchUse<T> use) {
         LogicalRestoreOptions restore = LogicalRestoreOptions.defaults(options.target(), options.binaries())
-                .withBackup(new BackupSelector.Latest())
+                .withBackup(backup)
                 .withStaging(options.stagingDir(), 1)
                 // the scratch cluster has none of production's roles
                 .withNoOwner(true);
@@ -184,20 +210,17 @@ public final class RestoreDrill {
             try {
                 LogicalRestore.Result restored = LogicalRestore.run(repository, cluster.connection("postgres"),
                         restore.withInto("drill"), report);
-                report.phase("checks", () -> DrillChecks.run(cluster.connection(restored.database()),
-                        restored.backup().schemaVersion(), options.flywayTable(), options.sqlChecks(), report));
+                return use.use(cluster.connection(restored.database()), restored);
             } finally {
                 report.phase("tear down", cluster::close);
             }
-        } else {
-            String scratch = "pgnest_drill_" + NAME_TIME.format(java.time.Instant.now());
-            LogicalRestore.Result restored = LogicalRestore.run(repository, targetServer, restore.withInto(scratch), report);
-            try {
-                report.phase("checks", () -> DrillChecks.run(targetServer.withDatabase(restored.database()),
-                        restored.backup().schemaVersion(), options.flywayTable(), options.sqlChecks(), report));
-            } finally {
-                report.phase("drop scratch database", () -> LogicalRestore.dropDatabase(targetServer, scratch));
-            }
+        }
+        String scratch = "pgnest_drill_" + NAME_TIME.format(java.time.Instant.now());
+        LogicalRestore.Result restored = LogicalRestore.run(repository, targetServer, restore.withInto(scratch), report);
+        try {
+            return use.use(targetServer.withDatabase(restored.database()), restored);
+        } finally {
+            report.phase("drop scratch database", () -> LogicalRestore.dropDatabase(targetServer, scratch));
         }
     }
 

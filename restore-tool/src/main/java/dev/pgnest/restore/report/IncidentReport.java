@@ -12,7 +12,7 @@ import java.util.Objects;
  * ran. Every restore writes one as JSON (for tools) and Markdown (for people), failed ones too.
  *
  * @param id          {@code <kind>-<yyyyMMdd-HHmmss>}, also the file name
- * @param kind        logical, pitr or drill
+ * @param kind        logical, pitr, drill, or rehearsal (the restore of {@code migrate rehearse})
  * @param status      succeeded or failed
  * @param target      the configured target (database) the backup belongs to
  * @param startedAt   when the restore began
@@ -34,7 +34,7 @@ public record IncidentReport(String id, Kind kind, Status status, String target,
                              Reached reached, Destination destination, List<Phase> phases, List<Check> checks,
                              String error) {
 
-    public enum Kind { logical, pitr, drill }
+    public enum Kind { logical, pitr, drill, rehearsal }
 
     public enum Status { succeeded, failed }
 
