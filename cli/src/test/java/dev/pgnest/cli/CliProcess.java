@@ -1,5 +1,7 @@
 package dev.pgnest.cli;
 
+import dev.pgnest.postgres.server.ServerAccount;
+import dev.pgnest.testing.PostgresCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -43,5 +45,17 @@ public final class CliProcess {
             throw new UncheckedIOException(e);
         }
         return path;
+    }
+
+    /**
+     * Sets {@code PGNEST_RESTORE_OS_USER} so that restored servers run as the harness runs
+     * {@code pg}'s, and so can run this JVM's class path in restore_command.
+     */
+    public static void restoreAsHarness(PostgresCluster pg, Map<String, String> env) {
+        if (pg.runAs() == PostgresCluster.RunAs.USER_NAMESPACE) {
+            env.put("PGNEST_RESTORE_OS_USER", "user-namespace");
+        } else if (!ServerAccount.isRoot()) {
+            env.put("PGNEST_RESTORE_OS_USER", System.getProperty("user.name"));
+        }
     }
 }

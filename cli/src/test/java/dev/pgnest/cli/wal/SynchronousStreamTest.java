@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pgnest.cli.CliProcess;
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.postgres.ChildProcess;
-import dev.pgnest.postgres.server.ServerAccount;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
@@ -52,11 +51,7 @@ class SynchronousStreamTest {
         env.put("PGNEST_PG_BIN_DIR", pg.binDir().toString());
         env.put("PGNEST_RESTORE_SCRATCH_DIR", tmp.resolve("scratch").toString());
         env.put("PGNEST_RESTORE_REPORT_DIR", tmp.resolve("reports").toString());
-        if (pg.runAs() == PostgresCluster.RunAs.USER_NAMESPACE) {
-            env.put("PGNEST_RESTORE_OS_USER", "user-namespace");
-        } else if (!ServerAccount.isRoot()) {
-            env.put("PGNEST_RESTORE_OS_USER", System.getProperty("user.name"));
-        }
+        CliProcess.restoreAsHarness(pg, env);
         env.put("TMPDIR", tmp.toString());
         env.put("PGNEST_RESTORE_LAUNCHER", CliProcess.script(tmp.resolve("pgnest"), Map.of("PGNEST_REPO_TYPE", "fs",
                 "PGNEST_REPO_PATH", tmp.resolve("repo").toString(), "PGNEST_LOG_LEVEL", "warn")).toString());
