@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * may follow it); a timeline that branched off before the backup's start is of no use to it.
  * Timeline history files are always kept (tiny, and recovery reads them to choose a timeline).
  * The records of restore points in removed segments go with them.
+ * A {@code <segment>.partial} (stored by {@code wal stream --synchronous}, or archived by
+ * PostgreSQL at a promotion) is removed once the whole segment of that name is archived:
+ * recovery then takes the segment, never the partial.
  *
  * <p>Nothing is removed on a guess: without a physical backup nothing goes; a timeline whose
  * history is not archived (ancestry unknown) is kept whole, and so is the newest timeline
@@ -97,6 +101,8 @@ public final class WalRetention {
         long segmentSize = archive.segmentSize();
         Map<Integer, Long> firstNeeded = firstNeeded(archive, files, physical, segmentSize);
 
+        Set<String> segments = files.stream().filter(f -> f.kind() == WalFileName.SEGMENT)
+                .map(WalArchive.ArchivedFile::name).collect(Collectors.toSet());
         List<WalArchive.ArchivedFile> doomed = new ArrayList<>();
         Map<Integer, int[]> removedPerTimeline = new TreeMap<>();
         Map<Integer, WalSegment> firstKept = new HashMap<>();
@@ -109,7 +115,8 @@ public final class WalRetention {
             WalSegment s = segment.get();
             removedPerTimeline.computeIfAbsent(s.timeline(), t -> new int[1]);
             Long first = firstNeeded.get(s.timeline());
-            if (first == null || s.number() < first) {
+            boolean covered = f.kind() == WalFileName.PARTIAL && segments.contains(f.name().substring(0, 24));
+            if (first == null || s.number() < first || covered) {
                 doomed.add(f);
                 bytes += f.size();
                 removedPerTimeline.get(s.timeline())[0]++;

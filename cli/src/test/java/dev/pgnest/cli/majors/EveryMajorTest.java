@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgnest.cli.CliProcess;
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.cli.PitrEnvironment;
 import dev.pgnest.postgres.ChildProcess;
-import dev.pgnest.postgres.server.ServerAccount;
 import dev.pgnest.repository.Compression;
 import dev.pgnest.seed.TableChecksums;
 import dev.pgnest.storage.Storage;
@@ -214,11 +214,7 @@ class EveryMajorTest {
             env.put("PGNEST_RESTORE_TIMEOUT", "3m");
             env.put("PGNEST_RESTORE_SCRATCH_DIR", dir.resolve("scratch").toString());
             // restored servers run as the harness's do, so that they can run this JVM's classpath
-            if (pg.runAs() == PostgresCluster.RunAs.USER_NAMESPACE) {
-                env.put("PGNEST_RESTORE_OS_USER", "user-namespace");
-            } else if (!ServerAccount.isRoot()) {
-                env.put("PGNEST_RESTORE_OS_USER", System.getProperty("user.name"));
-            }
+            env.put("PGNEST_RESTORE_OS_USER", PitrEnvironment.restoreOsUser(pg));
             env.put("TMPDIR", dir.toString());
             env.put("PGNEST_RESTORE_LAUNCHER", CliProcess.script(dir.resolve("pgnest-a"), Map.of("PGNEST_REPO_TYPE", "fs",
                     "PGNEST_REPO_PATH", repoA.toString(), "PGNEST_LOG_LEVEL", "warn")).toString());

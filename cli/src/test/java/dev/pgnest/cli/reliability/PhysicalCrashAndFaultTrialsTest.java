@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.backup.physical.PhysicalRestore;
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.cli.PitrEnvironment;
 import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.FaultyProxy.Fault;
 import dev.pgnest.testing.IntegrationTest;
@@ -11,18 +12,15 @@ import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
 import dev.pgnest.testing.Servers;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
 import org.junit.jupiter.api.Order;
@@ -192,7 +190,7 @@ class PhysicalCrashAndFaultTrialsTest {
         long window = 3000;
         for (int trial = 0; trial < Trials.COUNT; trial++) {
             Path dataDir = dir.resolve("restore-kill-" + trial);
-            String[] restore = {"restore", "pitr", "--latest", "--no-archive", "--data-dir", dataDir.toString(), "--port", "" + freePort()};
+            String[] restore = {"restore", "pitr", "--latest", "--no-archive", "--data-dir", dataDir.toString(), "--port", "" + PitrEnvironment.freePort()};
             long started = System.nanoTime();
             if (runAndMaybeKill(child(env, restore), 100 + random.nextInt((int) window))) {
                 killed++;
@@ -217,7 +215,7 @@ class PhysicalCrashAndFaultTrialsTest {
                 lost += checksumOf(dataDir).equals(expected) ? 0 : 1;
             }
             assertThat(dataDir.resolve(PhysicalRestore.INCOMPLETE_MARKER)).doesNotExist();
-            deleteTree(dataDir);
+            Trials.deleteTree(dataDir);
             lost += audit.check();
         }
         Trials.report("restore/kill-9", killed, "restores finished", Trials.COUNT, "finished before the kill",
@@ -241,7 +239,7 @@ class PhysicalCrashAndFaultTrialsTest {
                     Path dataDir = dir.resolve("restore-faults-" + trial);
                     Trials.faultRates(proxy, random, trial, 0.12);
                     CliRun r = CliRun.run(faulty, dir, "restore", "pitr", "--latest", "--no-archive", "--data-dir", dataDir.toString(),
-                            "--port", "" + freePort());
+                            "--port", "" + PitrEnvironment.freePort());
                     assertThat(serverPid(dataDir)).as("no server left running on %s", dataDir).isEmpty();
                     if (r.exitCode() == 0) {
                         assertThat(r.out()).contains("  log:      " + dir.resolve("pgnest-restore-"));
@@ -258,7 +256,7 @@ class PhysicalCrashAndFaultTrialsTest {
                                 || Files.exists(dataDir.resolve(PhysicalRestore.INCOMPLETE_MARKER)))
                                 .as("a failed restore leaves nothing that looks restored: %s", r.err()).isTrue();
                     }
-                    deleteTree(dataDir);
+                    Trials.deleteTree(dataDir);
                 }
             } finally {
                 Files.writeString(dir.resolve("pgnest-env"), envFile(env));
@@ -282,7 +280,7 @@ class PhysicalCrashAndFaultTrialsTest {
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("unshare", "-Urm", "sh", "-c",
                 "mount -t tmpfs -o size=4m tmpfs '" + mount + "' || exit 99; \"$@\"; rc=$?; ls -A '" + mount + "' > '" + listing + "' 2>&1; exit $rc", "sh"));
         command.addAll(Trials.javaCommand("restore", "pitr", "--latest", "--no-archive", "--data-dir", dataDir.toString(),
-                "--port", "" + freePort()));
+                "--port", "" + PitrEnvironment.freePort()));
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -342,23 +340,6 @@ class PhysicalCrashAndFaultTrialsTest {
         while (ProcessHandle.of(pid.get()).map(ProcessHandle::isAlive).orElse(false)) {
             assertThat(System.nanoTime()).as("server %s stops", pid.get()).isLessThan(deadline);
             Thread.sleep(50);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -9,8 +9,11 @@ import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.FaultyProxy.Fault;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * What the randomized trials share: how many, the seed, pgnest as a child JVM (so that it can
@@ -146,5 +150,17 @@ final class Trials {
                        int lost) {
         System.out.printf("reliability %-24s trials=%d faults injected=%d %s=%d %s=%d data lost=%d (seed %d)%n",
                 path, COUNT, faults, completedLabel, completed, failedLabel, failed, lost, SEED);
+    }
+
+    /** Deletes a restored data directory and everything in it, if it exists. */
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }
