@@ -273,6 +273,15 @@ public final class Settings {
                     + "parallel), pg_basebackup (its tar stream; the server may be remote) or auto (files when readable) "
                     + "(backup physical --method overrides).");
 
+    public static final Setting<String> BACKUP_TYPE = Setting.define(TARGET, "backup.physical.type",
+                    SettingType.oneOf("full", "diff", "incr"))
+            .env("PGNEST_BACKUP_TYPE").flag(null).defaultValue("full")
+            .option("--type", "full|diff|incr", "What to store: every file, or the pages and files changed since the last "
+                    + "full backup (diff) or the previous backup (incr) (default: ${setting}, ${default}).", "backup physical")
+            .describe("What a physical backup stores: full (every file), diff (what changed since the newest full backup) "
+                    + "or incr (what changed since the newest backup); a diff or incr without a usable backup to depend on "
+                    + "is taken full (backup physical --type overrides).");
+
     public static final Setting<Path> BACKUP_DATA_DIR = Setting.define(TARGET, "backup.physical.data-dir", SettingType.PATH)
             .env("PGNEST_DATA_DIR").flag(null).defaultText("the server's data_directory")
             .option("--data-dir", "DIR", "The server's data directory as seen from here (default: ${setting}, else ${default}).",
@@ -426,7 +435,7 @@ public final class Settings {
             S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
             ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
             WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PREFETCH, WAL_STREAM_SLOT, WAL_STREAM_SYNCHRONOUS,
-            BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
+            BACKUP_METHOD, BACKUP_TYPE, BACKUP_DATA_DIR, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,

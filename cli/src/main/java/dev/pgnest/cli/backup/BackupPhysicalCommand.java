@@ -25,7 +25,7 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    // --method, --data-dir, --parallel and --wal-timeout: declared with backup.physical.* in Settings
+    // --method, --type, --data-dir, --parallel and --wal-timeout: declared with backup.physical.* in Settings
 
     @Option(names = "--spread-checkpoint", description = "Start with a spread checkpoint (gentler, may take checkpoint_timeout) instead of an immediate one.")
     boolean spread;
@@ -41,7 +41,8 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
             PhysicalBackup.Options s = PhysicalBackupSettings.options(config.global(), config.target(), config.repository());
             PhysicalBackup.Options options = new PhysicalBackup.Options(s.method(), s.dataDirectory(), s.parallelism(),
                     s.compression(), s.level(), !spread, s.walTimeout(), s.bundleFileLimit(), s.bundleSize(), s.binaries());
-            r = new PhysicalBackup(access.connection(), access.repository(), access.target(), access.archive(), options).run();
+            r = new PhysicalBackup(access.connection(), access.repository(), access.target(), access.archive(), options,
+                    PhysicalBackupSettings.type(config.target())).run();
         }
         BackupManifest m = r.manifest();
         PrintWriter out = spec.commandLine().getOut();
@@ -52,8 +53,8 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
             json.put("files", r.files());
             OutputOptions.printJson(out, json);
         } else {
-            out.println("backup " + m.id() + " of target " + m.target() + " (physical, " + r.method().name().toLowerCase()
-                    + "): " + r.files() + " files, " + mb(r.rawBytes()) + " read, " + mb(m.storedSize()) + " stored ("
+            out.println("backup " + m.id() + " of target " + m.target() + " (physical " + m.physical().type()
+                    + m.dependsOn().map(d -> " on " + d).orElse("") + ", " + r.method().name().toLowerCase() + "): " + r.files() + " files, " + mb(r.rawBytes()) + " read, " + mb(m.storedSize()) + " stored ("
                     + m.compression() + "), " + r.duration().toMillis() / 1000.0 + " s");
             out.println("WAL " + m.physical().startWal() + " .. " + m.physical().stopWal() + " (LSN " + m.physical().startLsn()
                     + " .. " + m.physical().stopLsn() + ", timeline " + m.physical().timeline() + ")"
