@@ -414,6 +414,16 @@ public final class Settings {
     public static final Setting<String> SCHEDULE_PHYSICAL = Setting.define(TARGET, "schedule.physical", SettingType.STRING)
             .describe("When pgnest serve takes a physical base backup (cron, as schedule.logical). Unset: never.");
 
+    public static final Setting<String> SCHEDULE_PHYSICAL_DIFF = Setting.define(TARGET, "schedule.physical-diff",
+                    SettingType.STRING)
+            .describe("When pgnest serve takes a diff physical backup, whatever backup.physical.type says (cron, as "
+                    + "schedule.logical); e.g. schedule.physical weekly with type full, this one nightly. Unset: never.");
+
+    public static final Setting<String> SCHEDULE_PHYSICAL_INCR = Setting.define(TARGET, "schedule.physical-incr",
+                    SettingType.STRING)
+            .describe("When pgnest serve takes an incr physical backup, whatever backup.physical.type says (cron, as "
+                    + "schedule.logical). Unset: never.");
+
     public static final Setting<String> SCHEDULE_EXPIRE = Setting.define(TARGET, "schedule.expire", SettingType.STRING)
             .describe("When pgnest serve removes backups and WAL past retention (cron, as schedule.logical). Unset: never.");
 
@@ -440,7 +450,7 @@ public final class Settings {
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,
             ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG, ALERT_UNPROVEN_AFTER,
-            SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);
+            SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_PHYSICAL_DIFF, SCHEDULE_PHYSICAL_INCR, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);
 
     public static List<Setting<?>> inScope(Scope scope) {
         return ALL.stream().filter(s -> s.scope() == scope).toList();
