@@ -1,5 +1,6 @@
 package dev.pgnest.backup.physical;
 
+import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.BackupObjectOutput;
 import dev.pgnest.repository.Compression;
 import dev.pgnest.repository.PendingBackup;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Copies files of the data directory into one backup object (a bundle or a single large
@@ -40,21 +42,35 @@ final class FileCopy {
     private final Compression compression;
     private final int level;
     private final Reference reference;
+    private final ResumableBackup resumable;
 
-    /** @param reference null for a full backup */
-    FileCopy(PendingBackup pending, Compression compression, int level, Reference reference) {
+    /**
+     * @param reference null for a full backup
+     * @param resumable where a full backup notes its large files, and finds those an abandoned
+     *                  attempt stored
+     */
+    FileCopy(PendingBackup pending, Compression compression, int level, Reference reference, ResumableBackup resumable) {
         this.pending = pending;
         this.compression = compression;
         this.level = level;
         this.reference = reference;
+        this.resumable = reference == null ? resumable : null;
     }
 
     /** Writes {@code files} back to back into the object {@code name}; files that vanished meanwhile are left out. */
     List<PhysicalFiles.FileEntry> write(String name, List<DataDirectory.DataFile> files, boolean forceWhole) throws IOException {
         List<PhysicalFiles.FileEntry> written = new ArrayList<>();
         String stored = name + compression.extension();
+        boolean single = name.startsWith("files/") && files.size() == 1;
         try (LazyObject out = new LazyObject(name)) {
             for (DataDirectory.DataFile f : files) {
+                if (single && resumable != null) {
+                    Optional<PhysicalFiles.FileEntry> reused = resumable.reuse(f, stored);
+                    if (reused.isPresent()) {
+                        written.add(reused.get());
+                        continue;
+                    }
+                }
                 PhysicalFiles.FileEntry previous = reference == null || forceWhole ? null : reference.files().get(f.path());
                 PhysicalFiles.FileEntry entry;
                 try {
@@ -74,7 +90,10 @@ final class FileCopy {
                 }
                 written.add(entry);
             }
-            out.finish();
+            BackupManifest.BackupObject object = out.finish();
+            if (single && resumable != null && object != null && !written.isEmpty()) {
+                resumable.noted(object, written.get(0));
+            }
         }
         return written;
     }
@@ -137,7 +156,7 @@ final class FileCopy {
                 written == 0 ? null : stored, Math.max(0, offset), f.modifiedMillis(), PhysicalFiles.FileEntry.PAGES, written);
     }
 
-    private static String sha256Of(DataDirectory.DataFile f) throws IOException {
+    static String sha256Of(DataDirectory.DataFile f) throws IOException {
         MessageDigest sha = PhysicalBackup.sha256();
         byte[] buffer = new byte[READ_BUFFER];
         try (InputStream in = Files.newInputStream(f.source())) {
@@ -165,10 +184,9 @@ final class FileCopy {
             return out;
         }
 
-        void finish() {
-            if (out != null) {
-                out.finish();
-            }
+        /** The stored object, or null when nothing was written. */
+        BackupManifest.BackupObject finish() {
+            return out == null ? null : out.finish();
         }
 
         @Override

@@ -178,13 +178,14 @@ public final class PhysicalBackup {
     // ------------------------------------------------------------------------------ files
 
     private Result fromFiles(Path dataDir, Instant began) {
-        try (PendingBackup pending = repository.begin(target, BackupKind.PHYSICAL);
+        ResumableBackup resumable = ResumableBackup.begin(repository, target, type);
+        try (PendingBackup pending = resumable.pending();
              BackupSession session = BackupSession.start(db, "pgnest " + pending.id(), options.fastCheckpoint())) {
             BackupSession.BackupStart start = session.startPoint();
             checkSameCluster(dataDir, start.systemIdentifier());
             DataDirectory.Scan scan = DataDirectory.scan(dataDir);
             FileCopy.Reference reference = IncrementalBackups.reference(repository, target, type, session.connection(), start);
-            FileCopy copy = new FileCopy(pending, options.compression(), options.level(), reference);
+            FileCopy copy = new FileCopy(pending, options.compression(), options.level(), reference, resumable);
             List<PhysicalFiles.FileEntry> entries = Collections.synchronizedList(new ArrayList<>());
             copyInParallel(copy, scan.files(), entries);
             // pg_control last: it must not predate anything else copied (as pg_basebackup and pgBackRest do)
@@ -196,6 +197,7 @@ public final class PhysicalBackup {
             if (!stop.tablespaceMap().isEmpty()) {
                 entries.add(writeText(pending, "tablespace_map", stop.tablespaceMap()));
             }
+            resumable.finish();
             List<PhysicalFiles.TablespaceEntry> tablespaces = scan.tablespaces().stream()
                     .map(t -> new PhysicalFiles.TablespaceEntry(t.oid(), t.location().toString())).toList();
             return finish(pending, session.connection(), Method.FILES, start.lsn(), stop.lsn(), start.timeline(),

@@ -197,6 +197,18 @@ class IncrementalBackupChainTest {
             Files.move(aside, gone);
         }
 
+        // repo check names a backup whose dependency is gone
+        Path manifest = dir.resolve("repo").resolve(RepositoryLayout.manifestKey("default", firstIncr.id()));
+        Files.move(manifest, aside);
+        try {
+            CliRun check = pgnest("repo", "check", "--dry-run");
+            assertThat(check.out() + check.err()).contains("depends on backup " + firstIncr.id()
+                    + ", which is not in the repository: it cannot be restored");
+            assertThat(check.exitCode()).isNotZero();
+        } finally {
+            Files.move(aside, manifest);
+        }
+
         // expire keeps what the kept backups need, and counts the damaged chain for nothing
         CliRun expire = pgnest("backup", "expire", "--keep-last", "1", "--dry-run");
         assertThat(expire.exitCode()).as(expire.out() + expire.err()).isZero();
@@ -234,6 +246,70 @@ class IncrementalBackupChainTest {
         assertThat(restore.exitCode()).as(restore.out() + restore.err()).isZero();
         try (PostgresCluster restored = PostgresCluster.startExisting(dataDir, pg.password())) {
             assertThat(tables(restored)).isEqualTo(tables);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aFullBackupKilledHalfwayIsResumedWithoutUploadingItsStoredFilesAgainAndVerifies() throws Exception {
+        pg.execute("create table blobs (id int primary key, b text not null)");
+        pg.execute("insert into blobs select g, repeat(md5(g::text), 12) from generate_series(1, 60000) g");
+        pg.execute("checkpoint");
+        Process child = childPgnest("backup", "physical", "--type", "full", "--parallel", "1", "--method", "files",
+                "--data-dir", pg.dataDir().toString());
+        // killed once the first large file is stored and noted: the rest is still to do
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        List<Path> notes = List.of();
+        while (notes.isEmpty() && child.isAlive() && System.nanoTime() < deadline) {
+            notes = resumeNotes();
+            Thread.sleep(10);
+        }
+        child.destroyForcibly();
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(notes).as("a large file was noted before the kill").isNotEmpty();
+        Path backups = dir.resolve("repo").resolve(RepositoryLayout.backupsPrefix("default"));
+        Path backupDir = backups.resolve(backups.relativize(notes.get(0)).getName(0));
+        String killedId = backupDir.getFileName().toString();
+        assertThat(repository.catalog().find("default", killedId)).isEmpty();
+        String noted = backupDir.relativize(notes.get(0)).toString();
+        Path object = backupDir.resolve(noted.substring("resume/".length(), noted.length() - ".json".length()));
+        var storedBefore = Files.getLastModifiedTime(object);
+        Object inodeBefore = Files.readAttributes(object, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+        CliRun run = pgnest("backup", "physical", "--type", "full", "--parallel", "1", "--method", "files", "--data-dir",
+                pg.dataDir().toString());
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        BackupManifest resumed = repository.catalog().latest("default", null).orElseThrow().manifest();
+        assertThat(resumed.id()).isEqualTo(killedId);
+        assertThat(resumed.physical().type()).isEqualTo("full");
+        // the object stored before the kill is the one the manifest lists: not uploaded again
+        assertThat(Files.getLastModifiedTime(object)).isEqualTo(storedBefore);
+        assertThat(Files.readAttributes(object, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .isEqualTo(inodeBefore);
+        assertThat(resumed.objects()).anyMatch(o -> backupDir.resolve(o.name()).equals(object));
+        assertThat(resumeNotes()).isEmpty();
+        assertThat(backupDir.resolve(RepositoryLayout.IN_PROGRESS)).doesNotExist();
+
+        CliRun verify = pgnest("backup", "verify", killedId);
+        assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
+        String lsn = lsnAfterBackup();
+        String tables = tables(pg);
+        awaitArchived(pg.queryForString("select pg_walfile_name(pg_switch_wal())"));
+        Path dataDir = dir.resolve("restored-resumed");
+        CliRun restore = pgnest("restore", "pitr", "--backup", killedId, "--to-lsn", lsn, "--data-dir", dataDir.toString(),
+                "--port", "" + freePort(), "--no-archive");
+        assertThat(restore.exitCode()).as(restore.out() + restore.err()).isZero();
+        try (PostgresCluster restored = PostgresCluster.startExisting(dataDir, pg.password())) {
+            assertThat(tables(restored)).isEqualTo(tables);
+        }
+    }
+
+    private static List<Path> resumeNotes() {
+        Path backups = dir.resolve("repo").resolve(RepositoryLayout.backupsPrefix("default"));
+        try (Stream<Path> all = Files.walk(backups)) {
+            return all.filter(p -> p.toString().contains("/resume/") && p.toString().endsWith(".json")).toList();
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return List.of(); // a file came or went while walking
         }
     }
 
