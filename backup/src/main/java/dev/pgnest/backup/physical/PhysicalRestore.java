@@ -14,18 +14,24 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -144,7 +150,7 @@ public final class PhysicalRestore {
 
     /** A later piece of a chain does not list the files dropped since the one before: remove them. */
     private static void removeDropped(PhysicalFiles before, PhysicalFiles after, Path dataDirectory) {
-        java.util.Set<String> kept = new java.util.HashSet<>();
+        Set<String> kept = new HashSet<>();
         after.files().forEach(f -> kept.add(f.path()));
         for (PhysicalFiles.FileEntry f : before.files()) {
             if (!kept.contains(f.path())) {
@@ -223,7 +229,7 @@ public final class PhysicalRestore {
     }
 
     private static void resize(Path target, long size) {
-        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(target.toFile(), "rw")) {
+        try (RandomAccessFile file = new RandomAccessFile(target.toFile(), "rw")) {
             file.setLength(size);
         } catch (IOException e) {
             throw cannotWrite(target, e);
@@ -245,7 +251,7 @@ public final class PhysicalRestore {
                 }
                 in.skipNBytes(f.offset() - position);
                 if (PhysicalFiles.FileEntry.PAGES.equals(f.change())) {
-                    applyPages(in, f, existing(dataDirectory, f), objectName, buffer);
+                    applyPages(in, f, existing(dataDirectory, f), objectName);
                     position = f.offset() + f.storedBytes();
                     continue;
                 }
@@ -287,21 +293,20 @@ public final class PhysicalRestore {
     }
 
     /** Writes the stored pages over the file the pieces before left, then cuts or extends it to its size. */
-    private void applyPages(InputStream in, PhysicalFiles.FileEntry f, Path target, String objectName, byte[] buffer)
-            throws IOException {
+    private void applyPages(InputStream in, PhysicalFiles.FileEntry f, Path target, String objectName) throws IOException {
         if (f.storedBytes() % PageDelta.RECORD != 0) {
             throw damaged(objectName, f.path() + " has " + f.storedBytes() + " bytes of pages, not whole pages");
         }
         MessageDigest sha = PhysicalBackup.sha256();
         byte[] record = new byte[PageDelta.RECORD];
-        try (java.nio.channels.FileChannel file = open(target)) {
+        try (FileChannel file = open(target)) {
             for (long left = f.storedBytes(); left > 0; left -= PageDelta.RECORD) {
                 if (in.readNBytes(record, 0, PageDelta.RECORD) < PageDelta.RECORD) {
                     throw damaged(objectName, f.path() + " is cut short");
                 }
                 sha.update(record);
-                long block = java.nio.ByteBuffer.wrap(record, 0, 4).getInt() & 0xFFFFFFFFL;
-                java.nio.ByteBuffer page = java.nio.ByteBuffer.wrap(record, 4, PageDelta.PAGE);
+                long block = ByteBuffer.wrap(record, 0, 4).getInt() & 0xFFFFFFFFL;
+                ByteBuffer page = ByteBuffer.wrap(record, 4, PageDelta.PAGE);
                 long at = block * PageDelta.PAGE;
                 while (page.hasRemaining()) {
                     try {
@@ -328,9 +333,9 @@ public final class PhysicalRestore {
         Files.setLastModifiedTime(target, java.nio.file.attribute.FileTime.fromMillis(f.modified()));
     }
 
-    private static java.nio.channels.FileChannel open(Path target) {
+    private static FileChannel open(Path target) {
         try {
-            return java.nio.channels.FileChannel.open(target, java.nio.file.StandardOpenOption.WRITE);
+            return FileChannel.open(target, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw cannotWrite(target, e);
         }
