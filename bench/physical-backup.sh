@@ -14,16 +14,7 @@ ROUNDS="${3:-2}"
 # shellcheck source=bench/physical-lib.sh
 . "$(dirname "$0")/physical-lib.sh"
 
-echo "seeding scale $SCALE..." >&2
-export PGNEST_S3_PREFIX=pgnest
-pgnest seed --scale "$SCALE" >&2
-pgnest repo init >&2
-db_size=$(psql -At -c "select pg_size_pretty(sum(pg_database_size(datname))) from pg_database")
-echo "cluster size: $db_size" >&2
-
-conf=$(pgbr_config /pgbackrest "$PARALLEL")
-set_archive_command "pgbackrest --config=$conf --stanza=bench archive-push %p"
-pgbackrest --config="$conf" --stanza=bench stanza-create >&2
+seed_cluster "$SCALE" "$PARALLEL"
 
 start_wal_serve "$PARALLEL"
 

@@ -1,10 +1,12 @@
 # shellcheck shell=bash
-# Shared by bench/physical-backup.sh and bench/wal-push.sh: builds pgnest, starts one PostgreSQL
-# cluster and an in-process S3 server over TLS (PhysicalBenchServers), and defines
+# Shared by bench/physical-backup.sh, bench/incremental-backup.sh and bench/wal-push.sh: builds
+# pgnest, starts one PostgreSQL cluster and an in-process S3 server over TLS
+# (PhysicalBenchServers), and defines
 #   pgnest ...         the CLI (JVM), trusting the server's self-signed certificate
 #   launcher           a pgnest launcher with the WAL fast paths (what archive_command runs)
 #   pgbr_config DIR P  writes a pgBackRest config (repo type s3, zst, process-max P) for repo path DIR
 #   psql ...           psql against the bench cluster
+#   seed_cluster N P   pgnest seed --scale N, both repositories created (sets db_size, conf)
 # Everything lives in $work, removed on exit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -143,3 +145,15 @@ stop_wal_serve() {
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
 now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2])-float(sys.argv[1]):.2f}')" "$1" "$2"; }
+
+seed_cluster() {   # scale parallelism: seeds the cluster, creates both repositories; sets db_size and conf
+  echo "seeding scale $1..." >&2
+  export PGNEST_S3_PREFIX=pgnest
+  pgnest seed --scale "$1" >&2
+  pgnest repo init >&2
+  db_size=$(psql -At -c "select pg_size_pretty(sum(pg_database_size(datname))) from pg_database")
+  echo "cluster size: $db_size" >&2
+  conf=$(pgbr_config /pgbackrest "$2")
+  set_archive_command "pgbackrest --config=$conf --stanza=bench archive-push %p"
+  pgbackrest --config="$conf" --stanza=bench stanza-create >&2
+}

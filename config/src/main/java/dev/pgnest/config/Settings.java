@@ -293,6 +293,15 @@ public final class Settings {
                     + "parallel), pg_basebackup (its tar stream; the server may be remote) or auto (files when readable) "
                     + "(backup physical --method overrides).");
 
+    public static final Setting<String> BACKUP_TYPE = Setting.define(TARGET, "backup.physical.type",
+                    SettingType.oneOf("full", "diff", "incr"))
+            .env("PGNEST_BACKUP_TYPE").flag(null).defaultValue("full")
+            .option("--type", "full|diff|incr", "What to store: every file, or the pages and files changed since the last "
+                    + "full backup (diff) or the previous backup (incr) (default: ${setting}, ${default}).", "backup physical")
+            .describe("What a physical backup stores: full (every file), diff (what changed since the newest full backup) "
+                    + "or incr (what changed since the newest backup); a diff or incr without a usable backup to depend on "
+                    + "is taken full (backup physical --type overrides).");
+
     public static final Setting<Path> BACKUP_DATA_DIR = Setting.define(TARGET, "backup.physical.data-dir", SettingType.PATH)
             .env("PGNEST_DATA_DIR").flag(null).defaultText("the server's data_directory")
             .option("--data-dir", "DIR", "The server's data directory as seen from here (default: ${setting}, else ${default}).",
@@ -442,6 +451,16 @@ public final class Settings {
     public static final Setting<String> SCHEDULE_PHYSICAL = Setting.define(TARGET, "schedule.physical", SettingType.STRING)
             .describe("When pgnest serve takes a physical base backup (cron, as schedule.logical). Unset: never.");
 
+    public static final Setting<String> SCHEDULE_PHYSICAL_DIFF = Setting.define(TARGET, "schedule.physical-diff",
+                    SettingType.STRING)
+            .describe("When pgnest serve takes a diff physical backup, whatever backup.physical.type says (cron, as "
+                    + "schedule.logical); e.g. schedule.physical weekly with type full, this one nightly. Unset: never.");
+
+    public static final Setting<String> SCHEDULE_PHYSICAL_INCR = Setting.define(TARGET, "schedule.physical-incr",
+                    SettingType.STRING)
+            .describe("When pgnest serve takes an incr physical backup, whatever backup.physical.type says (cron, as "
+                    + "schedule.logical). Unset: never.");
+
     public static final Setting<String> SCHEDULE_EXPIRE = Setting.define(TARGET, "schedule.expire", SettingType.STRING)
             .describe("When pgnest serve removes backups and WAL past retention (cron, as schedule.logical). Unset: never.");
 
@@ -463,13 +482,13 @@ public final class Settings {
             S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
             ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
             WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PUSH_IDLE_EXIT, WAL_PREFETCH, WAL_STREAM_SLOT, WAL_STREAM_SYNCHRONOUS,
-            BACKUP_METHOD, BACKUP_DATA_DIR, BACKUP_STANDBY_URL, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
+            BACKUP_METHOD, BACKUP_TYPE, BACKUP_DATA_DIR, BACKUP_STANDBY_URL, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,
             RESTORE_DATA_DIR, RESTORE_PORT, RESTORE_OS_USER, RESTORE_REPORT_DIR, RESTORE_STAGING_DIR, RESTORE_SCRATCH_DIR,
             RESTORE_PARALLELISM, RESTORE_TIMEOUT, RESTORE_LAUNCHER, LAUNCHER, DRILL_MODE, DRILL_CHECKS,
             REHEARSE_LOCK_THRESHOLD, REHEARSE_REWRITE_THRESHOLD,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,
             ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG, ALERT_UNPROVEN_AFTER,
-            SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);
+            SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_PHYSICAL_DIFF, SCHEDULE_PHYSICAL_INCR, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);
 
     public static List<Setting<?>> inScope(Scope scope) {
         return ALL.stream().filter(s -> s.scope() == scope).toList();

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A backup's manifest: {@code <target>/backups/<id>/manifest.json}, written last, after every
@@ -125,8 +126,33 @@ public record BackupManifest(
      * @param startWal  the WAL file holding startLsn; restore needs WAL from here
      * @param stopWal   the WAL file holding stopLsn; the backup is consistent once replay gets here
      * @param method    how files were read: {@code files} (local data directory) or {@code pg_basebackup}
+     * @param type      {@code full}, {@code diff} (changes since the last full) or {@code incr} (changes since
+     *                  the previous backup of its chain); null (older manifests) means full
+     * @param dependsOn for diff and incr: the backup whose files this one's changes apply to; a restore
+     *                  needs it and, through it, the whole chain down to the full backup
      */
     public record PhysicalInfo(long timeline, String startLsn, String stopLsn, String startWal, String stopWal,
-                               String method) {
+                               String method, String type, String dependsOn) {
+        public static final String FULL = "full";
+        public static final String DIFF = "diff";
+        public static final String INCR = "incr";
+
+        public PhysicalInfo {
+            type = type == null ? FULL : type;
+        }
+
+        /** A full backup: it depends on nothing. */
+        public PhysicalInfo(long timeline, String startLsn, String stopLsn, String startWal, String stopWal, String method) {
+            this(timeline, startLsn, stopLsn, startWal, stopWal, method, FULL, null);
+        }
+
+        public boolean full() {
+            return dependsOn == null;
+        }
+    }
+
+    /** The backup this one's restore also needs (diff and incr), if any. */
+    public Optional<String> dependsOn() {
+        return Optional.ofNullable(physical == null ? null : physical.dependsOn());
     }
 }

@@ -119,6 +119,15 @@ public final class PendingBackup implements AutoCloseable {
         objects.put(object.name(), object);
     }
 
+    /**
+     * Counts an object an abandoned attempt of this backup stored ({@link Repository#resume}) as
+     * this backup's: the caller has checked that it holds what the manifest will say.
+     */
+    public void adopt(BackupObject object) {
+        checkOpen();
+        objects.put(object.name(), object);
+    }
+
     /** Objects finished so far, in name order. */
     public List<BackupObject> objects() {
         synchronized (objects) {

@@ -2,6 +2,7 @@ package dev.pgnest.repository;
 
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.storage.ObjectInfo;
 import dev.pgnest.storage.ObjectNotFoundException;
 import dev.pgnest.storage.Storage;
 import java.time.Clock;
@@ -133,6 +134,35 @@ public final class Repository {
             id = BackupId.of(start, kind);
         }
         return new PendingBackup(this, target, id, kind, startTime);
+    }
+
+    /**
+     * Takes over an abandoned backup to finish it under its id: no manifest, and its in-progress
+     * marker names a process that is certainly gone, or has had no heartbeat for the stale time.
+     * Its stored objects stay until the caller {@link PendingBackup#adopt adopts} or replaces
+     * them. Empty when the backup is not abandoned (running, committed, another kind, no marker).
+     */
+    public Optional<PendingBackup> resume(String target, String id, BackupKind kind) {
+        if (storage.stat(RepositoryLayout.manifestKey(target, id)).isPresent()) {
+            return Optional.empty();
+        }
+        String markerKey = RepositoryLayout.inProgressKey(target, id);
+        Optional<ObjectInfo> markerInfo = storage.stat(markerKey);
+        if (markerInfo.isEmpty()) {
+            return Optional.empty();
+        }
+        BackupMarker marker;
+        try {
+            marker = RepositoryJson.read(storage.getBytes(markerKey), BackupMarker.class, storage.location(markerKey));
+        } catch (PgnestException e) {
+            return Optional.empty(); // gone meanwhile, or damaged: not ours to take over
+        }
+        boolean dead = marker.process() != null && marker.process().isCertainlyDead();
+        boolean silent = markerInfo.get().lastModified().isBefore(clock.instant().minus(staleAfter));
+        if (marker.kind() != kind || !(dead || silent)) {
+            return Optional.empty();
+        }
+        return Optional.of(new PendingBackup(this, target, id, kind, clock.instant()));
     }
 
     /** Records that the leftovers of {@code id} were removed, so that the id is not reused. */

@@ -8,9 +8,11 @@ import dev.pgnest.storage.Storage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -33,7 +35,9 @@ public final class RepositoryCheck {
         /** A manifest that cannot be read: reported, never removed automatically. */
         DAMAGED_MANIFEST,
         /** A directory under backups/ that is not a backup id: reported only. */
-        UNKNOWN_DIRECTORY;
+        UNKNOWN_DIRECTORY,
+        /** A diff or incr backup whose dependency is gone: it cannot be restored; reported only. */
+        BROKEN_CHAIN;
 
         /** Whether this finding is a problem (as opposed to a running backup). */
         public boolean isProblem() {
@@ -128,6 +132,12 @@ public final class RepositoryCheck {
             }
         }
         int committed = 0;
+        Set<String> withManifest = new HashSet<>();
+        backups.forEach((id, objects) -> {
+            if (objects.manifest) {
+                withManifest.add(id);
+            }
+        });
         for (Map.Entry<String, BackupObjects> e : backups.entrySet()) {
             String id = e.getKey();
             if (!BackupId.isValid(id)) {
@@ -138,7 +148,7 @@ public final class RepositoryCheck {
             List<IncompleteWrite> uploads = uploadsByBackup.getOrDefault(id, List.of());
             if (e.getValue().manifest) {
                 committed++;
-                checkCommitted(target, id, e.getValue().marker, uploads, staleBefore, findings);
+                checkCommitted(target, id, e.getValue().marker, uploads, staleBefore, findings, withManifest);
             } else {
                 checkUncommitted(target, id, e.getValue(), uploads, staleBefore, findings);
             }
@@ -154,11 +164,16 @@ public final class RepositoryCheck {
     }
 
     private void checkCommitted(String target, String id, boolean hasMarker, List<IncompleteWrite> uploads,
-                                Instant staleBefore, List<Finding> findings) {
+                                Instant staleBefore, List<Finding> findings, Set<String> withManifest) {
         Storage storage = repository.storage();
         if (readManifests) {
             try {
-                repository.catalog().find(target, id);
+                repository.catalog().find(target, id).flatMap(b -> b.manifest().dependsOn())
+                        .filter(parent -> !withManifest.contains(parent))
+                        .ifPresent(parent -> findings.add(new Finding(FindingKind.BROKEN_CHAIN, target, id,
+                                storage.location(RepositoryLayout.manifestKey(target, id)),
+                                "depends on backup " + parent + ", which is not in the repository: it cannot be restored",
+                                false)));
             } catch (PgnestException e) {
                 findings.add(new Finding(FindingKind.DAMAGED_MANIFEST, target, id,
                         storage.location(RepositoryLayout.manifestKey(target, id)), e.getMessage(), false));

@@ -2,6 +2,7 @@ package dev.pgnest.serve;
 
 import dev.pgnest.backup.expire.RetentionSettings;
 import dev.pgnest.backup.logical.LogicalBackupOptions;
+import dev.pgnest.backup.physical.BackupType;
 import dev.pgnest.backup.physical.PhysicalBackupSettings;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
@@ -80,7 +81,12 @@ public final class ConfiguredService {
                         .withPgBinDir(pgBinDir)))
                 .job(JobKind.VERIFY, jobs.verify(pgBinDir))
                 .job(JobKind.PHYSICAL, PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
-                        t -> PhysicalBackupSettings.options(global, config.targets().get(t), repository)))
+                        t -> PhysicalBackupSettings.options(global, config.targets().get(t), repository),
+                        t -> PhysicalBackupSettings.type(config.targets().get(t))))
+                .job(JobKind.PHYSICAL_DIFF, PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
+                        t -> PhysicalBackupSettings.options(global, config.targets().get(t), repository), t -> BackupType.DIFF))
+                .job(JobKind.PHYSICAL_INCR, PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
+                        t -> PhysicalBackupSettings.options(global, config.targets().get(t), repository), t -> BackupType.INCR))
                 .job(JobKind.EXPIRE, jobs.expire(t -> RetentionSettings.policy(config.targets().get(t)), zone))
                 .job(JobKind.DRILL, DrillJob.of(config, tempDir))
                 .status(jobs.status())

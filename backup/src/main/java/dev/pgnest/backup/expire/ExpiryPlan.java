@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -36,6 +37,8 @@ public record ExpiryPlan(RetentionPolicy policy, List<Decision> decisions) {
      * drill failed) counts for nothing: no rule keeps it, and the rules count only the others, so
      * the newest backup not known to be damaged is always kept. Whatever the policy, the newest
      * backup of each kind (when all are damaged) and the newest one that verified ok are kept.
+     * A diff or incr backup counts as damaged when a backup it depends on is damaged or gone,
+     * and every backup a kept one depends on is kept ("needed by").
      *
      * @param zone calendar for days, weeks and months
      */
@@ -45,7 +48,9 @@ public record ExpiryPlan(RetentionPolicy policy, List<Decision> decisions) {
             List<Catalog.Entry> ofKind = backups.stream().filter(b -> b.manifest().kind() == kind)
                     .sorted(Comparator.comparing((Catalog.Entry e) -> e.manifest().startTime()).reversed())
                     .toList();
-            List<Catalog.Entry> sound = ofKind.stream().filter(b -> !b.damaged()).toList();
+            Map<String, Catalog.Entry> byId = new LinkedHashMap<>();
+            ofKind.forEach(b -> byId.put(b.id(), b));
+            List<Catalog.Entry> sound = ofKind.stream().filter(b -> damage(b, byId).isEmpty()).toList();
             Map<Catalog.Entry, List<String>> reasons = new LinkedHashMap<>();
             ofKind.forEach(b -> reasons.put(b, new ArrayList<>()));
             if (!sound.isEmpty()) {
@@ -72,15 +77,42 @@ public record ExpiryPlan(RetentionPolicy policy, List<Decision> decisions) {
                 LocalDate d = day(b, zone);
                 return d.getYear() + "-" + d.getMonthValue();
             }, reasons);
+            // newest first: a kept backup's dependency is older, so it is marked before its turn comes
+            for (Catalog.Entry b : ofKind) {
+                Optional<String> parent = b.manifest().dependsOn();
+                if (!reasons.get(b).isEmpty() && parent.isPresent() && byId.containsKey(parent.get())) {
+                    reasons.get(byId.get(parent.get())).add("needed by " + b.id() + " (" + b.manifest().physical().type() + ")");
+                }
+            }
             reasons.forEach((b, why) -> {
                 boolean keep = !why.isEmpty();
                 // a deleted damaged backup says why it counted for nothing (--dry-run shows it)
-                b.damage().filter(d -> !keep).ifPresent(d -> why.add("damaged: " + d));
+                damage(b, byId).filter(d -> !keep).ifPresent(d -> why.add("damaged: " + d));
                 decisions.add(new Decision(b, keep, List.copyOf(why)));
             });
         }
         decisions.sort(Comparator.comparing(d -> d.backup().id()));
         return new ExpiryPlan(policy, List.copyOf(decisions));
+    }
+
+    /** Why a backup cannot be restored: it, or a backup it depends on, is damaged or gone. */
+    private static Optional<String> damage(Catalog.Entry backup, Map<String, Catalog.Entry> byId) {
+        Catalog.Entry current = backup;
+        for (int depth = 0; depth <= byId.size(); depth++) {
+            Optional<String> own = current.damage();
+            if (own.isPresent()) {
+                return current == backup ? own : Optional.of("depends on " + current.id() + ", " + own.get());
+            }
+            Optional<String> parent = current.manifest().dependsOn();
+            if (parent.isEmpty()) {
+                return Optional.empty();
+            }
+            current = byId.get(parent.get());
+            if (current == null) {
+                return Optional.of("depends on " + parent.get() + ", which is not in the repository");
+            }
+        }
+        return Optional.of("its chain of dependencies loops");
     }
 
     /** Newest first in: the first backup seen in each period is that period's newest. */

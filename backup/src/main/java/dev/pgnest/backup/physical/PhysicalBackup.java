@@ -24,7 +24,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -61,7 +60,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PhysicalBackup {
     private static final Logger LOG = LoggerFactory.getLogger(PhysicalBackup.class);
-    private static final int READ_BUFFER = 1 << 18;
 
     /** How the files are read. */
     public enum Method {
@@ -141,14 +139,22 @@ public final class PhysicalBackup {
     private final String target;
     private final WalArchive archive;
     private final Options options;
+    private final BackupType type;
     private DatabaseConnection primary;
 
     public PhysicalBackup(DatabaseConnection db, Repository repository, String target, WalArchive archive, Options options) {
+        this(db, repository, target, archive, options, BackupType.FULL);
+    }
+
+    /** @param type full, or diff/incr: only what changed since the backup it then depends on */
+    public PhysicalBackup(DatabaseConnection db, Repository repository, String target, WalArchive archive, Options options,
+                          BackupType type) {
         this.db = db;
         this.repository = repository;
         this.target = target;
         this.archive = archive;
         this.options = options;
+        this.type = type == null ? BackupType.FULL : type;
     }
 
     /**
@@ -170,6 +176,11 @@ public final class PhysicalBackup {
             dataDir = localDataDirectory(method == Method.FILES);
             method = dataDir == null ? Method.PG_BASEBACKUP : Method.FILES;
         }
+        if (method == Method.PG_BASEBACKUP && type != BackupType.FULL) {
+            throw new PgnestException(ErrorKind.USAGE, "a " + type.id() + " backup reads the data directory, which "
+                    + (options.method() == Method.PG_BASEBACKUP ? "method pg_basebackup does not" : "is not readable here"),
+                    "run pgnest on the database host with method files (or auto), or take a full backup");
+        }
         Result r = method == Method.FILES ? fromFiles(dataDir, began) : fromPgBasebackup(began);
         LOG.info("physical backup {} of {}: {} files, {} MB read, {} MB stored, in {} s ({})", r.manifest().id(), target,
                 r.files(), r.rawBytes() >> 20, r.storedBytes() >> 20, r.duration().toMillis() / 1000.0, r.method());
@@ -179,27 +190,31 @@ public final class PhysicalBackup {
     // ------------------------------------------------------------------------------ files
 
     private Result fromFiles(Path dataDir, Instant began) {
-        try (PendingBackup pending = repository.begin(target, BackupKind.PHYSICAL);
+        ResumableBackup resumable = ResumableBackup.begin(repository, target, type);
+        try (PendingBackup pending = resumable.pending();
              BackupSession session = BackupSession.start(db, "pgnest " + pending.id(), options.fastCheckpoint())) {
             BackupSession.BackupStart start = session.startPoint();
             checkSameCluster(dataDir, start.systemIdentifier());
             DataDirectory.Scan scan = DataDirectory.scan(dataDir);
+            FileCopy.Reference reference = IncrementalBackups.reference(repository, target, type, session.connection(), start);
+            FileCopy copy = new FileCopy(pending, options.compression(), options.level(), reference, resumable);
             List<PhysicalFiles.FileEntry> entries = Collections.synchronizedList(new ArrayList<>());
-            copyInParallel(pending, scan.files(), entries);
+            copyInParallel(copy, scan.files(), entries);
             // pg_control last: it must not predate anything else copied (as pg_basebackup and pgBackRest do)
             if (scan.controlFile() != null) {
-                writeObject(pending, "control", List.of(scan.controlFile()), entries);
+                writeObject(copy, "control", List.of(scan.controlFile()), entries, true);
             }
             BackupSession.BackupStop stop = session.stop();
             entries.add(writeText(pending, "backup_label", stop.backupLabel()));
             if (!stop.tablespaceMap().isEmpty()) {
                 entries.add(writeText(pending, "tablespace_map", stop.tablespaceMap()));
             }
+            resumable.finish();
             List<PhysicalFiles.TablespaceEntry> tablespaces = scan.tablespaces().stream()
                     .map(t -> new PhysicalFiles.TablespaceEntry(t.oid(), t.location().toString())).toList();
             return finish(pending, session.connection(), Method.FILES, start.lsn(), stop.lsn(), start.timeline(),
                     start.segmentSize(), Long.toUnsignedString(start.systemIdentifier()), start.serverVersion(),
-                    start.serverVersionNum(), entries, scan.directories(), tablespaces, began);
+                    start.serverVersionNum(), entries, scan.directories(), tablespaces, reference, began);
         }
     }
 
@@ -247,7 +262,7 @@ public final class PhysicalBackup {
     }
 
     /** Small files into bundles, large ones alone; largest work first so the threads finish together. */
-    private void copyInParallel(PendingBackup pending, List<DataDirectory.DataFile> files,
+    private void copyInParallel(FileCopy copy, List<DataDirectory.DataFile> files,
                                 List<PhysicalFiles.FileEntry> entries) {
         List<List<DataDirectory.DataFile>> tasks = new ArrayList<>();
         List<DataDirectory.DataFile> bundle = new ArrayList<>();
@@ -281,7 +296,7 @@ public final class PhysicalBackup {
             for (List<DataDirectory.DataFile> task : tasks) {
                 boolean single = task.size() == 1 && task.get(0).size() > options.bundleFileLimit();
                 String name = single ? "files/" + task.get(0).path() : String.format("bundles/%05d", bundleNumber.incrementAndGet());
-                futures.add(pool.submit(() -> writeObject(pending, name, task, entries)));
+                futures.add(pool.submit(() -> writeObject(copy, name, task, entries, false)));
             }
             for (Future<?> f : futures) {
                 f.get();
@@ -300,36 +315,14 @@ public final class PhysicalBackup {
     }
 
     /** Writes {@code files} back to back into one object; files that vanished meanwhile are left out. */
-    private void writeObject(PendingBackup pending, String name, List<DataDirectory.DataFile> files,
-                             List<PhysicalFiles.FileEntry> entries) {
-        List<PhysicalFiles.FileEntry> written = new ArrayList<>();
-        try (BackupObjectOutput out = pending.newObject(name, options.compression(), options.level())) {
-            byte[] buffer = new byte[READ_BUFFER];
-            MessageDigest sha = sha256();
-            for (DataDirectory.DataFile f : files) {
-                long offset = out.rawSize();
-                long size = 0;
-                try (InputStream in = Files.newInputStream(f.source())) {
-                    int n;
-                    while ((n = in.read(buffer)) > 0) {
-                        sha.update(buffer, 0, n);
-                        out.write(buffer, 0, n);
-                        size += n;
-                    }
-                } catch (NoSuchFileException e) {
-                    // dropped while we copy: WAL replay removes it anyway
-                    sha.reset();
-                    continue;
-                }
-                written.add(new PhysicalFiles.FileEntry(f.path(), size, HexFormat.of().formatHex(sha.digest()),
-                        name + options.compression().extension(), offset, f.modifiedMillis()));
-            }
-            out.finish();
+    private static void writeObject(FileCopy copy, String name, List<DataDirectory.DataFile> files,
+                                    List<PhysicalFiles.FileEntry> entries, boolean whole) {
+        try {
+            entries.addAll(copy.write(name, files, whole));
         } catch (IOException e) {
             throw new PgnestException(ErrorKind.TOOL, "cannot read the data directory while backing it up: " + e.getMessage(),
                     "check that pgnest's OS user can read every file of the data directory", e);
         }
-        entries.addAll(written);
     }
 
     private PhysicalFiles.FileEntry writeText(PendingBackup pending, String path, String content) {
@@ -355,7 +348,7 @@ public final class PhysicalBackup {
             return finish(pending, c, Method.PG_BASEBACKUP, outcome.startLsn(), outcome.stopLsn(), outcome.timeline(),
                     segmentSize, sysid, BackupSession.queryString(c, "SHOW server_version"),
                     Integer.parseInt(BackupSession.queryString(c, "SHOW server_version_num")),
-                    outcome.files(), outcome.directories(), List.of(), began);
+                    outcome.files(), outcome.directories(), List.of(), null, began);
         } catch (SQLException e) {
             throw new PgnestException(ErrorKind.DATABASE, "cannot query " + db + ": " + e.getMessage(), "check the server", e);
         }
@@ -366,7 +359,7 @@ public final class PhysicalBackup {
     private Result finish(PendingBackup pending, Connection c, Method method, Lsn startLsn, Lsn stopLsn, int timeline,
                           long segmentSize, String sysid, String serverVersion, int versionNum,
                           List<PhysicalFiles.FileEntry> entries, List<String> directories,
-                          List<PhysicalFiles.TablespaceEntry> tablespaces, Instant began) {
+                          List<PhysicalFiles.TablespaceEntry> tablespaces, FileCopy.Reference reference, Instant began) {
         WalSegment startSegment = WalSegment.containing(timeline, startLsn, segmentSize);
         WalSegment stopSegment = WalSegment.endingAt(timeline, stopLsn, segmentSize);
         List<PhysicalFiles.FileEntry> sorted = new ArrayList<>(entries);
@@ -387,7 +380,8 @@ public final class PhysicalBackup {
                 options.compression(), "none", pending.objects(), null,
                 new BackupManifest.PhysicalInfo(timeline, startLsn.toString(), stopLsn.toString(),
                         startSegment.name(segmentSize), stopSegment.name(segmentSize),
-                        method == Method.FILES ? "files" : "pg_basebackup"));
+                        method == Method.FILES ? "files" : "pg_basebackup",
+                        reference == null ? BackupType.FULL.id() : type.id(), reference == null ? null : reference.id()));
         pending.commit(manifest);
         long stored = manifest.storedSize();
         return new Result(manifest, method, sorted.size(), list.totalBytes(), stored, Duration.between(began, Instant.now()));

@@ -27,6 +27,11 @@ public final class PhysicalBackupSettings {
                 PgBinaries.in(global.get(Settings.PG_BIN_DIR).orElse(null)));
     }
 
+    /** The type {@code backup.physical.type} names (full, diff, incr). */
+    public static BackupType type(SettingValues target) {
+        return BackupType.of(target.require(Settings.BACKUP_TYPE));
+    }
+
     /** Files read at once: n, or for 0 the number of CPUs. */
     public static int parallelism(int n) {
         return n > 0 ? n : PhysicalBackup.Options.defaults().parallelism();

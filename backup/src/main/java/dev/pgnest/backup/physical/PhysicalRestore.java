@@ -14,18 +14,24 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,13 +84,32 @@ public final class PhysicalRestore {
     }
 
     /**
-     * Writes the backup into {@code dataDirectory}, which must be empty or absent.
+     * The backups a restore of this one reads, the full one first (only this one for a full
+     * backup); refuses when a piece is missing or known to be damaged. Call it before touching
+     * the destination: {@link #restoreTo} checks again, but after its caller's preparations.
+     */
+    public List<BackupManifest> checkChain() {
+        return BackupChain.assemble(repository, manifest);
+    }
+
+    /**
+     * Writes the backup into {@code dataDirectory}, which must be empty or absent. A diff or
+     * incr backup is rebuilt from its chain: the full backup's files, then each later piece's
+     * changes over them (files it does not list removed, changed pages written over the file).
      *
      * @param tablespaceLocations new locations by tablespace oid; others go back where they were
      * @param parallelism         objects downloaded at once
      */
     public Result restoreTo(Path dataDirectory, Map<String, Path> tablespaceLocations, int parallelism) {
-        PhysicalFiles files = files();
+        List<PhysicalRestore> layers = new ArrayList<>();
+        for (BackupManifest piece : checkChain()) {
+            layers.add(piece.id().equals(manifest.id()) ? this : new PhysicalRestore(repository, piece));
+        }
+        List<PhysicalFiles> lists = new ArrayList<>();
+        for (PhysicalRestore layer : layers) {
+            lists.add(layer.files());
+        }
+        PhysicalFiles files = lists.get(lists.size() - 1);
         prepareEmpty(dataDirectory);
         Map<String, Path> tablespaces = new LinkedHashMap<>();
         for (PhysicalFiles.TablespaceEntry t : files.tablespaces()) {
@@ -98,6 +123,50 @@ public final class PhysicalRestore {
             for (Map.Entry<String, Path> t : tablespaces.entrySet()) {
                 Files.createSymbolicLink(dataDirectory.resolve("pg_tblspc").resolve(t.getKey()), t.getValue());
             }
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot create the directories of " + dataDirectory + ": " + e.getMessage(),
+                    "check permissions and free space", e);
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            if (i > 0) {
+                removeDropped(lists.get(i - 1), lists.get(i), dataDirectory);
+            }
+            layers.get(i).extractAll(lists.get(i), dataDirectory, parallelism);
+        }
+        if (!files.tablespaces().isEmpty()) {
+            rewriteTablespaceMap(dataDirectory, tablespaces);
+        }
+        try {
+            if (Files.exists(dataDirectory.resolve(PG_CONTROL_PARTIAL))) {
+                Files.move(dataDirectory.resolve(PG_CONTROL_PARTIAL), dataDirectory.resolve(PG_CONTROL),
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new PgnestException(ErrorKind.TOOL, "cannot put pg_control in place in " + dataDirectory + ": " + e.getMessage(),
+                    "check permissions and free space, then restore again", e);
+        }
+        return new Result(files.files().size(), files.totalBytes(), files.tablespaces());
+    }
+
+    /** A later piece of a chain does not list the files dropped since the one before: remove them. */
+    private static void removeDropped(PhysicalFiles before, PhysicalFiles after, Path dataDirectory) {
+        Set<String> kept = new HashSet<>();
+        after.files().forEach(f -> kept.add(f.path()));
+        for (PhysicalFiles.FileEntry f : before.files()) {
+            if (!kept.contains(f.path())) {
+                Path target = dataDirectory.resolve(f.path().equals(PG_CONTROL) ? PG_CONTROL_PARTIAL : f.path());
+                try {
+                    Files.deleteIfExists(target);
+                } catch (IOException e) {
+                    throw cannotWrite(target, e);
+                }
+            }
+        }
+    }
+
+    /** This backup's directories and files over what {@code dataDirectory} holds (nothing, or the pieces before it). */
+    private void extractAll(PhysicalFiles files, Path dataDirectory, int parallelism) {
+        try {
             for (String dir : files.directories()) {
                 if (!Files.isDirectory(dataDirectory.resolve(dir))) {
                     Files.createDirectories(dataDirectory.resolve(dir));
@@ -108,8 +177,13 @@ public final class PhysicalRestore {
                     "check permissions and free space", e);
         }
         Map<String, List<PhysicalFiles.FileEntry>> byObject = new LinkedHashMap<>();
+        List<PhysicalFiles.FileEntry> nothingStored = new ArrayList<>();
         for (PhysicalFiles.FileEntry f : files.files()) {
-            byObject.computeIfAbsent(f.object(), o -> new ArrayList<>()).add(f);
+            if (f.object() == null) {
+                nothingStored.add(f);
+            } else {
+                byObject.computeIfAbsent(f.object(), o -> new ArrayList<>()).add(f);
+            }
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), r -> {
             Thread t = new Thread(r, "pgnest-restore-files");
@@ -135,25 +209,38 @@ public final class PhysicalRestore {
         } finally {
             pool.shutdownNow();
         }
-        if (!files.tablespaces().isEmpty()) {
-            rewriteTablespaceMap(dataDirectory, tablespaces);
-        }
-        try {
-            if (Files.exists(dataDirectory.resolve(PG_CONTROL_PARTIAL))) {
-                Files.move(dataDirectory.resolve(PG_CONTROL_PARTIAL), dataDirectory.resolve(PG_CONTROL),
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        for (PhysicalFiles.FileEntry f : nothingStored) {
+            // unchanged since the piece before, or pages without a change: the file is there already
+            Path target = existing(dataDirectory, f);
+            if (PhysicalFiles.FileEntry.PAGES.equals(f.change())) {
+                resize(target, f.size());
             }
-        } catch (IOException e) {
-            throw new PgnestException(ErrorKind.TOOL, "cannot put pg_control in place in " + dataDirectory + ": " + e.getMessage(),
-                    "check permissions and free space, then restore again", e);
         }
-        return new Result(files.files().size(), files.totalBytes(), files.tablespaces());
+    }
+
+    /** The file a change applies to, as the pieces before left it. */
+    private Path existing(Path dataDirectory, PhysicalFiles.FileEntry f) {
+        Path target = dataDirectory.resolve(f.path().equals(PG_CONTROL) ? PG_CONTROL_PARTIAL : f.path());
+        if (!Files.isRegularFile(target)) {
+            throw damaged(PhysicalFiles.OBJECT_NAME + manifest.compression().extension(), f.path()
+                    + " is listed as " + f.change() + " but the backups it depends on do not hold it");
+        }
+        return target;
+    }
+
+    private static void resize(Path target, long size) {
+        try (RandomAccessFile file = new RandomAccessFile(target.toFile(), "rw")) {
+            file.setLength(size);
+        } catch (IOException e) {
+            throw cannotWrite(target, e);
+        }
     }
 
     /** One object: files back to back in offset order, each checked against its SHA-256. */
     private void extract(String objectName, List<PhysicalFiles.FileEntry> entries, Path dataDirectory) {
         // an empty file shares its offset with the next one: it goes first
-        entries.sort(Comparator.comparingLong(PhysicalFiles.FileEntry::offset).thenComparingLong(PhysicalFiles.FileEntry::size));
+        entries.sort(Comparator.comparingLong(PhysicalFiles.FileEntry::offset)
+                .thenComparingLong(PhysicalFiles.FileEntry::storedBytes));
         BackupManifest.BackupObject object = object(objectName);
         byte[] buffer = new byte[1 << 18];
         try (InputStream in = open(object)) {
@@ -163,6 +250,11 @@ public final class PhysicalRestore {
                     throw damaged(objectName, "files overlap at " + f.path());
                 }
                 in.skipNBytes(f.offset() - position);
+                if (PhysicalFiles.FileEntry.PAGES.equals(f.change())) {
+                    applyPages(in, f, existing(dataDirectory, f), objectName);
+                    position = f.offset() + f.storedBytes();
+                    continue;
+                }
                 Path target = dataDirectory.resolve(f.path().equals(PG_CONTROL) ? PG_CONTROL_PARTIAL : f.path());
                 MessageDigest sha = PhysicalBackup.sha256();
                 OutputStream out = null;
@@ -197,6 +289,55 @@ public final class PhysicalRestore {
             throw e.toStorageException(); // the network failed, not the backup
         } catch (IOException e) {
             throw damaged(objectName, e.getMessage());
+        }
+    }
+
+    /** Writes the stored pages over the file the pieces before left, then cuts or extends it to its size. */
+    private void applyPages(InputStream in, PhysicalFiles.FileEntry f, Path target, String objectName) throws IOException {
+        if (f.storedBytes() % PageDelta.RECORD != 0) {
+            throw damaged(objectName, f.path() + " has " + f.storedBytes() + " bytes of pages, not whole pages");
+        }
+        MessageDigest sha = PhysicalBackup.sha256();
+        byte[] record = new byte[PageDelta.RECORD];
+        try (FileChannel file = open(target)) {
+            for (long left = f.storedBytes(); left > 0; left -= PageDelta.RECORD) {
+                if (in.readNBytes(record, 0, PageDelta.RECORD) < PageDelta.RECORD) {
+                    throw damaged(objectName, f.path() + " is cut short");
+                }
+                sha.update(record);
+                long block = ByteBuffer.wrap(record, 0, 4).getInt() & 0xFFFFFFFFL;
+                ByteBuffer page = ByteBuffer.wrap(record, 4, PageDelta.PAGE);
+                long at = block * PageDelta.PAGE;
+                while (page.hasRemaining()) {
+                    try {
+                        at += file.write(page, at);
+                    } catch (IOException e) {
+                        throw cannotWrite(target, e);
+                    }
+                }
+            }
+            if (!HexFormat.of().formatHex(sha.digest()).equals(f.sha256())) {
+                throw damaged(objectName, f.path() + " does not match its SHA-256");
+            }
+            try {
+                if (file.size() > f.size()) {
+                    file.truncate(f.size());
+                }
+            } catch (IOException e) {
+                throw cannotWrite(target, e);
+            }
+        }
+        if (Files.size(target) < f.size()) {
+            resize(target, f.size());
+        }
+        Files.setLastModifiedTime(target, java.nio.file.attribute.FileTime.fromMillis(f.modified()));
+    }
+
+    private static FileChannel open(Path target) {
+        try {
+            return FileChannel.open(target, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw cannotWrite(target, e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.pgnest.backup.verify;
 
+import dev.pgnest.backup.physical.BackupChain;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.postgres.ChildProcess;
@@ -49,32 +50,39 @@ public final class BackupVerifier {
         this.pgBinDir = pgBinDir;
     }
 
-    /** Verifies one backup and records the outcome. */
+    /**
+     * Verifies one backup and records the outcome; a diff or incr backup with every object of
+     * the backups it depends on, since its restore reads them all.
+     */
     public VerifyResult verify(String target, String id, boolean deep) {
         Catalog.Entry entry = repository.catalog().get(target, id);
-        return verify(entry.manifest(), deep);
+        return verify(entry.manifest(), deep, true);
     }
 
     /** Verifies every backup of the target, oldest first. */
     public List<VerifyResult> verifyAll(String target, boolean deep) {
         List<VerifyResult> results = new ArrayList<>();
         for (Catalog.Entry entry : repository.catalog().backups(target)) {
-            results.add(verify(entry.manifest(), deep));
+            // oldest first: each piece of a chain is read once, and its dependents see its outcome
+            results.add(verify(entry.manifest(), deep, false));
         }
         return results;
     }
 
-    private VerifyResult verify(BackupManifest manifest, boolean deep) {
+    private VerifyResult verify(BackupManifest manifest, boolean deep, boolean withChain) {
         long started = System.nanoTime();
         List<String> problems = new ArrayList<>();
-        long bytes = 0;
         Path pgRestore = deep && manifest.kind() == BackupKind.LOGICAL ? PgBinaries.find(pgBinDir, "pg_restore") : null;
-        for (BackupObject object : manifest.objects()) {
-            String key = RepositoryLayout.backupObjectKey(manifest.target(), manifest.id(), object.name());
-            try {
-                bytes += check(object, key, deep, pgRestore, problems);
-            } catch (ObjectNotFoundException e) {
-                problems.add(object.name() + ": missing from the repository");
+        long bytes = checkObjects(manifest, "", deep, pgRestore, problems);
+        if (manifest.dependsOn().isPresent()) {
+            List<String> chain = BackupChain.dependencyProblems(repository, manifest);
+            problems.addAll(chain);
+            if (withChain && chain.isEmpty()) {
+                for (BackupManifest piece : BackupChain.assemble(repository, manifest)) {
+                    if (!piece.id().equals(manifest.id())) {
+                        bytes += checkObjects(piece, "backup " + piece.id() + " (depended on): ", deep, pgRestore, problems);
+                    }
+                }
             }
         }
         VerifyResult result = new VerifyResult(manifest.target(), manifest.id(), problems.isEmpty(), deep, bytes,
@@ -82,6 +90,22 @@ public final class BackupVerifier {
         repository.catalog().recordVerification(manifest.target(), manifest.id(),
                 new Verification(Instant.now(), result.ok(), deep, problems, ToolVersion.current()));
         return result;
+    }
+
+    /** Reads every object of {@code manifest}; returns the stored bytes read. */
+    private long checkObjects(BackupManifest manifest, String prefix, boolean deep, Path pgRestore, List<String> problems) {
+        long bytes = 0;
+        List<String> found = new ArrayList<>();
+        for (BackupObject object : manifest.objects()) {
+            String key = RepositoryLayout.backupObjectKey(manifest.target(), manifest.id(), object.name());
+            try {
+                bytes += check(object, key, deep, pgRestore, found);
+            } catch (ObjectNotFoundException e) {
+                found.add(object.name() + ": missing from the repository");
+            }
+        }
+        found.forEach(p -> problems.add(prefix + p));
+        return bytes;
     }
 
     /** Reads one object; returns the stored bytes read. */

@@ -102,6 +102,46 @@ class ExpiryPlanTest {
     }
 
     @Test
+    void everyBackupAKeptIncrementalDependsOnIsKeptAndDryRunSaysWhy() {
+        Catalog.Entry oldFull = physical("2025-03-20T00:00:00Z");
+        Catalog.Entry full = physical("2025-03-27T00:00:00Z");
+        Catalog.Entry incr1 = chained("2025-03-28T00:00:00Z", "incr", full, null);
+        Catalog.Entry diff = chained("2025-03-29T00:00:00Z", "diff", full, null);
+        Catalog.Entry incr2 = chained("2025-03-30T00:00:00Z", "incr", diff, null);
+        ExpiryPlan plan = ExpiryPlan.of(List.of(oldFull, full, incr1, diff, incr2), RetentionPolicy.keepLast(1), NOW,
+                ZoneOffset.UTC);
+        assertThat(ids(plan.toKeep())).containsExactly(full.id(), diff.id(), incr2.id());
+        assertThat(ids(plan.toDelete())).containsExactly(oldFull.id(), incr1.id());
+        assertThat(reasons(plan, diff)).containsExactly("needed by " + incr2.id() + " (incr)");
+        assertThat(reasons(plan, full)).containsExactly("needed by " + diff.id() + " (diff)");
+    }
+
+    @Test
+    void anIncrementalWhoseDependencyFailedVerificationCountsForNothing() {
+        Catalog.Entry olderFull = physical("2025-03-26T00:00:00Z");
+        Catalog.Entry badFull = entry("2025-03-27T00:00:00Z", BackupKind.PHYSICAL, new Verification(NOW, false, false,
+                List.of("files/x: SHA-256 differs"), "t"));
+        Catalog.Entry incr = chained("2025-03-28T00:00:00Z", "incr", badFull, null);
+        ExpiryPlan plan = ExpiryPlan.of(List.of(olderFull, badFull, incr), RetentionPolicy.keepLast(1), NOW, ZoneOffset.UTC);
+        // the newest restorable backup is the older full one: the chain over the damaged one is not
+        assertThat(ids(plan.toKeep())).containsExactly(olderFull.id());
+        assertThat(reasons(plan, incr)).singleElement().asString()
+                .startsWith("damaged: depends on " + badFull.id() + ", verification failed at ");
+    }
+
+    private static List<String> reasons(ExpiryPlan plan, Catalog.Entry backup) {
+        return plan.decisions().stream().filter(d -> d.backup().id().equals(backup.id())).findFirst().orElseThrow().reasons();
+    }
+
+    private static Catalog.Entry chained(String start, String type, Catalog.Entry dependsOn, Verification v) {
+        Instant t = Instant.parse(start);
+        return new Catalog.Entry(new BackupManifest(1, BackupId.of(t, BackupKind.PHYSICAL), BackupKind.PHYSICAL, "main", t,
+                t.plusSeconds(60), "t", null, null, null, null, Compression.ZSTD, null, List.of(), null,
+                new BackupManifest.PhysicalInfo(1, "0/2000028", "0/2000100", "000000010000000000000002",
+                        "000000010000000000000002", "files", type, dependsOn.id())), v);
+    }
+
+    @Test
     void anEmptyPolicyIsRefused() {
         assertThat(new RetentionPolicy(0, null, 0, 0, 0).isEmpty()).isTrue();
         assertThatThrownBy(() -> BackupExpiry.expire(null, "main", new RetentionPolicy(0, null, 0, 0, 0), true, NOW,

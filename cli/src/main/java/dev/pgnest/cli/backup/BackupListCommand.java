@@ -108,6 +108,7 @@ public final class BackupListCommand implements Callable<Integer> {
                         m.schemaVersion() == null ? "-" : m.schemaVersion(), BackupViews.verified(e.verification()),
                         e.lastProven().map(d -> Format.time(d.finishedAt())).orElse("never"),
                         String.join(",", m.tags())).stripTrailing());
+                m.dependsOn().ifPresent(d -> out.println("  " + m.physical().type() + ": depends on " + d));
                 e.damage().ifPresent(d -> out.println("  DAMAGED: " + d + " (expire counts it for nothing)"));
                 windows.of(e).ifPresent(w -> out.println("  " + describe(m, w, windows.segmentSize())));
             }

@@ -29,7 +29,7 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    // --method, --data-dir, --parallel and --wal-timeout: declared with backup.physical.* in Settings
+    // --method, --type, --data-dir, --parallel and --wal-timeout: declared with backup.physical.* in Settings
 
     @Option(names = "--spread-checkpoint", description = "Start with a spread checkpoint (gentler, may take checkpoint_timeout) instead of an immediate one.")
     boolean spread;
@@ -48,7 +48,8 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
             Optional<String> standby = config.target().get(Settings.BACKUP_STANDBY_URL);
             DatabaseConnection from = standby.map(url -> DatabaseConnection.parse(url, config.target().get(Settings.DB_USER)
                     .orElse(null), config.target().get(Settings.DB_PASSWORD).orElse(null))).orElse(access.connection());
-            PhysicalBackup backup = new PhysicalBackup(from, access.repository(), access.target(), access.archive(), options);
+            PhysicalBackup backup = new PhysicalBackup(from, access.repository(), access.target(), access.archive(), options,
+                    PhysicalBackupSettings.type(config.target()));
             r = (standby.isPresent() ? backup.onStandbyOf(access.connection()) : backup).run();
         }
         BackupManifest m = r.manifest();
@@ -60,8 +61,8 @@ public final class BackupPhysicalCommand implements Callable<Integer> {
             json.put("files", r.files());
             OutputOptions.printJson(out, json);
         } else {
-            out.println("backup " + m.id() + " of target " + m.target() + " (physical, " + r.method().name().toLowerCase()
-                    + "): " + r.files() + " files, " + mb(r.rawBytes()) + " read, " + mb(m.storedSize()) + " stored ("
+            out.println("backup " + m.id() + " of target " + m.target() + " (physical " + m.physical().type()
+                    + m.dependsOn().map(d -> " on " + d).orElse("") + ", " + r.method().name().toLowerCase() + "): " + r.files() + " files, " + mb(r.rawBytes()) + " read, " + mb(m.storedSize()) + " stored ("
                     + m.compression() + "), " + r.duration().toMillis() / 1000.0 + " s");
             out.println("WAL " + m.physical().startWal() + " .. " + m.physical().stopWal() + " (LSN " + m.physical().startLsn()
                     + " .. " + m.physical().stopLsn() + ", timeline " + m.physical().timeline() + ")"

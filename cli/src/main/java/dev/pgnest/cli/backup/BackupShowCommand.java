@@ -55,6 +55,7 @@ public final class BackupShowCommand implements Callable<Integer> {
                 line(out, "pg_dump", m.logical().pgDumpVersion());
             }
             if (m.physical() != null) {
+                line(out, "type", m.physical().type() + m.dependsOn().map(d -> ", depends on " + d).orElse(""));
                 line(out, "timeline", Long.toString(m.physical().timeline()));
                 line(out, "lsn", m.physical().startLsn() + " .. " + m.physical().stopLsn());
                 line(out, "wal", m.physical().startWal() + " .. " + m.physical().stopWal());

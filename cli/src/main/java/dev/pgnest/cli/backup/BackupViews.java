@@ -27,12 +27,14 @@ final class BackupViews {
      * in the window is later). Null for logical backups and when the backup is not restorable.
      * {@code proven}: end of the last passed drill of the backup ({@code provenBy} names it);
      * {@code lastDrill}: its last drill, passed or failed; {@code damage}: why it is known damaged.
+     * {@code type}: a physical backup's full, diff or incr; {@code dependsOn}: the backup a diff or
+     * incr one needs to be restored.
      */
     record BackupRow(String id, String kind, String target, Instant startTime, Instant endTime, double durationSeconds,
                      long storedSize, long rawSize, String schemaVersion, String verified, Instant verifiedAt,
                      Instant proven, String provenBy, DrillRecord lastDrill, String damage, List<String> tags,
                      Boolean restorable, Instant restorableFrom, String restorableFromLsn, Instant restorableTo,
-                     String restorableToLsn, String restorableToWal, Boolean walGapAfter) {
+                     String restorableToLsn, String restorableToWal, Boolean walGapAfter, String type, String dependsOn) {
         static BackupRow of(Catalog.Entry e, Optional<WalCheck.BackupWindow> window, long segmentSize) {
             BackupManifest m = e.manifest();
             boolean ok = window.isPresent() && window.get().restorable();
@@ -47,7 +49,8 @@ final class BackupViews {
                     ok ? window.get().reachableArchived().orElse(null) : null,
                     window.flatMap(w -> w.restorableTo(segmentSize)).map(Lsn::toString).orElse(null),
                     ok ? window.get().reachable().get().name(segmentSize) : null,
-                    ok ? window.get().endsAtGap() : null);
+                    ok ? window.get().endsAtGap() : null,
+                    m.physical() == null ? null : m.physical().type(), m.dependsOn().orElse(null));
         }
     }
 

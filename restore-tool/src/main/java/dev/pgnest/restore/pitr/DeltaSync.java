@@ -98,14 +98,22 @@ final class DeltaSync {
         if (root == null || !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                if (!(keepRoot && p.equals(root))) {
-                    Files.deleteIfExists(p);
+        // a file may come or go while the tree is walked (a read-ahead fetch finishing late under
+        // load): the walk then fails with a NoSuchFileException; walk again
+        for (int attempt = 1; ; attempt++) {
+            try (Stream<Path> s = Files.walk(root)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    if (!(keepRoot && p.equals(root))) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+                return;
+            } catch (IOException | java.io.UncheckedIOException e) {
+                if (attempt == 3 || !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+                    org.slf4j.LoggerFactory.getLogger(DeltaSync.class).warn("could not delete {}: {}", root, e.getMessage());
+                    return;
                 }
             }
-        } catch (IOException e) {
-            org.slf4j.LoggerFactory.getLogger(DeltaSync.class).warn("could not delete {}: {}", root, e.getMessage());
         }
     }
 }

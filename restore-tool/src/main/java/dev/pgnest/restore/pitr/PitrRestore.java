@@ -149,6 +149,11 @@ public final class PitrRestore {
                 .destination(new IncidentReport.Destination(request.dataDir().toString(), request.server().port(), null,
                         request.after() == AfterRecovery.KEEP_RUNNING));
         checkDataDir(request);
+        // a diff or incr backup needs its whole chain: refused here, before the data directory is touched
+        List<BackupManifest> chain = new PhysicalRestore(repository, backup).checkChain();
+        if (chain.size() > 1) {
+            LOG.info("backup {} is restored from its chain {}", backup.id(), chain.stream().map(BackupManifest::id).toList());
+        }
         if (request.delta() && !new PhysicalRestore(repository, backup).files().tablespaces().isEmpty()) {
             throw new PgnestException(ErrorKind.USAGE, "backup " + backup.id() + " has tablespaces, which --delta does not handle",
                     "restore into an empty data directory (and empty tablespace locations) without --delta");

@@ -63,6 +63,8 @@ public record Schedule(String target, JobKind kind, String text, String cron, In
         return switch (kind) {
             case LOGICAL -> Settings.SCHEDULE_LOGICAL;
             case PHYSICAL -> Settings.SCHEDULE_PHYSICAL;
+            case PHYSICAL_DIFF -> Settings.SCHEDULE_PHYSICAL_DIFF;
+            case PHYSICAL_INCR -> Settings.SCHEDULE_PHYSICAL_INCR;
             case EXPIRE -> Settings.SCHEDULE_EXPIRE;
             case VERIFY -> Settings.SCHEDULE_VERIFY;
             case DRILL -> Settings.SCHEDULE_DRILL;
