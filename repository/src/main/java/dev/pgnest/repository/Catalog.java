@@ -8,12 +8,17 @@ import dev.pgnest.storage.Storage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +38,20 @@ public final class Catalog {
     }
 
     /**
-     * A committed backup and what is known about it since: its last verification and the drills
-     * that restored it (oldest first; filled in by {@link #listing}, empty from {@link #find}).
+     * A committed backup and what is known about it since: its last verification, the drills
+     * that restored it and those that restored a later backup whose restore needs it (a diff or
+     * incr backup of its chain), oldest first (filled in by {@link #listing}, empty from
+     * {@link #find}).
      */
-    public record Entry(BackupManifest manifest, Verification verification, List<DrillRecord> drills) {
+    public record Entry(BackupManifest manifest, Verification verification, List<DrillRecord> drills,
+                        List<DrillRecord> dependentDrills) {
         public Entry {
             drills = drills == null ? List.of() : List.copyOf(drills);
+            dependentDrills = dependentDrills == null ? List.of() : List.copyOf(dependentDrills);
+        }
+
+        public Entry(BackupManifest manifest, Verification verification, List<DrillRecord> drills) {
+            this(manifest, verification, drills, List.of());
         }
 
         public Entry(BackupManifest manifest, Verification verification) {
@@ -59,16 +72,13 @@ public final class Catalog {
         }
 
         /**
-         * When this backup was last proven restorable: the end of its last passed drill. (Once a
-         * backup can depend on another, a passed drill of the dependent proves this one too.)
+         * When this backup was last proven restorable: the last passed drill of it, or of a later
+         * backup whose restore read this one (its chain). Only its own drills can mark it damaged.
          */
         public Optional<DrillRecord> lastProven() {
-            for (int i = drills.size() - 1; i >= 0; i--) {
-                if (drills.get(i).succeeded()) {
-                    return Optional.of(drills.get(i));
-                }
-            }
-            return Optional.empty();
+            return Stream.concat(drills.stream(), dependentDrills.stream())
+                    .filter(DrillRecord::succeeded)
+                    .max(Comparator.comparing(DrillRecord::finishedAt, Comparator.nullsFirst(Comparator.naturalOrder())));
         }
 
         /**
@@ -170,20 +180,41 @@ public final class Catalog {
             List<DrillRecord> drills = join(drillReads).stream().flatMap(Optional::stream)
                     .sorted(Comparator.comparing(DrillRecord::finishedAt, Comparator.nullsFirst(Comparator.naturalOrder())))
                     .toList();
-            List<Entry> entries = new ArrayList<>();
             List<String> unreadable = new ArrayList<>();
+            List<Entry> read = new ArrayList<>();
             for (Read r : join(reads)) {
-                r.entry().ifPresent(e -> entries.add(new Entry(e.manifest(), e.verification(),
-                        drills.stream().filter(d -> e.id().equals(d.backupId())).toList())));
+                r.entry().ifPresent(read::add);
                 if (r.unreadable() != null) {
                     unreadable.add(r.unreadable());
                 }
             }
+            List<Entry> entries = new ArrayList<>(withDrills(read, drills));
             entries.sort(Comparator.comparing(Entry::id));
             return new Listing(entries, unreadable, drills);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Each backup with its own drills and those of the later backups whose chain holds it. */
+    private static List<Entry> withDrills(List<Entry> backups, List<DrillRecord> drills) {
+        Map<String, BackupManifest> byId = new HashMap<>();
+        backups.forEach(e -> byId.put(e.id(), e.manifest()));
+        Map<String, List<DrillRecord>> own = new HashMap<>();
+        Map<String, List<DrillRecord>> dependent = new HashMap<>();
+        for (DrillRecord d : drills) {
+            if (d.backupId() == null || !byId.containsKey(d.backupId())) {
+                continue;
+            }
+            own.computeIfAbsent(d.backupId(), k -> new ArrayList<>()).add(d);
+            Set<String> seen = new HashSet<>();
+            for (String up = byId.get(d.backupId()).dependsOn().orElse(null); up != null && seen.add(up);
+                 up = byId.containsKey(up) ? byId.get(up).dependsOn().orElse(null) : null) {
+                dependent.computeIfAbsent(up, k -> new ArrayList<>()).add(d);
+            }
+        }
+        return backups.stream().map(e -> new Entry(e.manifest(), e.verification(), own.get(e.id()), dependent.get(e.id())))
+                .toList();
     }
 
     /** The backup, or empty when it does not exist (no manifest). */

@@ -327,7 +327,41 @@ class RepositoryTest {
         assertThat(repository.catalog().verifications("main", old)).extracting(Verification::toolVersion).containsExactly("old");
     }
 
+    @Test
+    void aPassedDrillOfAnIncrementalProvesEveryBackupOfItsChainButOnlyItsOwnFailureDamagesIt() {
+        Repository repository = initialized();
+        Instant t = Instant.parse("2026-12-01T02:00:00Z");
+        String full = committedPhysical(repository, t, "full", null);
+        String incr = committedPhysical(repository, t.plusSeconds(3600), "incr", full);
+        String other = committedPhysical(repository, t.plusSeconds(7200), "full", null);
+        Instant passedAt = t.plusSeconds(9000);
+        storage.put(RepositoryLayout.drillKey("main", "drill-1", ".json"), RepositoryJson.write(new DrillRecord("drill-1",
+                "succeeded", passedAt.minusSeconds(60), passedAt, "h", new DrillRecord.Backup(incr, "physical"), null, null)));
+        storage.put(RepositoryLayout.drillKey("main", "drill-2", ".json"), RepositoryJson.write(new DrillRecord("drill-2",
+                "failed", passedAt, passedAt.plusSeconds(60), "h", new DrillRecord.Backup(incr, "physical"), "x", null)));
+
+        Catalog.Listing listing = repository.catalog().listing("main");
+        // the full backup was read by the passed restore of the incremental: proven by it
+        assertThat(listing.backup(full).orElseThrow().lastProven()).map(DrillRecord::id).contains("drill-1");
+        assertThat(listing.backup(incr).orElseThrow().lastProven()).map(DrillRecord::id).contains("drill-1");
+        assertThat(listing.backup(other).orElseThrow().lastProven()).isEmpty();
+        // the later failed drill marks the incremental damaged, not the full backup under it
+        assertThat(listing.backup(incr).orElseThrow().damaged()).isTrue();
+        assertThat(listing.backup(full).orElseThrow().damaged()).isFalse();
+    }
+
     // ---- helpers --------------------------------------------------------------------------
+
+    private String committedPhysical(Repository repository, Instant start, String type, String dependsOn) {
+        try (PendingBackup backup = repository.begin("main", BackupKind.PHYSICAL, start)) {
+            backup.commit(new BackupManifest(RepositoryFormat.CURRENT, backup.id(), BackupKind.PHYSICAL, "main",
+                    start, start.plusSeconds(60), ToolVersion.current(), new BackupManifest.PostgresInfo("15.8", 150008, null),
+                    null, List.of(), List.of(), Compression.ZSTD, "none", backup.objects(), null,
+                    new BackupManifest.PhysicalInfo(1, "0/2000028", "0/2000100", "000000010000000000000002",
+                            "000000010000000000000002", "files", type, dependsOn)));
+            return backup.id();
+        }
+    }
 
     private String committedLogical(Repository repository) {
         try (PendingBackup backup = repository.begin("main", BackupKind.LOGICAL)) {

@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
         "List the target's backups, oldest first (only committed ones: those with a manifest), and for each",
         "physical backup the window it restores to: from its end to the end of the WAL archived after it",
         "without a gap. PROVEN is when a restore drill (pgnest restore drill, or pgnest serve's, on any host) last",
-        "restored the backup and passed; a backup whose last verification or drill failed is marked DAMAGED, and",
+        "restored the backup (or a diff/incr backup whose restore read it) and passed; a backup whose last",
+        "verification or drill failed is marked DAMAGED, and",
         "expire counts it for nothing. --output svg draws the restorable window instead (backups, WAL coverage per",
         "timeline and its gaps, drills, verifications) as one SVG file."})
 public final class BackupListCommand implements Callable<Integer> {

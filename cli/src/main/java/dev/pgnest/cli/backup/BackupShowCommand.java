@@ -81,7 +81,8 @@ public final class BackupShowCommand implements Callable<Integer> {
                     each.problems().forEach(p -> out.println("    problem: " + p));
                 }
             }
-            line(out, "proven", e.lastProven().map(d -> Format.time(d.finishedAt()) + " (" + d.id() + ")").orElse("never"));
+            line(out, "proven", e.lastProven().map(d -> Format.time(d.finishedAt()) + " (" + d.id()
+                    + (e.id().equals(d.backupId()) ? "" : ", which restored " + d.backupId() + " of its chain") + ")").orElse("never"));
             e.damage().ifPresent(d -> line(out, "DAMAGED", d + " (expire counts it for nothing)"));
             if (!e.drills().isEmpty()) {
                 out.println("drills:");

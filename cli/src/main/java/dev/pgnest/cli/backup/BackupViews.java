@@ -25,7 +25,8 @@ final class BackupViews {
      * to the end of the WAL that follows it without a hole ({@code restorableToLsn}, in segment
      * {@code restorableToWal}; {@code restorableTo}: when that segment was archived, so no commit
      * in the window is later). Null for logical backups and when the backup is not restorable.
-     * {@code proven}: end of the last passed drill of the backup ({@code provenBy} names it);
+     * {@code proven}: end of the last passed drill of the backup or of a later one of its chain
+     * ({@code provenBy} names the drill);
      * {@code lastDrill}: its last drill, passed or failed; {@code damage}: why it is known damaged.
      * {@code type}: a physical backup's full, diff or incr; {@code dependsOn}: the backup a diff or
      * incr one needs to be restored.

@@ -129,6 +129,17 @@ class IncrementalBackupChainTest {
                 "  diff: depends on " + points.get(0).backup().id(), "  incr: depends on " + points.get(3).backup().id());
         CliRun show = pgnest("backup", "show", points.get(4).backup().id());
         assertThat(show.out()).contains("type:           incr, depends on " + points.get(3).backup().id());
+        // the picture tells full from incremental backups (parsed, not compared as text)
+        org.w3c.dom.Document picture = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new java.io.ByteArrayInputStream(pgnest("backup", "list", "--output", "svg").out()
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        javax.xml.xpath.XPath xpath = javax.xml.xpath.XPathFactory.newInstance().newXPath();
+        assertThat(((Number) xpath.evaluate("count(//g[@class='backup full'])", picture, javax.xml.xpath.XPathConstants.NUMBER))
+                .intValue()).isEqualTo(1);
+        assertThat(((Number) xpath.evaluate("count(//g[starts-with(@class,'backup incremental')])", picture,
+                javax.xml.xpath.XPathConstants.NUMBER)).intValue()).isEqualTo(4);
+        assertThat(xpath.evaluate("//g[@data-id='" + points.get(3).backup().id() + "']/title", picture))
+                .contains("physical diff backup " + points.get(3).backup().id() + " (depends on " + points.get(0).backup().id() + ")");
 
         for (int i = 0; i < points.size(); i++) {
             Point p = points.get(i);

@@ -121,8 +121,9 @@ public record TimelinePicture(String target, Instant from, Instant to, Instant n
                         "before " + versions, true));
             }
             Optional<DrillRecord> proven = e.lastProven();
-            backups.add(new Backup(m.id(), m.kind(), false, m.endTime(), proven.isPresent(), e.damaged(),
-                    m.kind().id() + " backup " + m.id() + ", ended " + m.endTime()
+            backups.add(new Backup(m.id(), m.kind(), m.dependsOn().isPresent(), m.endTime(), proven.isPresent(), e.damaged(),
+                    m.kind().id() + (m.physical() != null ? " " + m.physical().type() : "") + " backup " + m.id()
+                            + m.dependsOn().map(d -> " (depends on " + d + ")").orElse("") + ", ended " + m.endTime()
                             + proven.map(d -> ", proven by drill " + d.id() + " at " + d.finishedAt()).orElse(", never proven")
                             + e.damage().map(d -> ", DAMAGED: " + d).orElse("")));
             if (e.verification() != null) {
