@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "rehearse", description = {
-        "Rehearse the pending migrations on a restore of the latest logical backup (or --backup ID).",
-        "The backup is restored into a scratch cluster or a scratch database (drill.mode), the migrations",
+        "Rehearse the pending migrations on a restore of the latest backup (or --backup ID).",
+        "A logical backup is restored into a scratch cluster or a scratch database (drill.mode), a physical",
+        "one recovered into a scratch cluster listening on 127.0.0.1 only; the migrations",
         "run there statement by statement, and the copy is torn down; the target is never written to.",
         "The report (restore.report-dir) gives each statement's locks and how long they are held, rewrites,",
         "duration, rows and failures. Exits 3 when a statement fails, holds a write-blocking lock on an",
@@ -23,7 +24,7 @@ import picocli.CommandLine.Spec;
 public final class MigrateRehearseCommand implements Callable<Integer> {
     // --mode: declared with drill.mode in Settings
 
-    @Option(names = "--backup", paramLabel = "ID", description = "Rehearse on this logical backup instead of the latest.")
+    @Option(names = "--backup", paramLabel = "ID", description = "Rehearse on this backup (logical or physical) instead of the latest.")
     String backup;
 
     @Mixin

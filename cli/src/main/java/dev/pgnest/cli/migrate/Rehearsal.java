@@ -65,7 +65,7 @@ final class Rehearsal {
             recorder.requested(new IncidentReport.Requested("backup", backupId, null, null, selector.describe(), null));
             TraceReport trace;
             try {
-                trace = ConfiguredDrill.onScratchCopy(context, selector, recorder, (restored, result) ->
+                trace = ConfiguredDrill.onScratchCopy(context, selector, recorder, (restored, backup) ->
                         recorder.phase("rehearse migrations", () -> new StatementTracer(limits)
                                         .tracePending(settings.withTarget(scratch(settings, restored))),
                                 t -> t.migrations().size() + " migrations, " + t.statementCount() + " statements"));

@@ -28,7 +28,7 @@ class MigrateRehearseCommandTest {
     static final Servers servers = Servers.withPostgres();
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String V1 = "CREATE TABLE feedings (id bigint PRIMARY KEY, baby_id int NOT NULL, ml int, note text);";
+    static final String V1 = "CREATE TABLE feedings (id bigint PRIMARY KEY, baby_id int NOT NULL, ml int, note text);";
     /** The target as a whole: rows, schema and migration history. */
     private static final String TARGET_STATE = "select md5(string_agg(f::text, '|' order by id)) || ' '"
             + " || (select count(*) from pg_indexes where tablename = 'feedings') || ' '"
@@ -58,7 +58,12 @@ class MigrateRehearseCommandTest {
     }
 
     private static Path migrations(String name, String... files) throws Exception {
-        Path dir = tmp.resolve(name);
+        return migrations(tmp, name, files);
+    }
+
+    /** {@code root/name} holding V1 and {@code files} as V2, V3...: the migrations a rehearsal finds pending. */
+    static Path migrations(Path root, String name, String... files) throws Exception {
+        Path dir = root.resolve(name);
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("V1__feedings.sql"), V1);
         for (int i = 0; i < files.length; i++) {
@@ -68,15 +73,21 @@ class MigrateRehearseCommandTest {
     }
 
     private static Map<String, String> env() {
+        Map<String, String> env = targetEnv(pg, tmp);
+        env.put("PGNEST_RESTORE_STAGING_DIR", tmp.resolve("staging").toString());
+        env.put("PGNEST_DRILL_MODE", "database");
+        return env;
+    }
+
+    /** Target {@code app} of {@code pg}, an fs repository and the reports under {@code root}. */
+    static Map<String, String> targetEnv(PostgresCluster pg, Path root) {
         Map<String, String> env = new HashMap<>();
         env.put("PGNEST_DATABASE_URL", "postgresql://" + pg.user() + "@127.0.0.1:" + pg.port() + "/app");
         env.put("PGNEST_DB_PASSWORD", pg.password());
         env.put("PGNEST_REPO_TYPE", "fs");
-        env.put("PGNEST_REPO_PATH", tmp.resolve("repo").toString());
+        env.put("PGNEST_REPO_PATH", root.resolve("repo").toString());
         env.put("PGNEST_PG_BIN_DIR", pg.binDir().toString());
-        env.put("PGNEST_RESTORE_REPORT_DIR", tmp.resolve("reports").toString());
-        env.put("PGNEST_RESTORE_STAGING_DIR", tmp.resolve("staging").toString());
-        env.put("PGNEST_DRILL_MODE", "database");
+        env.put("PGNEST_RESTORE_REPORT_DIR", root.resolve("reports").toString());
         return env;
     }
 
@@ -85,10 +96,15 @@ class MigrateRehearseCommandTest {
     }
 
     private static CliRun pgnest(Map<String, String> env, Path migrations, String... args) {
+        return pgnest(env, tmp, migrations, args);
+    }
+
+    /** pgnest in {@code dir}; a migrate command gets {@code --migrations}. */
+    static CliRun pgnest(Map<String, String> env, Path dir, Path migrations, String... args) {
         String[] all = java.util.Arrays.copyOf(args, args.length + 2);
         all[args.length] = "--migrations";
         all[args.length + 1] = migrations.toString();
-        return CliRun.run(env, tmp, args[0].equals("migrate") ? all : args);
+        return CliRun.run(env, dir, args[0].equals("migrate") ? all : args);
     }
 
     private static void assertTargetUntouchedAndNoScratchLeft() {
@@ -96,7 +112,8 @@ class MigrateRehearseCommandTest {
         assertThat(pg.queryForString("select count(*) from pg_database where datname like 'pgnest_drill_%'")).isEqualTo("0");
     }
 
-    private static Path report(CliRun run) {
+    /** The Markdown report a rehearsal printed the path of. */
+    static Path report(CliRun run) {
         return Path.of(run.out().lines().filter(l -> l.startsWith("report: ")).findFirst().orElseThrow().substring(8));
     }
 

@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RestoreDrill {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreDrill.class);
+    private static final String LOOPBACK = "127.0.0.1";
     private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss").withZone(ZoneOffset.UTC);
 
     /** Where the scratch restore goes. */
@@ -142,11 +143,7 @@ public final class RestoreDrill {
     }
 
     private static void physicalDrill(Repository repository, Options options, ReportRecorder report) {
-        RestorableWindow window = RestorableWindow.of(repository, options.target());
-        BackupManifest backup = window.newest().orElseThrow(() -> new PgnestException(ErrorKind.USAGE,
-                "target '" + options.target() + "' has no restorable physical backup"
-                        + (window.unusable().isEmpty() ? "" : " (" + String.join("; ", window.unusable()) + ")"),
-                "take one with pgnest backup physical while WAL archiving runs")).manifest();
+        BackupManifest backup = newestRestorable(repository, options.target());
         Path scratch = scratchDirectory(options.scratchDir());
         try {
             // tablespaces go into the scratch directory, never back to production's locations
@@ -173,8 +170,8 @@ public final class RestoreDrill {
 
     private static void logicalDrill(Repository repository, DatabaseConnection targetServer, Options options,
                                      ReportRecorder report) {
-        onScratchCopy(repository, targetServer, options, new BackupSelector.Latest(), report, (restored, result) -> {
-            report.phase("checks", () -> DrillChecks.run(restored, result.backup().schemaVersion(), options.flywayTable(),
+        onScratchCopy(repository, targetServer, options, new BackupSelector.Latest(), report, (restored, backup) -> {
+            report.phase("checks", () -> DrillChecks.run(restored, backup.schemaVersion(), options.flywayTable(),
                     options.sqlChecks(), report));
             return null;
         });
@@ -184,9 +181,9 @@ public final class RestoreDrill {
     public interface ScratchUse<T> {
         /**
          * @param restored the restored database (its server takes pgnest's credentials)
-         * @param result   which backup was restored into which database
+         * @param backup   which backup was restored
          */
-        T use(DatabaseConnection restored, LogicalRestore.Result result);
+        T use(DatabaseConnection restored, BackupManifest backup);
     }
 
     /**
@@ -210,7 +207,7 @@ public final class RestoreDrill {
             try {
                 LogicalRestore.Result restored = LogicalRestore.run(repository, cluster.connection("postgres"),
                         restore.withInto("drill"), report);
-                return use.use(cluster.connection(restored.database()), restored);
+                return use.use(cluster.connection(restored.database()), restored.backup());
             } finally {
                 report.phase("tear down", cluster::close);
             }
@@ -218,10 +215,73 @@ public final class RestoreDrill {
         String scratch = "pgnest_drill_" + NAME_TIME.format(java.time.Instant.now());
         LogicalRestore.Result restored = LogicalRestore.run(repository, targetServer, restore.withInto(scratch), report);
         try {
-            return use.use(targetServer.withDatabase(restored.database()), restored);
+            return use.use(targetServer.withDatabase(restored.database()), restored.backup());
         } finally {
             report.phase("drop scratch database", () -> LogicalRestore.dropDatabase(targetServer, scratch));
         }
+    }
+
+    /**
+     * Restores a physical base backup into a scratch data directory as the physical drill does
+     * (recovered with the archive's WAL, WAL archiving off, promoted), hands its database to
+     * {@code use} over JDBC, and tears it down whatever {@code use} does. The copy runs with
+     * pg_hba rules of its own, not production's: trust on its private socket and on 127.0.0.1,
+     * on a free port, for as long as {@code use} runs.
+     *
+     * @param backup the latest physical backup (recovered to the end of the archive), or one by
+     *               id (recovered to the end of that backup)
+     * @param as     the user and database {@code use} gets in the copy (no password: the copy trusts 127.0.0.1)
+     */
+    public static <T> T onPhysicalScratchCopy(Repository repository, Options options, BackupSelector backup,
+                                              DatabaseConnection as, ReportRecorder report, ScratchUse<T> use) {
+        RecoveryTarget to = backup instanceof BackupSelector.ById ? new RecoveryTarget.Immediate() : new RecoveryTarget.Latest();
+        BackupManifest manifest = backup instanceof BackupSelector.ById byId
+                ? repository.catalog().get(options.target(), byId.id()).manifest()
+                : newestRestorable(repository, options.target());
+        Path scratch = scratchDirectory(options.scratchDir());
+        Path runDir = null;
+        try {
+            // tablespaces go into the scratch directory, never back to production's locations
+            Map<String, Path> tablespaces = new LinkedHashMap<>();
+            new PhysicalRestore(repository, manifest).files().tablespaces()
+                    .forEach(t -> tablespaces.put(t.oid(), scratch.resolve("tablespaces").resolve(t.oid())));
+            runDir = LocalServer.createRunDirectory(Path.of(System.getProperty("java.io.tmpdir")), "pgnest-drill-");
+            Path hba = runDir.resolve("pg_hba.conf");
+            try {
+                Files.writeString(hba, "local all all trust\nhost all all " + LOOPBACK + "/32 trust\n");
+            } catch (IOException e) {
+                throw new PgnestException(ErrorKind.TOOL, "cannot write " + hba + ": " + e.getMessage(),
+                        "make TMPDIR a writable directory", e);
+            }
+            LocalServer.Options server = new LocalServer.Options(options.binaries(), options.account(), LocalCluster.freePort(),
+                    runDir, "postgres", null, Map.of("listen_addresses", LOOPBACK, "hba_file", hba.toString(),
+                            "shared_buffers", "128MB", "fsync", "off"));
+            PitrRestore.Result result = PitrRestore.run(repository, new PitrRestore.Request(options.target(), to, true,
+                    RecoveryAction.PROMOTE, new BackupSelector.ById(manifest.id()), null, null, options.flywayTable(),
+                    scratch.resolve("data"), false, tablespaces, options.physical().parallelism(),
+                    options.physical().restoreCommand(), server, Archiving.OFF, AfterRecovery.KEEP_RUNNING,
+                    options.physical().timeout()), report);
+            try (LocalServer running = result.server().orElseThrow()) {
+                return use.use(new DatabaseConnection(LOOPBACK, running.port(), as.database(), as.user(), null, Map.of()),
+                        result.backup());
+            }
+        } finally {
+            Path run = runDir;
+            report.phase("tear down", () -> {
+                if (run != null) {
+                    LocalCluster.deleteRecursively(run);
+                }
+                LocalCluster.deleteRecursively(scratch);
+            });
+        }
+    }
+
+    private static BackupManifest newestRestorable(Repository repository, String target) {
+        RestorableWindow window = RestorableWindow.of(repository, target);
+        return window.newest().orElseThrow(() -> new PgnestException(ErrorKind.USAGE,
+                "target '" + target + "' has no restorable physical backup"
+                        + (window.unusable().isEmpty() ? "" : " (" + String.join("; ", window.unusable()) + ")"),
+                "take one with pgnest backup physical while WAL archiving runs")).manifest();
     }
 
     /**
