@@ -1,6 +1,8 @@
 package dev.pgnest.cli.wal;
 
+import dev.pgnest.cli.shared.CommandContext;
 import dev.pgnest.config.ExitCode;
+import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.Settings;
 import dev.pgnest.wal.WalArchives;
 import dev.pgnest.wal.WalSpool;
@@ -29,27 +31,23 @@ public final class WalServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         return untilStopped(stop, "pgnest-wal-serve-stop", () -> {
-            try (WalAccess access = WalAccess.open(spec);
-                 WalArchives archives = WalAccess.forPush(spec);
-                 WalPushService service = WalPushService.start(archives, access.spool(), port(access), parallel(access))) {
-                WalSpool.warnWhenLauncherLooksElsewhere(access.config(), access.spool());
+            // like wal push: with several repositories one that cannot be reached now is queued for
+            PgnestConfig config = CommandContext.of(spec).config();
+            WalSpool spool = WalSpool.of(config);
+            int parallel = config.global().require(Settings.WAL_PUSH_PARALLELISM);
+            try (WalArchives archives = WalAccess.forPush(spec);
+                 WalPushService service = WalPushService.start(archives, spool, config.global().require(Settings.WAL_PUSH_PORT),
+                         parallel)) {
+                WalSpool.warnWhenLauncherLooksElsewhere(config, spool);
                 PrintWriter out = spec.commandLine().getOut();
-                out.println("serving wal push for target " + access.target() + " on 127.0.0.1:" + service.port()
-                        + " (" + parallel(access) + " parallel uploads)");
+                out.println("serving wal push for target " + archives.target() + " on 127.0.0.1:" + service.port()
+                        + " (" + parallel + " parallel uploads)");
                 out.flush();
                 stop.await();
                 out.println("stopped after acknowledging " + service.acknowledged() + " pushes");
                 out.flush();
             }
         });
-    }
-
-    private static int port(WalAccess access) {
-        return access.config().global().require(Settings.WAL_PUSH_PORT);
-    }
-
-    private static int parallel(WalAccess access) {
-        return access.config().global().require(Settings.WAL_PUSH_PARALLELISM);
     }
 
     /** What a serving command does until stopped. */
