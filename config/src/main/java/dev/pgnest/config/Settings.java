@@ -461,6 +461,17 @@ public final class Settings {
             .describe("When pgnest serve takes an incr physical backup, whatever backup.physical.type says (cron, as "
                     + "schedule.logical). Unset: never.");
 
+    public static final Setting<String> SCHEDULE_LOGICAL_REPOSITORY = Setting.define(TARGET, "schedule.logical-repository",
+                    SettingType.STRING)
+            .describe("The repository pgnest serve's scheduled logical backups of this target go to: one of "
+                    + "targets.NAME.repositories. Unset: the service's repository (the first).");
+
+    public static final Setting<String> SCHEDULE_PHYSICAL_REPOSITORY = Setting.define(TARGET, "schedule.physical-repository",
+                    SettingType.STRING)
+            .describe("The repository pgnest serve's scheduled physical backups (full, diff, incr) of this target go to: "
+                    + "one of targets.NAME.repositories, which all receive its WAL. Unset: the service's repository (the "
+                    + "first). Verification, expiry, drills and the status page of serve read the service's repository.");
+
     public static final Setting<String> SCHEDULE_EXPIRE = Setting.define(TARGET, "schedule.expire", SettingType.STRING)
             .describe("When pgnest serve removes backups and WAL past retention (cron, as schedule.logical). Unset: never.");
 
@@ -488,7 +499,8 @@ public final class Settings {
             REHEARSE_LOCK_THRESHOLD, REHEARSE_REWRITE_THRESHOLD,
             SERVE_LISTEN, SERVE_DATABASE_URL, SERVE_DATABASE_PASSWORD, SERVE_TIMEZONE, SERVE_SHUTDOWN_TIMEOUT,
             ALERT_WEBHOOK_URL, ALERT_WEBHOOK_FORMAT, ALERT_WAL_LAG, ALERT_UNPROVEN_AFTER,
-            SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_PHYSICAL_DIFF, SCHEDULE_PHYSICAL_INCR, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);
+            SCHEDULE_LOGICAL, SCHEDULE_PHYSICAL, SCHEDULE_PHYSICAL_DIFF, SCHEDULE_PHYSICAL_INCR, SCHEDULE_LOGICAL_REPOSITORY,
+            SCHEDULE_PHYSICAL_REPOSITORY, SCHEDULE_EXPIRE, SCHEDULE_VERIFY, SCHEDULE_DRILL);
 
     public static List<Setting<?>> inScope(Scope scope) {
         return ALL.stream().filter(s -> s.scope() == scope).toList();

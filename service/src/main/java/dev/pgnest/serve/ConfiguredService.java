@@ -8,6 +8,7 @@ import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestConfig;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.config.Setting;
 import dev.pgnest.config.SettingValues;
 import dev.pgnest.config.Settings;
 import dev.pgnest.postgres.Databases;
@@ -15,6 +16,7 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositorySettings;
 import dev.pgnest.serve.alert.Alerts;
 import dev.pgnest.serve.http.HealthCheck;
+import dev.pgnest.serve.job.Job;
 import dev.pgnest.serve.job.JobKind;
 import dev.pgnest.serve.metrics.ArchiverWalLagProbe;
 import dev.pgnest.serve.metrics.RepositoryBacklogProbe;
@@ -30,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * {@code pgnest serve} as its configuration describes it: every target's schedules with the real
@@ -73,20 +76,22 @@ public final class ConfiguredService {
         });
         RepositoryJobs jobs = new RepositoryJobs(storage);
         var repository = config.repository();
+        Map<String, SettingValues> logicalTo = scheduledRepositories(config, Settings.SCHEDULE_LOGICAL_REPOSITORY);
+        Map<String, SettingValues> physicalTo = scheduledRepositories(config, Settings.SCHEDULE_PHYSICAL_REPOSITORY);
         BackupService.Builder b = BackupService.builder(jobStore(config))
                 .schedules(schedules)
                 .timeZone(zone)
-                .job(JobKind.LOGICAL, jobs.logicalBackup(t -> connectionOf(targets, t), t -> LogicalBackupOptions.defaults(t)
-                        .withCompression(RepositorySettings.compression(repository), RepositorySettings.compressionLevel(repository))
-                        .withPgBinDir(pgBinDir)))
+                .job(JobKind.LOGICAL, ctx -> {
+                    SettingValues to = logicalTo.getOrDefault(ctx.target(), repository);
+                    return new RepositoryJobs(RepositorySettings.storage(to)).logicalBackup(t -> connectionOf(targets, t),
+                            t -> LogicalBackupOptions.defaults(t)
+                                    .withCompression(RepositorySettings.compression(to), RepositorySettings.compressionLevel(to))
+                                    .withPgBinDir(pgBinDir)).run(ctx);
+                })
                 .job(JobKind.VERIFY, jobs.verify(pgBinDir))
-                .job(JobKind.PHYSICAL, PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
-                        t -> PhysicalBackupSettings.options(global, config.targets().get(t), repository),
-                        t -> PhysicalBackupSettings.type(config.targets().get(t))))
-                .job(JobKind.PHYSICAL_DIFF, PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
-                        t -> PhysicalBackupSettings.options(global, config.targets().get(t), repository), t -> BackupType.DIFF))
-                .job(JobKind.PHYSICAL_INCR, PhysicalBackupJob.job(storage, t -> connectionOf(targets, t),
-                        t -> PhysicalBackupSettings.options(global, config.targets().get(t), repository), t -> BackupType.INCR))
+                .job(JobKind.PHYSICAL, physical(config, physicalTo, targets, t -> PhysicalBackupSettings.type(config.targets().get(t))))
+                .job(JobKind.PHYSICAL_DIFF, physical(config, physicalTo, targets, t -> BackupType.DIFF))
+                .job(JobKind.PHYSICAL_INCR, physical(config, physicalTo, targets, t -> BackupType.INCR))
                 .job(JobKind.EXPIRE, jobs.expire(t -> RetentionSettings.policy(config.targets().get(t)), zone))
                 .job(JobKind.DRILL, DrillJob.of(config, tempDir))
                 .status(jobs.status())
@@ -109,6 +114,35 @@ public final class ConfiguredService {
                     () -> WalArchives.backlogs(WalSpool.of(config), name, repositories)));
         });
         return b.build();
+    }
+
+    /** A physical backup job of a type, into the repository each target's schedule.physical-repository names. */
+    private static Job physical(PgnestConfig config, Map<String, SettingValues> physicalTo, Map<String, DatabaseConnection> targets,
+                                Function<String, BackupType> type) {
+        SettingValues global = config.global();
+        return ctx -> {
+            SettingValues to = physicalTo.getOrDefault(ctx.target(), config.repository());
+            return PhysicalBackupJob.job(RepositorySettings.storage(to), t -> connectionOf(targets, t),
+                    t -> PhysicalBackupSettings.options(global, config.targets().get(t), to), type).run(ctx);
+        };
+    }
+
+    /**
+     * The repository each target's scheduled backups of one kind go to, where {@code setting}
+     * names one; it must be one of the target's repositories (they all receive its WAL).
+     */
+    private static Map<String, SettingValues> scheduledRepositories(PgnestConfig config, Setting<String> setting) {
+        Map<String, SettingValues> chosen = new LinkedHashMap<>();
+        config.targets().forEach((name, values) -> values.get(setting).ifPresent(repo -> {
+            List<String> own = values.get(Settings.TARGET_REPOSITORIES).orElse(List.of());
+            if (!own.contains(repo) || !config.repositories().containsKey(repo)) {
+                throw new PgnestException(ErrorKind.CONFIG, setting.key() + " of target " + name + " names repository '" + repo
+                        + "', which is not one of the target's repositories " + own,
+                        "name one of targets." + name + ".repositories (add it there first, so that its WAL is archived to it)");
+            }
+            chosen.put(name, config.repositories().get(repo));
+        }));
+        return chosen;
     }
 
     private static DatabaseConnection connectionOf(Map<String, DatabaseConnection> targets, String target) {
