@@ -6,6 +6,7 @@ import dev.pgnest.postgres.ChildProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -226,15 +227,29 @@ public sealed interface ServerAccount {
 
     /** Gives every file under {@code root} to {@code user} (and {@code group} unless null), touching only those owned otherwise. */
     private static void chown(Path root, UserPrincipal user, GroupPrincipal group) throws IOException {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-                PosixFileAttributes attrs = view.readAttributes();
-                if (!attrs.owner().equals(user)) {
-                    view.setOwner(user);
+        // a file may vanish while the tree is walked (a WAL download renamed into place): it needs
+        // no owner; a directory vanishing under the walk starts it again
+        for (int attempt = 1; ; attempt++) {
+            try (Stream<Path> paths = Files.walk(root)) {
+                for (Path p : (Iterable<Path>) paths::iterator) {
+                    try {
+                        PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
+                                LinkOption.NOFOLLOW_LINKS);
+                        PosixFileAttributes attrs = view.readAttributes();
+                        if (!attrs.owner().equals(user)) {
+                            view.setOwner(user);
+                        }
+                        if (group != null && !attrs.group().equals(group)) {
+                            view.setGroup(group);
+                        }
+                    } catch (NoSuchFileException e) {
+                        // gone meanwhile
+                    }
                 }
-                if (group != null && !attrs.group().equals(group)) {
-                    view.setGroup(group);
+                return;
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException) || attempt >= 5) {
+                    throw e.getCause();
                 }
             }
         }
