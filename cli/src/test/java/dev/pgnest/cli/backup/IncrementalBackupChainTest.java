@@ -3,6 +3,8 @@ package dev.pgnest.cli.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.cli.PitrEnvironment;
+import dev.pgnest.cli.WalCommandServer;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
 import dev.pgnest.repository.Compression;
@@ -14,12 +16,8 @@ import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.WalArchive;
-import dev.pgnest.wal.WalNotFoundException;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +71,7 @@ class IncrementalBackupChainTest {
         repository = Repository.open(storage);
         archive = new WalArchive(storage, "default", Compression.ZSTD, 3);
         walServer = servers.closeAfterAll(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")));
-        Thread server = new Thread(IncrementalBackupChainTest::serveWalCommands, "wal-commands");
+        Thread server = new Thread(() -> WalCommandServer.serve(walServer, archive), "wal-commands");
         server.setDaemon(true);
         server.start();
         pg = servers.closeAfterAll(PostgresCluster.builder().setting("wal_level", "replica").setting("archive_mode", "on")
@@ -145,7 +143,7 @@ class IncrementalBackupChainTest {
             Point p = points.get(i);
             Path dataDir = dir.resolve("restored-" + i);
             CliRun run = pgnest("restore", "pitr", "--backup", p.backup().id(), "--to-lsn", p.lsn(), "--data-dir",
-                    dataDir.toString(), "--port", "" + freePort(), "--no-archive");
+                    dataDir.toString(), "--port", "" + PitrEnvironment.freePort(), "--no-archive");
             assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
             try (PostgresCluster restored = PostgresCluster.startExisting(dataDir, pg.password())) {
                 assertThat(tables(restored)).as("tables after restoring %s %s", p.backup().physical().type(),
@@ -176,7 +174,7 @@ class IncrementalBackupChainTest {
 
         Path dataDir = dir.resolve("never");
         CliRun restore = pgnest("restore", "pitr", "--backup", middle.id(), "--to-lsn", points.get(2).lsn(), "--data-dir",
-                dataDir.toString(), "--port", "" + freePort(), "--no-archive");
+                dataDir.toString(), "--port", "" + PitrEnvironment.freePort(), "--no-archive");
         assertThat(restore.exitCode()).isNotZero();
         assertThat(restore.err()).contains("cannot restore backup " + middle.id() + ": backup " + middle.id()
                 + " depends on backup " + firstIncr.id() + ", which is damaged (verification failed at ");
@@ -186,7 +184,7 @@ class IncrementalBackupChainTest {
         Point last = points.get(4);
         Path lastDir = dir.resolve("restored-after-damage");
         CliRun ok = pgnest("restore", "pitr", "--backup", last.backup().id(), "--to-lsn", last.lsn(), "--data-dir",
-                lastDir.toString(), "--port", "" + freePort(), "--no-archive");
+                lastDir.toString(), "--port", "" + PitrEnvironment.freePort(), "--no-archive");
         assertThat(ok.exitCode()).as(ok.out() + ok.err()).isZero();
         try (PostgresCluster restored = PostgresCluster.startExisting(lastDir, pg.password())) {
             assertThat(tables(restored)).isEqualTo(last.tables());
@@ -199,7 +197,7 @@ class IncrementalBackupChainTest {
         Files.move(gone, aside);
         try {
             CliRun refused = pgnest("restore", "pitr", "--backup", last.backup().id(), "--to-lsn", last.lsn(), "--data-dir",
-                    dataDir.toString(), "--port", "" + freePort(), "--no-archive");
+                    dataDir.toString(), "--port", "" + PitrEnvironment.freePort(), "--no-archive");
             assertThat(refused.exitCode()).isNotZero();
             assertThat(refused.err()).contains("backup " + points.get(3).backup().id() + " is missing its object "
                     + points.get(3).backup().objects().get(0).name());
@@ -253,7 +251,7 @@ class IncrementalBackupChainTest {
         awaitArchived(pg.queryForString("select pg_walfile_name(pg_switch_wal())"));
         Path dataDir = dir.resolve("restored-after-kill");
         CliRun restore = pgnest("restore", "pitr", "--backup", latest.id(), "--to-lsn", lsn, "--data-dir", dataDir.toString(),
-                "--port", "" + freePort(), "--no-archive");
+                "--port", "" + PitrEnvironment.freePort(), "--no-archive");
         assertThat(restore.exitCode()).as(restore.out() + restore.err()).isZero();
         try (PostgresCluster restored = PostgresCluster.startExisting(dataDir, pg.password())) {
             assertThat(tables(restored)).isEqualTo(tables);
@@ -308,7 +306,7 @@ class IncrementalBackupChainTest {
         awaitArchived(pg.queryForString("select pg_walfile_name(pg_switch_wal())"));
         Path dataDir = dir.resolve("restored-resumed");
         CliRun restore = pgnest("restore", "pitr", "--backup", killedId, "--to-lsn", lsn, "--data-dir", dataDir.toString(),
-                "--port", "" + freePort(), "--no-archive");
+                "--port", "" + PitrEnvironment.freePort(), "--no-archive");
         assertThat(restore.exitCode()).as(restore.out() + restore.err()).isZero();
         try (PostgresCluster restored = PostgresCluster.startExisting(dataDir, pg.password())) {
             assertThat(tables(restored)).isEqualTo(tables);
@@ -403,41 +401,6 @@ class IncrementalBackupChainTest {
         while (!archive.contains(segment)) {
             assertThat(System.nanoTime()).as("segment %s archived within 60 s", segment).isLessThan(deadline);
             Thread.sleep(50);
-        }
-    }
-
-    /** archive_command and the restore launcher of the restored servers talk to this JVM's archive. */
-    private static void serveWalCommands() {
-        while (!walServer.isClosed()) {
-            try (Socket s = walServer.accept();
-                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))) {
-                String[] w = in.readLine().split(" ");
-                int rc = 0;
-                try {
-                    if (w[0].equals("push")) {
-                        archive.push(Path.of(w[1]));
-                    } else {
-                        Path dest = Path.of(w[2]);
-                        archive.fetch(w[1], dest);
-                        Files.setOwner(dest, Files.getOwner(dest.getParent()));
-                    }
-                } catch (WalNotFoundException e) {
-                    rc = 1;
-                } catch (RuntimeException e) {
-                    rc = 2;
-                }
-                s.getOutputStream().write((rc + "\n").getBytes(StandardCharsets.UTF_8));
-            } catch (Exception e) {
-                // closed
-            }
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 }

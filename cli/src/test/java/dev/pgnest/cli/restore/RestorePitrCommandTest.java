@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.cli.PitrEnvironment;
+import dev.pgnest.cli.WalCommandServer;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Compression;
@@ -14,13 +16,8 @@ import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
 import dev.pgnest.wal.WalArchive;
-import dev.pgnest.wal.WalNotFoundException;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -62,7 +59,7 @@ class RestorePitrCommandTest {
         Repository.init(storage);
         archive = new WalArchive(storage, "default", Compression.ZSTD, 3);
         fetchServer = servers.closeAfterAll(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")));
-        Thread server = new Thread(RestorePitrCommandTest::serve, "wal-commands");
+        Thread server = new Thread(() -> WalCommandServer.serve(fetchServer, archive), "wal-commands");
         server.setDaemon(true);
         server.start();
         // archive_command talks to fetchServer, so this cluster starts here
@@ -95,7 +92,7 @@ class RestorePitrCommandTest {
     @Test
     void pitrToAnLsnRestoresTheBackupReplaysAndReportsWhatItReached() throws Exception {
         Path dataDir = dir.resolve("restored");
-        int port = freePort();
+        int port = PitrEnvironment.freePort();
         CliRun plan = pgnest("restore", "plan", "pitr", "--to-lsn", lsn, "--data-dir", dataDir.toString(), "--port", "" + port);
         assertThat(plan.exitCode()).as(plan.err()).isZero();
         assertThat(plan.out()).contains("  backup:       " + backup.id(), "  restorable:   from ");
@@ -132,7 +129,7 @@ class RestorePitrCommandTest {
     void aTargetOutsideTheWindowExitsTwoNamingTheWindowAndCreatesNothing() {
         Path dataDir = dir.resolve("never");
         CliRun run = pgnest("restore", "pitr", "--to-time", "2099-01-01T00:00:00Z", "--data-dir", dataDir.toString(),
-                "--port", "" + freePort());
+                "--port", "" + PitrEnvironment.freePort());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).startsWith("error: recovery target time 2099-01-01 00:00:00.000000+00:00 is outside the restorable window")
                 .contains("restorable: from " + backup.endTime());
@@ -159,39 +156,5 @@ class RestorePitrCommandTest {
         // run directories (socket, kept server log) go where the rest of this test's files are, and go with them
         env.put("TMPDIR", dir.toString());
         return CliRun.run(env, dir, args);
-    }
-
-    private static void serve() {
-        while (!fetchServer.isClosed()) {
-            try (Socket s = fetchServer.accept();
-                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))) {
-                String[] w = in.readLine().split(" ");
-                int rc = 0;
-                try {
-                    if (w[0].equals("push")) {
-                        archive.push(Path.of(w[1]));
-                    } else {
-                        Path dest = Path.of(w[2]);
-                        archive.fetch(w[1], dest);
-                        Files.setOwner(dest, Files.getOwner(dest.getParent()));
-                    }
-                } catch (WalNotFoundException e) {
-                    rc = 1;
-                } catch (RuntimeException e) {
-                    rc = 2;
-                }
-                s.getOutputStream().write((rc + "\n").getBytes(StandardCharsets.UTF_8));
-            } catch (Exception e) {
-                // closed
-            }
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }
