@@ -59,6 +59,11 @@ class DebianPackageTest {
                     .orElseThrow(() -> new IllegalStateException("no target/pgnest_*_all.deb: run ./mvnw package first"));
         }
         root = servers.deleteAfterAll(Files.createTempDirectory(Path.of("/tmp"), "pgnest-deb-"));
+        // the installed wal push starts background pushers; they would outlive the test by their idle exit
+        servers.closeAfterAll(() -> ProcessHandle.allProcesses()
+                .filter(h -> h.info().commandLine().orElse("").contains(root + "/") && h.info().commandLine().orElse("")
+                        .contains(" wal pusher "))
+                .forEach(ProcessHandle::destroyForcibly));
         // the postgres user runs what is installed here
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.createDirectories(root.resolve("var/lib/dpkg/info"));
