@@ -212,6 +212,12 @@ public final class Settings {
             .describe("Check the endpoint's TLS certificate and host name. false (a test store with a self-signed certificate) "
                     + "is logged as a warning on every start.");
 
+    public static final Setting<String> S3_CHECKSUM = Setting.define(REPOSITORY, "s3.checksum", SettingType.oneOf("crc32c", "md5"))
+            .defaultValue("crc32c")
+            .describe("Transport checksum of every upload, checked by the store before it keeps the bytes: crc32c "
+                    + "(x-amz-checksum-crc32c, nearly free) or md5 (Content-MD5, for S3-compatible stores that reject "
+                    + "flexible checksums). Each object's own SHA-256 is checked on every read either way.");
+
     public static final Setting<String> ENCRYPTION_MODE = Setting.define(REPOSITORY, "encryption.mode", SettingType.oneOf("none", "aes-256-gcm"))
             .env("PGNEST_ENCRYPTION").defaultValue("none")
             .describe("Client-side encryption of every object in the repository (authenticated: tampering is detected on read).");
@@ -490,7 +496,7 @@ public final class Settings {
             RETENTION_KEEP_MONTHLY,
             REPO_TYPE, REPO_PATH, S3_BUCKET, S3_PREFIX, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID,
             S3_SECRET_ACCESS_KEY, S3_PATH_STYLE, S3_SSE, S3_STORAGE_CLASS,
-            S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS,
+            S3_PART_SIZE, S3_PARTS_IN_FLIGHT, S3_MAX_ATTEMPTS, S3_SSE_KMS_KEY_ID, S3_VERIFY_TLS, S3_CHECKSUM,
             ENCRYPTION_MODE, ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, COMPRESSION, COMPRESSION_LEVEL,
             WAL_SPOOL_DIR, WAL_PUSH_PORT, WAL_PUSH_PARALLELISM, WAL_PUSH_IDLE_EXIT, WAL_PREFETCH, WAL_STREAM_SLOT, WAL_STREAM_SYNCHRONOUS,
             BACKUP_METHOD, BACKUP_TYPE, BACKUP_DATA_DIR, BACKUP_STANDBY_URL, BACKUP_PARALLELISM, BACKUP_WAL_TIMEOUT,

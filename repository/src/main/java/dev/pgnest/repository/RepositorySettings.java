@@ -50,6 +50,7 @@ public final class RepositorySettings {
         repository.get(Settings.S3_PARTS_IN_FLIGHT).ifPresent(s3::partsInFlight);
         repository.get(Settings.S3_MAX_ATTEMPTS).ifPresent(s3::maxAttempts);
         repository.get(Settings.S3_VERIFY_TLS).ifPresent(s3::verifyTls);
+        repository.get(Settings.S3_CHECKSUM).map(S3StorageConfig.Checksum::parse).ifPresent(s3::checksum);
         repository.get(Settings.S3_SSE_KMS_KEY_ID)
                 .ifPresent(kms -> s3.sse(repository.get(Settings.S3_SSE).orElse(null), kms));
         String endpoint = repository.get(Settings.S3_ENDPOINT).orElse(null);

@@ -33,8 +33,18 @@ class RepositorySettingsTest {
         assertThat(s3.secretAccessKey()).isEqualTo("SK");
         assertThat(s3.sse()).isEqualTo("AES256");
         assertThat(s3.partSize()).isEqualTo(S3StorageConfig.DEFAULT_PART_SIZE);
+        assertThat(s3.checksum()).isEqualTo(S3StorageConfig.Checksum.CRC32C);
         assertThat(RepositorySettings.compression(repo)).isEqualTo(Compression.GZIP);
         assertThat(RepositorySettings.compressionLevel(repo)).isEqualTo(6);
+    }
+
+    @Test
+    void theTransportChecksumIsCrc32cUnlessAStoreNeedsContentMd5() {
+        S3StorageConfig md5 = (S3StorageConfig) RepositorySettings.storage(repository(Map.of(
+                "PGNEST_S3_BUCKET", "b", "PGNEST_S3_CHECKSUM", "md5")));
+        assertThat(md5.checksum()).isEqualTo(S3StorageConfig.Checksum.MD5);
+        assertThatThrownBy(() -> repository(Map.of("PGNEST_S3_BUCKET", "b", "PGNEST_S3_CHECKSUM", "sha1")))
+                .hasMessageContaining("sha1").hasMessageContaining("crc32c");
     }
 
     @Test

@@ -88,6 +88,10 @@ public final class FaultyProxy implements AutoCloseable {
     private volatile double evenLostShare;
     private final AtomicReference<Predicate<String>> loseOnce = new AtomicReference<>();
     private final AtomicReference<Answer> answer = new AtomicReference<>();
+    private final AtomicReference<Predicate<String>> damageOnce = new AtomicReference<>();
+    private final AtomicLong bodiesDamaged = new AtomicLong();
+    /** The head (request line and headers) of every request, in arrival order. */
+    private final List<String> requestHeads = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile boolean ignoreRanges;
     /** Whole-object GET responses (head and framed body) by request target, for {@link #ignoreRanges()}. */
     private final Map<String, byte[][]> wholeObjects = new ConcurrentHashMap<>();
@@ -172,6 +176,27 @@ public final class FaultyProxy implements AutoCloseable {
     public FaultyProxy loseResponseOnce(Predicate<String> requestLine) {
         loseOnce.set(requestLine);
         return this;
+    }
+
+    /**
+     * The next request with a body whose request line matches is forwarded with one byte of its
+     * body changed, as a faulty network card or middlebox would: the store must notice.
+     */
+    public FaultyProxy damageBodyOnce(Predicate<String> requestLine) {
+        damageOnce.set(requestLine);
+        return this;
+    }
+
+    /** How many request bodies {@link #damageBodyOnce} changed. */
+    public long bodiesDamaged() {
+        return bodiesDamaged.get();
+    }
+
+    /** The heads (request line and headers, as sent) of the requests seen so far, oldest first. */
+    public List<String> requestHeads() {
+        synchronized (requestHeads) {
+            return List.copyOf(requestHeads);
+        }
     }
 
     /**
@@ -313,6 +338,12 @@ public final class FaultyProxy implements AutoCloseable {
                     cout.flush();
                 }
                 byte[] body = readBody(cin, request, false);
+                requestHeads.add(new String(request.raw, StandardCharsets.ISO_8859_1));
+                Predicate<String> damage = damageOnce.get();
+                if (body.length > 0 && damage != null && damage.test(request.startLine) && damageOnce.compareAndSet(damage, null)) {
+                    body[body.length / 2] ^= 0x01;
+                    bodiesDamaged.incrementAndGet();
+                }
                 long number = requests.incrementAndGet();
                 boolean upload = request.startLine.startsWith("PUT ") && request.startLine.contains("partNumber=");
                 if (upload) {

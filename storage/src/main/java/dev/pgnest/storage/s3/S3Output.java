@@ -22,11 +22,14 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -55,7 +58,8 @@ final class S3Output extends StorageOutput {
     private final Semaphore slots;
     private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
     private final List<Future<CompletedPart>> parts = new ArrayList<>();
-    private final Map<Integer, byte[]> partDigests = new ConcurrentHashMap<>();
+    /** Each part's transport checksum (CRC32C or MD5), to recognise our object after a lost completion. */
+    private final Map<Integer, byte[]> partChecksums = new ConcurrentHashMap<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     private byte[] buffer;
@@ -165,6 +169,10 @@ final class S3Output extends StorageOutput {
         try {
             uploadId = storage.client().createMultipartUpload(b -> {
                 b.bucket(config.bucket()).key(storage.fullKey(key));
+                if (config.checksum() == S3StorageConfig.Checksum.CRC32C) {
+                    // parts carrying a CRC32C must belong to an upload that announced it
+                    b.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
+                }
                 if (config.sse() != null) {
                     b.serverSideEncryption(config.sse()).ssekmsKeyId(config.sseKmsKeyId());
                 }
@@ -200,10 +208,10 @@ final class S3Output extends StorageOutput {
         partSize = partSizeFor(partNumber + 1);
         parts.add(storage.uploads().submit(() -> {
             try {
-                // hashed here, not by the writer: the caller's thread only copies bytes
-                byte[] digest = md5(data, 0, length);
-                partDigests.put(partNumber, digest);
-                return uploadPart(partNumber, data, length, digest);
+                // checksummed here, not by the writer: the caller's thread only copies bytes
+                byte[] checksum = storage.transportChecksum(data, 0, length);
+                partChecksums.put(partNumber, checksum);
+                return uploadPart(partNumber, data, length, checksum);
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
                 throw t;
@@ -216,13 +224,24 @@ final class S3Output extends StorageOutput {
         }));
     }
 
-    private CompletedPart uploadPart(int partNumber, byte[] data, int length, byte[] digest) {
+    private CompletedPart uploadPart(int partNumber, byte[] data, int length, byte[] checksum) {
         S3StorageConfig config = storage.config();
-        String etag = storage.client().uploadPart(b -> b.bucket(config.bucket()).key(storage.fullKey(key))
-                        .uploadId(uploadId).partNumber(partNumber).contentLength((long) length)
-                        .contentMD5(Base64.getEncoder().encodeToString(digest)),
-                body(data, 0, length)).eTag();
-        return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
+        String encoded = Base64.getEncoder().encodeToString(checksum);
+        boolean crc = config.checksum() == S3StorageConfig.Checksum.CRC32C;
+        String etag = storage.client().uploadPart(b -> {
+            b.bucket(config.bucket()).key(storage.fullKey(key))
+                    .uploadId(uploadId).partNumber(partNumber).contentLength((long) length);
+            if (crc) {
+                b.checksumCRC32C(encoded);
+            } else {
+                b.contentMD5(encoded);
+            }
+        }, body(data, 0, length)).eTag();
+        CompletedPart.Builder part = CompletedPart.builder().partNumber(partNumber).eTag(etag);
+        if (crc) {
+            part.checksumCRC32C(encoded);
+        }
+        return part.build();
     }
 
     private List<CompletedPart> awaitParts() throws IOException {
@@ -248,7 +267,7 @@ final class S3Output extends StorageOutput {
         } catch (S3Exception e) {
             // The SDK retries a completion whose response was lost; the retry then finds the
             // upload gone (NoSuchUpload). The object is ours if its multipart ETag matches.
-            if (e.statusCode() == 404 && storage.etag(key).filter(this::isOurEtag).isPresent()) {
+            if (e.statusCode() == 404 && storage.head(key).filter(this::isOurs).isPresent()) {
                 LOG.info("the completion of {} was retried after a lost response; the stored object is ours",
                         storage.location(key));
                 return;
@@ -259,13 +278,31 @@ final class S3Output extends StorageOutput {
         }
     }
 
-    /** S3's multipart ETag: MD5 over the parts' binary MD5s, then "-" and the part count. */
-    private boolean isOurEtag(String etag) {
-        MessageDigest md5 = newMd5();
-        for (int part = 1; part <= parts.size(); part++) {
-            md5.update(partDigests.get(part));
+    /**
+     * Whether the stored object is the one these parts make. With MD5 parts: S3's multipart ETag
+     * (MD5 over the parts' binary MD5s, "-", the part count). With CRC32C parts: the composite
+     * checksum (CRC32C over the parts' CRC32Cs, "-", the part count); a store that does not report
+     * it is trusted on the size and the part count of its ETag.
+     */
+    private boolean isOurs(HeadObjectResponse head) {
+        int count = partChecksums.size();
+        String etag = head.eTag() == null ? "" : head.eTag().replace("\"", "");
+        if (storage.config().checksum() == S3StorageConfig.Checksum.MD5) {
+            MessageDigest md5 = newMd5();
+            for (int part = 1; part <= count; part++) {
+                md5.update(partChecksums.get(part));
+            }
+            return etag.equalsIgnoreCase(HexFormat.of().formatHex(md5.digest()) + "-" + count);
         }
-        return etag.equalsIgnoreCase(HexFormat.of().formatHex(md5.digest()) + "-" + partDigests.size());
+        if (head.checksumCRC32C() != null) {
+            CRC32C crc = new CRC32C();
+            for (int part = 1; part <= count; part++) {
+                crc.update(partChecksums.get(part));
+            }
+            String composite = Base64.getEncoder().encodeToString(S3Storage.crc32cBytes(crc)) + "-" + count;
+            return head.checksumCRC32C().equals(composite);
+        }
+        return etag.endsWith("-" + count) && head.contentLength() != null && head.contentLength() == size;
     }
 
     private void acquireSlot() throws IOException {

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32C;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -37,6 +38,7 @@ import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
@@ -54,8 +56,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <p>Writes stream: data is cut into parts of {@code partSize}, uploaded by a shared pool with
  * at most {@code partsInFlight} parts per object in flight; an object that fits in one part is
  * a single PUT. Each request is retried by the SDK (throttling, 5xx, network errors) with
- * exponential backoff; each part carries a Content-MD5, so the server rejects a part
- * corrupted on the way. Small whole-object reads ({@link #getBytes}) and listings are read
+ * exponential backoff; each part carries a transport checksum (CRC32C, or Content-MD5 where
+ * the store needs it), so the server rejects a part corrupted on the way. Small whole-object reads ({@link #getBytes}) and listings are read
  * inside the SDK call, so a body that breaks off after the headers arrived is retried too,
  * within the same attempts; a stream from {@link #get} is read by the caller, after the call, so
  * it resumes a cut body itself with ranged GETs ({@link ResumingDownload}).
@@ -112,10 +114,12 @@ public final class S3Storage implements Storage {
         }
         builder
                 .forcePathStyle(config.pathStyle())
-                // S3-compatible servers often reject the SDK's default trailing CRC checksums;
-                // integrity comes from Content-MD5 per part and our own SHA-256 per object
+                // the SDK's default is a trailing checksum in aws-chunked bodies, which some
+                // S3-compatible servers reject; pgnest sends its own (CRC32C or Content-MD5) as a
+                // header, and each object's SHA-256 is checked on every read
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .putAuthScheme(UnsignedPayloadSigner.SCHEME)
                 .overrideConfiguration(o -> o.retryStrategy(retries).addExecutionInterceptor(new RetryCutListings()))
                 .credentialsProvider(credentials(config));
         if (config.endpoint() != null) {
@@ -157,13 +161,17 @@ public final class S3Storage implements Storage {
         putObject(ObjectKeys.check(key), bytes, offset, length);
     }
 
-    /** A whole object in one PutObject, with its Content-MD5 (S3 rejects a body that does not match). */
+    /** A whole object in one PutObject, with its transport checksum (S3 rejects a body that does not match). */
     void putObject(String key, byte[] data, int offset, int length) {
+        String checksum = Base64.getEncoder().encodeToString(transportChecksum(data, offset, length));
         try {
             client.putObject(b -> {
-                b.bucket(config.bucket()).key(fullKey(key))
-                        .contentLength((long) length)
-                        .contentMD5(Base64.getEncoder().encodeToString(S3Output.md5(data, offset, length)));
+                b.bucket(config.bucket()).key(fullKey(key)).contentLength((long) length);
+                if (config.checksum() == S3StorageConfig.Checksum.CRC32C) {
+                    b.checksumCRC32C(checksum);
+                } else {
+                    b.contentMD5(checksum);
+                }
                 if (config.sse() != null) {
                     b.serverSideEncryption(config.sse()).ssekmsKeyId(config.sseKmsKeyId());
                 }
@@ -174,6 +182,22 @@ public final class S3Storage implements Storage {
         } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("write", key, e);
         }
+    }
+
+    /** The configured transport checksum of {@code length} bytes (4 bytes of CRC32C, or 16 of MD5). */
+    byte[] transportChecksum(byte[] data, int offset, int length) {
+        if (config.checksum() == S3StorageConfig.Checksum.MD5) {
+            return S3Output.md5(data, offset, length);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(data, offset, length);
+        return crc32cBytes(crc);
+    }
+
+    /** A CRC32C as S3 encodes it: four bytes, big-endian. */
+    static byte[] crc32cBytes(CRC32C crc) {
+        int v = (int) crc.getValue();
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
     /** A stream that resumes a body cut mid-way with ranged GETs ({@link ResumingDownload}). */
@@ -224,11 +248,11 @@ public final class S3Storage implements Storage {
         }
     }
 
-    /** The object's ETag (quotes stripped), or empty when it does not exist. */
-    Optional<String> etag(String key) {
+    /** The object's metadata with its checksums, or empty when it does not exist. */
+    Optional<HeadObjectResponse> head(String key) {
         try {
-            HeadObjectResponse head = client.headObject(b -> b.bucket(config.bucket()).key(fullKey(key)));
-            return Optional.ofNullable(head.eTag()).map(t -> t.replace("\"", ""));
+            return Optional.of(client.headObject(b -> b.bucket(config.bucket()).key(fullKey(key))
+                    .checksumMode(ChecksumMode.ENABLED)));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return Optional.empty();

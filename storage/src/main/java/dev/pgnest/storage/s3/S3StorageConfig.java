@@ -32,6 +32,9 @@ import java.util.Locale;
  *                        {@code (partsInFlight + 1) * partSize} for its first 2,000 parts
  * @param maxAttempts     attempts per request (first try included) on throttling, 5xx and
  *                        network errors, with exponential backoff and jitter
+ * @param verifyTls       whether the endpoint's certificate and host name are checked
+ * @param checksum        the transport checksum each upload carries, which the store checks
+ *                        before it keeps the bytes
  */
 public record S3StorageConfig(
         String bucket,
@@ -47,7 +50,30 @@ public record S3StorageConfig(
         long partSize,
         int partsInFlight,
         int maxAttempts,
-        boolean verifyTls) implements StorageConfig {
+        boolean verifyTls,
+        Checksum checksum) implements StorageConfig {
+
+    /**
+     * How an upload proves to the store that its bytes arrived as sent. The object's own
+     * SHA-256 (in the manifest) is the integrity check; this one only guards the transfer, so
+     * it should cost next to nothing.
+     */
+    public enum Checksum {
+        /** S3's flexible checksum {@code x-amz-checksum-crc32c}: CPU-cheap (a hardware instruction). */
+        CRC32C,
+        /** {@code Content-MD5}: for S3-compatible stores that reject flexible checksums. */
+        MD5;
+
+        /** The setting's spelling ({@code crc32c}, {@code md5}). */
+        public static Checksum parse(String name) {
+            for (Checksum c : values()) {
+                if (c.name().equalsIgnoreCase(name)) {
+                    return c;
+                }
+            }
+            throw new PgnestException(ErrorKind.CONFIG, "unknown S3 checksum '" + name + "'", "use crc32c or md5");
+        }
+    }
 
     public static final long MIB = 1024L * 1024;
     public static final long DEFAULT_PART_SIZE = 8 * MIB;
@@ -106,6 +132,9 @@ public record S3StorageConfig(
             throw config("S3 endpoint '" + endpoint + "' is not an http(s) URL",
                     "set the endpoint like https://s3.example.com:9000");
         }
+        if (checksum == null) {
+            checksum = Checksum.CRC32C;
+        }
     }
 
     /** A builder with the defaults above; bucket is required. */
@@ -139,7 +168,7 @@ public record S3StorageConfig(
         return "S3StorageConfig[" + describe() + ", region=" + region + ", pathStyle=" + pathStyle
                 + ", accessKeyId=" + accessKeyId + ", secretAccessKey=" + (secretAccessKey == null ? null : "***")
                 + ", sse=" + sse + ", storageClass=" + storageClass + ", partSize=" + partSize
-                + ", partsInFlight=" + partsInFlight + ", maxAttempts=" + maxAttempts + "]";
+                + ", partsInFlight=" + partsInFlight + ", maxAttempts=" + maxAttempts + ", checksum=" + checksum + "]";
     }
 
     private static String normalizePrefix(String prefix) {
@@ -180,6 +209,7 @@ public record S3StorageConfig(
         private int partsInFlight = DEFAULT_PARTS_IN_FLIGHT;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private boolean verifyTls = true;
+        private Checksum checksum = Checksum.CRC32C;
 
         private Builder(String bucket) {
             this.bucket = bucket;
@@ -243,9 +273,16 @@ public record S3StorageConfig(
             return this;
         }
 
+        /** The transport checksum of every upload (default CRC32C). */
+        public Builder checksum(Checksum checksum) {
+            this.checksum = checksum;
+            return this;
+        }
+
         public S3StorageConfig build() {
             return new S3StorageConfig(bucket, prefix, endpoint, region, pathStyle, accessKeyId,
-                    secretAccessKey, sse, sseKmsKeyId, storageClass, partSize, partsInFlight, maxAttempts, verifyTls);
+                    secretAccessKey, sse, sseKmsKeyId, storageClass, partSize, partsInFlight, maxAttempts, verifyTls,
+                    checksum);
         }
     }
 }

@@ -21,6 +21,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The S3 driver through a proxy that fails requests: retries, aborts, bounded parallelism. */
 @IntegrationTest
@@ -89,6 +91,61 @@ abstract class S3FaultsTest {
             });
             flaky.put(key, new ByteArrayInputStream(data));
             assertThat(proxy.injectedTotal()).isEqualTo(1);
+        }
+        try (InputStream in = direct.get(key)) {
+            assertThat(sha256(in)).isEqualTo(sha256(data));
+        }
+    }
+
+    /**
+     * The transport checksum is the store's check of the bytes on the wire: a part with one
+     * byte changed after pgnest sent it is refused, the upload fails and publishes nothing. The
+     * payload itself goes unsigned (no second SHA-256 over every byte), also over plain http.
+     */
+    @ParameterizedTest
+    @EnumSource(S3StorageConfig.Checksum.class)
+    void aPartDamagedOnTheWayIsRefusedByTheStoreAndNothingIsPublished(S3StorageConfig.Checksum checksum)
+            throws Exception {
+        // S3Mock checks a part's CRC32C but not its Content-MD5 (docs/internals/s3-stores.md)
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                checksum == S3StorageConfig.Checksum.MD5 && s3.implementation().equals("S3Mock"),
+                "S3Mock does not check Content-MD5 of a part");
+        String key = "damaged-" + checksum + "-" + UUID.randomUUID();
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), 5);
+             Storage flaky = config(proxy.endpoint(), 3).checksum(checksum).build().open()) {
+            proxy.damageBodyOnce(line -> line.startsWith("PUT ") && line.contains("partNumber=2"));
+            assertThatThrownBy(() -> flaky.put(key, new ByteArrayInputStream(random(12 * 1024 * 1024))))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("s3://faults/p/" + key);
+            assertThat(proxy.bodiesDamaged()).isEqualTo(1);
+            List<String> parts = proxy.requestHeads().stream()
+                    .filter(h -> h.startsWith("PUT ") && h.contains("partNumber=")).toList();
+            assertThat(parts).isNotEmpty().allSatisfy(head -> {
+                String h = head.toLowerCase(java.util.Locale.ROOT);
+                assertThat(h).contains("x-amz-content-sha256: unsigned-payload");
+                if (checksum == S3StorageConfig.Checksum.CRC32C) {
+                    assertThat(h).contains("x-amz-checksum-crc32c: ").doesNotContain("content-md5:");
+                } else {
+                    assertThat(h).contains("content-md5: ").doesNotContain("x-amz-checksum-crc32c:");
+                }
+            });
+        }
+        assertThat(direct.stat(key)).isEmpty();
+        assertThat(direct.listIncomplete(key)).isEmpty();
+    }
+
+    /** A whole object in one PUT carries the same checksum, and a damaged one is refused too. */
+    @ParameterizedTest
+    @EnumSource(S3StorageConfig.Checksum.class)
+    void aSmallObjectDamagedOnTheWayIsRefusedAndAnIntactOneStored(S3StorageConfig.Checksum checksum) throws Exception {
+        String key = "small-" + checksum + "-" + UUID.randomUUID();
+        byte[] data = random(100_000);
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), 6);
+             Storage flaky = config(proxy.endpoint(), 3).checksum(checksum).build().open()) {
+            proxy.damageBodyOnce(line -> line.startsWith("PUT "));
+            assertThatThrownBy(() -> flaky.put(key, data, 0, data.length)).isInstanceOf(StorageException.class);
+            assertThat(direct.stat(key)).isEmpty();
+            flaky.put(key, data, 0, data.length);
         }
         try (InputStream in = direct.get(key)) {
             assertThat(sha256(in)).isEqualTo(sha256(data));
