@@ -81,10 +81,32 @@ public final class S3Storage implements Storage {
     }
 
     private static Apache5HttpClient.Builder http(S3StorageConfig config) {
-        return Apache5HttpClient.builder()
+        Apache5HttpClient.Builder http = Apache5HttpClient.builder()
                 .maxConnections(Math.max(50, config.partsInFlight() * 2 + 16))
                 .connectionTimeout(Duration.ofSeconds(10))
                 .socketTimeout(Duration.ofSeconds(120));
+        if (config.endpoint() != null && "http".equals(config.endpoint().getScheme())) {
+            // the client builds its TLS context up front, reading the JDK's trust store (about
+            // 0.1 s of CPU at every start); a plain-http store never needs it
+            http.tlsSocketStrategy(new LazyTls());
+        }
+        return http;
+    }
+
+    /** TLS set up on first use only: a plain-http endpoint would need it only if it redirected to https. */
+    private static final class LazyTls implements org.apache.hc.client5.http.ssl.TlsSocketStrategy {
+        private org.apache.hc.client5.http.ssl.TlsSocketStrategy tls;
+
+        @Override
+        public synchronized javax.net.ssl.SSLSocket upgrade(java.net.Socket socket, String target, int port,
+                                                            Object attachment,
+                                                            org.apache.hc.core5.http.protocol.HttpContext context)
+                throws java.io.IOException {
+            if (tls == null) {
+                tls = org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy.createDefault();
+            }
+            return tls.upgrade(socket, target, port, attachment, context);
+        }
     }
 
     private static software.amazon.awssdk.http.SdkHttpClient unverifiedHttpClient(S3StorageConfig config) {
