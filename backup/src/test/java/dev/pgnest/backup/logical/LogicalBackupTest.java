@@ -137,6 +137,7 @@ class LogicalBackupTest {
         Path record = tmp.resolve("record");
         Path bin = TestData.fakeBinDir(tmp.resolve("bin"), pg, "echo \"$@\" >> " + record + "\n"
                 + "echo \"PGPASSWORD=$PGPASSWORD\" >> " + record + "\n"
+                + "echo \"stdout buffer=$_STDBUF_O\" >> " + record + "\n"
                 + "exec REAL \"$@\"\n");
         BackupManifest m = LogicalBackup.run(repository, TestData.connection(pg, "tiny"),
                 LogicalBackupOptions.defaults("secrets").withPgBinDir(bin), BackupProgress.NONE);
@@ -145,6 +146,8 @@ class LogicalBackupTest {
         String dumpArgs = lines.stream().filter(l -> l.startsWith("--format=custom")).findFirst().orElseThrow();
         assertThat(dumpArgs).contains("--compress=0", "--no-password", "--snapshot=").doesNotContain(pg.password());
         assertThat(lines).contains("PGPASSWORD=" + pg.password());
+        // pg_dump's stdout gets a 1 MiB buffer from coreutils' stdbuf (every Debian has it)
+        assertThat(lines).contains("stdout buffer=1048576");
         assertThat(new String(storage.getBytes(RepositoryLayout.manifestKey("secrets", m.id())), StandardCharsets.UTF_8))
                 .doesNotContain(pg.password());
     }
