@@ -449,6 +449,16 @@ public final class S3Storage implements Storage {
                         "check the S3 access key, secret and region, and that the bucket policy allows "
                                 + "s3:GetObject, PutObject, DeleteObject, ListBucket and AbortMultipartUpload", e);
             }
+            if ("BadDigest".equals(code) || "XAmzContentChecksumMismatch".equals(code)) {
+                return new StorageException("cannot " + action + " " + where + ": the bytes S3 received do not match "
+                        + "their checksum (" + code + "): they were damaged on the way",
+                        "retry; if it repeats, check the network path to the S3 endpoint (proxies, network cards)", e);
+            }
+            if (config.checksum() == S3StorageConfig.Checksum.CRC32C && refusesFlexibleChecksums(s3, code)) {
+                return new StorageException("cannot " + action + " " + where + ": S3 answered HTTP " + s3.statusCode()
+                        + " " + code + ", as a store does that does not support the x-amz-checksum-crc32c header",
+                        "set s3.checksum: md5 for this repository (PGNEST_S3_CHECKSUM=md5)", e);
+            }
             return new StorageException("cannot " + action + " " + where + ": S3 answered HTTP "
                     + s3.statusCode() + " " + code + " after " + config.maxAttempts() + " attempts",
                     "retry later; if it persists, check the S3 service and raise the S3 max attempts", e);
@@ -477,6 +487,14 @@ public final class S3Storage implements Storage {
         }
         return new StorageException("cannot " + action + " " + where + ": " + e.getMessage(),
                 "check the S3 endpoint, the network and the credentials, then retry", e);
+    }
+
+    /** A store that does not know S3's flexible checksums rejects the header or the upload's algorithm. */
+    private static boolean refusesFlexibleChecksums(S3Exception e, String code) {
+        String message = e.awsErrorDetails() == null || e.awsErrorDetails().errorMessage() == null ? ""
+                : e.awsErrorDetails().errorMessage().toLowerCase(java.util.Locale.ROOT);
+        return (e.statusCode() == 400 || e.statusCode() == 501)
+                && ("NotImplemented".equals(code) || message.contains("checksum"));
     }
 
     /** The innermost message, without the exception class names Java puts in front of it. */

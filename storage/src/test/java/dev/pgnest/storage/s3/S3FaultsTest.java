@@ -134,6 +134,21 @@ abstract class S3FaultsTest {
         assertThat(direct.listIncomplete(key)).isEmpty();
     }
 
+    /** A store that does not support flexible checksums gets one line that names the fix. */
+    @Test
+    void aStoreRefusingTheCrc32cHeaderIsToldToUseMd5() throws Exception {
+        String key = "no-crc-" + UUID.randomUUID();
+        try (FaultyProxy proxy = FaultyProxy.inFrontOf(s3.endpoint(), 7);
+             Storage store = config(proxy.endpoint(), 2).build().open()) {
+            proxy.answerWith(line -> line.startsWith("PUT "), 501, "NotImplemented");
+            assertThatThrownBy(() -> store.put(key, new byte[10], 0, 10))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("s3://faults/p/" + key)
+                    .hasMessageContaining("x-amz-checksum-crc32c")
+                    .satisfies(e -> assertThat(((StorageException) e).hint()).contains("s3.checksum: md5"));
+        }
+    }
+
     /** A whole object in one PUT carries the same checksum, and a damaged one is refused too. */
     @ParameterizedTest
     @EnumSource(S3StorageConfig.Checksum.class)
