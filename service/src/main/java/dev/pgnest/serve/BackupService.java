@@ -458,7 +458,7 @@ public final class BackupService implements AutoCloseable {
             details.put("drill", d.id());
         });
         if (unproven.compareTo(b.unprovenAfter) > 0) {
-            if (alertState.raise(key, status.unprovenSince().toString())) {
+            if (alertState.raiseSince(key, status.unprovenSince())) {
                 b.alerts.send(new Alert(Alert.Type.RESTORE_UNPROVEN, target, null,
                         "no restore drill of " + target + " has passed for " + StatusPage.span(unproven)
                                 + proven.map(d -> " (last passed: drill " + d.id() + " of backup " + d.backup().id()
@@ -467,7 +467,7 @@ public final class BackupService implements AutoCloseable {
                                 + ": run pgnest restore drill, or set schedule.drill",
                         now, instanceId, details));
             }
-        } else if (alertState.clear(key)) {
+        } else if (alertState.clearAt(key, proven.map(DrillRecord::finishedAt).orElse(now))) {
             b.alerts.send(new Alert(Alert.Type.RESTORE_UNPROVEN_RESOLVED, target, null,
                     proven.map(d -> "drill " + d.id() + " proved backup " + d.backup().id() + " of " + target
                             + " restorable at " + d.finishedAt()).orElse("the backups of " + target + " are proven again"),

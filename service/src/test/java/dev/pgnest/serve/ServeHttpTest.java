@@ -263,6 +263,26 @@ class ServeHttpTest {
         }
     }
 
+    /**
+     * The race behind a doubled restore_unproven alert: replica b clears the condition on seeing a
+     * new drill while replica a, whose view was read before that drill, is about to raise it.
+     */
+    @Test
+    void aReplicaWhoseViewIsOlderThanTheAllClearDoesNotRaiseTheConditionAgain() throws Exception {
+        try (dev.pgnest.serve.schedule.JobStoreDatabase db = dev.pgnest.serve.schedule.JobStoreDatabase.open(fx.newJobStore(), 2)) {
+            dev.pgnest.serve.alert.AlertState state = new dev.pgnest.serve.alert.AlertState(db.dataSource());
+            String key = "restore_unproven:t";
+            Instant lastDrill = Instant.parse("2026-12-06T10:00:00.5Z");
+            Instant newDrill = lastDrill.plusSeconds(5);
+            assertThat(state.raiseSince(key, lastDrill)).as("a alerts").isTrue();
+            assertThat(state.raiseSince(key, lastDrill)).as("b, same view: already raised").isFalse();
+            assertThat(state.clearAt(key, newDrill)).as("b sees the new drill").isTrue();
+            assertThat(state.raiseSince(key, lastDrill)).as("a, view from before the new drill").isFalse();
+            assertThat(state.clearAt(key, newDrill)).as("nothing left to clear").isFalse();
+            assertThat(state.raiseSince(key, newDrill)).as("unproven again since the new drill").isTrue();
+        }
+    }
+
     @Test
     void restoreUnprovenAlertsOnceAcrossReplicasAndResolvesWhenADrillRunOutsideThemPasses() throws Exception {
         Repository repository;

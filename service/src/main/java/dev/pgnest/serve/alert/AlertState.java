@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import javax.sql.DataSource;
 
 /**
@@ -26,6 +27,33 @@ public final class AlertState {
                 + " ON CONFLICT (key) DO UPDATE SET active = true, changed_at = now(), detail = excluded.detail"
                 + " WHERE " + T + ".active = false RETURNING key", key, detail);
     }
+
+    /**
+     * As {@link #raise}, for a condition that holds since {@code since}, cleared with
+     * {@link #clearAt}: not raised again when a replica cleared it on seeing it end after
+     * {@code since}. A replica whose view was read before that clear would otherwise raise the
+     * condition again (a second alert, and a second all-clear on the next look).
+     */
+    public boolean raiseSince(String key, Instant since) throws SQLException {
+        return flip("INSERT INTO " + T + " (key, active, changed_at, detail) VALUES (?, true, now(), ?)"
+                + " ON CONFLICT (key) DO UPDATE SET active = true, changed_at = now(), detail = excluded.detail"
+                + " WHERE " + T + ".active = false AND (" + T + ".detail IS NULL OR " + T + ".detail <= excluded.detail)"
+                + " RETURNING key", key, sortable(since));
+    }
+
+    /** Marks a {@link #raiseSince} condition over as of {@code endedAt}; true if it was active. */
+    public boolean clearAt(String key, Instant endedAt) throws SQLException {
+        return flip("UPDATE " + T + " SET active = false, changed_at = now(), detail = ? WHERE key = ? AND active"
+                + " RETURNING key", sortable(endedAt), key);
+    }
+
+    /** Fixed width, so that text order is time order. */
+    private static String sortable(Instant t) {
+        return SORTABLE.format(t);
+    }
+
+    private static final java.time.format.DateTimeFormatter SORTABLE =
+            java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
     /** Marks the condition over; true if it was active (this caller sends the all-clear). */
     public boolean clear(String key) throws SQLException {
