@@ -8,8 +8,8 @@
 #   pgnest wal push %p     direct path, a JVM per segment (a sample, for reference)
 #   pgbackrest archive-push %p   synchronous
 #   pgbackrest archive-push %p   asynchronous (archive-async=y, process-max=P)
-# into the same in-process S3 server (TLS); prints segments/s and the ratios pgnest/pgBackRest
-# (target >= 1.0).
+# into the same in-process S3 server (TLS); prints segments/s, the stored size of each mode's
+# archive (pgnest's zstd level against pgBackRest's zst level 3) and the ratios pgnest/pgBackRest.
 #
 # Usage: bench/wal-push.sh [SEGMENTS] [PARALLEL] [ROUNDS]   (defaults: 500, 2, 2; best round counts)
 # Needs: ~2 x SEGMENTS x 16 MB of free disk in $TMPDIR, plus what bench/physical-lib.sh needs.
@@ -79,10 +79,14 @@ stop_pushers() {   # the background pushers the pusher rounds started (their loc
   done
 }
 trap 'stop_pushers; bench_cleanup' EXIT
+# bytes of the WAL segments archived under an object-store directory (both tools keep 24-hex-digit names)
+stored() { find "$1" -type f -name '[0-9A-F]*' -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+mib() { python3 -c "import sys; print(f'{int(sys.argv[1]) / 1048576:.0f}')" "$1"; }
 rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]):.1f}')" "$1" "$2"; }
 
 best() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:] if x]; print(f'{min(v):.2f}')" "$@"; }
 t_fast=""; t_direct=""; t_sync=""; t_async=""; t_pusher=""; t_pusher_half=""
+s_fast=0; s_pusher=0; s_sync=0; s_async=0
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round: pgnest, wal serve running..." >&2
   export PGNEST_TARGET="walbench-serve-$round"
@@ -90,6 +94,7 @@ for round in $(seq 1 "$ROUNDS"); do
   t=$(drive "PGNEST_TARGET=$PGNEST_TARGET $launcher wal push" "$SEGMENTS"); t_fast="$t_fast $t"
   stop_wal_serve
   pgnest wal check >/dev/null || { echo "pgnest archive incomplete" >&2; pgnest wal check >&2; exit 1; }
+  s_fast=$(stored "$work/s3/bench/$PGNEST_S3_PREFIX/$PGNEST_TARGET")
 
   echo "round $round: pgnest, no service running (background pusher, cold start)..." >&2
   export PGNEST_TARGET="walbench-pusher-$round"
@@ -98,6 +103,7 @@ for round in $(seq 1 "$ROUNDS"); do
   t_pusher="$t_pusher $t"; t_pusher_half="$t_pusher_half $(cat "$work/second-half")"
   stop_pushers
   pgnest wal check >/dev/null || { echo "pgnest archive incomplete (pusher)" >&2; pgnest wal check >&2; exit 1; }
+  s_pusher=$(stored "$work/s3/bench/$PGNEST_S3_PREFIX/$PGNEST_TARGET")
 
   if [ "$round" = 1 ]; then
     echo "round $round: pgnest, direct path ($DIRECT_SAMPLE segments)..." >&2
@@ -110,12 +116,14 @@ for round in $(seq 1 "$ROUNDS"); do
   pgbackrest --config="$conf" --stanza=bench stanza-create >&2
   push_conf=$(PGBR_PG_PATH="$fake" pgbr_config "/br-sync-$round" "$PARALLEL"); mv "$push_conf" "$work/br-push.conf"
   t=$(drive "pgbackrest --config=$work/br-push.conf --stanza=bench archive-push" "$SEGMENTS"); t_sync="$t_sync $t"
+  s_sync=$(stored "$work/s3/bench/br-sync-$round/archive")
 
   echo "round $round: pgBackRest, asynchronous (process-max $PARALLEL)..." >&2
   conf=$(pgbr_config "/br-async-$round" "$PARALLEL")
   pgbackrest --config="$conf" --stanza=bench stanza-create >&2
   push_conf=$(PGBR_PG_PATH="$fake" pgbr_config "/br-async-$round" "$PARALLEL" y); mv "$push_conf" "$work/br-push.conf"
   t=$(drive "pgbackrest --config=$work/br-push.conf --stanza=bench archive-push" "$SEGMENTS"); t_async="$t_async $t"
+  s_async=$(stored "$work/s3/bench/br-async-$round/archive")
   echo "round $round: pgnest(serve) ${t_fast##* }s, pgnest(pusher, cold) ${t_pusher##* }s, pgBackRest sync ${t_sync##* }s, async ${t_async##* }s" >&2
 done
 t_fast=$(best $t_fast); t_sync=$(best $t_sync); t_async=$(best $t_async)
@@ -126,12 +134,13 @@ r_fast=$(rate "$SEGMENTS" "$t_fast"); r_direct=$(rate "$DIRECT_SAMPLE" "$t_direc
 r_sync=$(rate "$SEGMENTS" "$t_sync"); r_async=$(rate "$SEGMENTS" "$t_async")
 echo
 echo "WAL push through archive_command, $SEGMENTS x 16 MB segments, parallelism $PARALLEL, best of $ROUNDS:"
-printf "  %-44s %8s seg/s  (%ss)\n" "pgnest wal push (wal serve running)" "$r_fast" "$t_fast"
-printf "  %-44s %8s seg/s  (%ss)\n" "pgnest wal push (no service: pusher, cold)" "$r_pusher" "$t_pusher"
+printf "  %-44s %8s seg/s  (%ss)  %6s MiB stored\n" "pgnest wal push (wal serve running)" "$r_fast" "$t_fast" "$(mib "$s_fast")"
+printf "  %-44s %8s seg/s  (%ss)  %6s MiB stored\n" "pgnest wal push (no service: pusher, cold)" "$r_pusher" "$t_pusher" "$(mib "$s_pusher")"
 printf "  %-44s %8s seg/s  (%ss for %s)\n" "pgnest wal push (pusher, second half)" "$r_pusher_half" "$t_pusher_half" "$(( SEGMENTS - SEGMENTS / 2 ))"
 printf "  %-44s %8s seg/s  (%ss for %s)\n" "pgnest wal push (direct, JVM per segment)" "$r_direct" "$t_direct" "$DIRECT_SAMPLE"
-printf "  %-44s %8s seg/s  (%ss)\n" "pgbackrest archive-push (sync)" "$r_sync" "$t_sync"
-printf "  %-44s %8s seg/s  (%ss)\n" "pgbackrest archive-push (async)" "$r_async" "$t_async"
+printf "  %-44s %8s seg/s  (%ss)  %6s MiB stored\n" "pgbackrest archive-push (sync)" "$r_sync" "$t_sync" "$(mib "$s_sync")"
+printf "  %-44s %8s seg/s  (%ss)  %6s MiB stored\n" "pgbackrest archive-push (async)" "$r_async" "$t_async" "$(mib "$s_async")"
+echo "  stored size pgnest(pusher)/pgBackRest(async): $(ratio "$s_pusher" "$s_async")  ($SEGMENTS segments, $(mib $(( SEGMENTS * 16777216 ))) MiB raw)"
 echo "  ratio pgnest(serve)/pgBackRest sync:  $(ratio "$r_fast" "$r_sync")  (target >= 1.0)"
 echo "  ratio pgnest(serve)/pgBackRest async: $(ratio "$r_fast" "$r_async")  (target >= 1.0)"
 echo "  ratio pgnest(pusher, cold)/pgBackRest sync:    $(ratio "$r_pusher" "$r_sync")  (target >= 1.0)"

@@ -42,14 +42,20 @@ pgnest_wal_post() {
 # The background pusher's own spool directory: one per configuration the launcher can see
 # (working directory, HOME, PGNEST_*, DATABASE_URL, AWS_*), so that two servers archiving
 # as one OS user into different repositories never share a pusher. A digest, not the values
-# (secrets): they only ever pass through a pipe.
+# (secrets), kept in this shell: 64-bit FNV-1a, computed here because archive_command runs
+# this per WAL file and a hashing process (fork and exec) costs more than the hashing.
 pgnest_wal_pusher_dir() {
-  local v key
-  key="$( { printf '%s\n' "$PWD" "${HOME:-}"
-            for v in ${!PGNEST_@} ${!AWS_@} DATABASE_URL; do
-              [ "$v" = PGNEST_LAUNCHER ] || printf '%s=%s\n' "$v" "${!v-}"
-            done; } | sha256sum)"
-  printf '%s/pusher-%s' "$pgnest_wal_spool" "${key:0:16}"
+  local LC_ALL=C v conf i n c h=-3750763034362895579
+  printf -v conf '%s\n' "$PWD" "${HOME:-}"
+  for v in ${!PGNEST_@} ${!AWS_@} DATABASE_URL; do
+    [ "$v" = PGNEST_LAUNCHER ] || printf -v conf '%s%s=%s\n' "$conf" "$v" "${!v-}"
+  done
+  n=${#conf}
+  for (( i = 0; i < n; i++ )); do
+    printf -v c '%d' "'${conf:i:1}"
+    (( h = (h ^ (c & 255)) * 1099511628211 ))
+  done
+  printf -v pgnest_wal_pusher '%s/pusher-%016x' "$pgnest_wal_spool" "$h"
 }
 
 pgnest_wal_push_fast() {
@@ -61,7 +67,7 @@ pgnest_wal_push_fast() {
   # (wal.push-idle-exit 0, or no launcher to start it with: a JVM per file, the direct path)
   local idle="${PGNEST_WAL_PUSH_IDLE_EXIT:-5m}"
   [ -n "${idle//[^1-9]/}" ] && [ -n "${PGNEST_LAUNCHER:-}" ] || return 0
-  dir="$(pgnest_wal_pusher_dir)"
+  pgnest_wal_pusher_dir; dir="$pgnest_wal_pusher"
   rc=0; pgnest_wal_post "$dir/push-endpoint" "$file" || rc=$?
   [ "$rc" = 1 ] || return 0
   mkdir -p -m 0700 "$pgnest_wal_spool" "$dir" 2>/dev/null || return 0
