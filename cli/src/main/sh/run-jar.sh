@@ -30,5 +30,10 @@ if [ -n "${TMPDIR:-}" ]; then tmp_opts=(-Djava.io.tmpdir="$TMPDIR"); fi
 # invocations before C2 keeps that code in C1 while the per-block loops (hashing, copying) still
 # reach C2 within the first megabytes. PGNEST_JAVA_OPTS comes later and can override these.
 jit_opts=(-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000 -XX:Tier4CompileThreshold=150000)
+# The services run for hours and push the same request path for every WAL file: there the
+# JVM's own thresholds reach the compiled code sooner.
+case "${1:-} ${2:-}" in
+  "serve "* | "wal serve" | "wal pusher" | "wal stream") jit_opts=() ;;
+esac
 # shellcheck disable=SC2086 # PGNEST_JAVA_OPTS is a list of options, split on purpose
 exec java "${cds_opts[@]}" "${jit_opts[@]}" "${tmp_opts[@]}" ${launcher_opts[@]+"${launcher_opts[@]}"} ${PGNEST_JAVA_OPTS:-} -jar "$jar" "$@"
