@@ -171,7 +171,7 @@ final class WalSpool implements AutoCloseable {
         }
         Path incoming = dir.resolve(".incoming").resolve(name);
         try {
-            archive.fetchForRecovery(name, incoming);
+            archive.fetchForReadAhead(name, incoming);
             account.takeOwnership(incoming);
             Files.move(incoming, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (WalNotFoundException e) {
