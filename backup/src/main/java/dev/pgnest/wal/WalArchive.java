@@ -356,6 +356,10 @@ public final class WalArchive {
      * @throws WalNotFoundException when the archive does not have it (the normal end of recovery)
      */
     public long fetch(String walFileName, Path destination) {
+        return fetch(walFileName, destination, true);
+    }
+
+    private long fetch(String walFileName, Path destination, boolean durable) {
         WalFileName kind = WalFileName.classify(walFileName).orElseThrow(() -> new PgnestException(ErrorKind.USAGE,
                 "'" + walFileName + "' is not a WAL file name",
                 "use restore_command = 'pgnest wal fetch %f %p' so PostgreSQL passes the file's name and path"));
@@ -378,7 +382,9 @@ public final class WalArchive {
              FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                      StandardOpenOption.TRUNCATE_EXISTING)) {
             size = data.transferTo(java.nio.channels.Channels.newOutputStream(ch));
-            ch.force(false);
+            if (durable) {
+                ch.force(false);
+            }
         } catch (IOException e) {
             deleteQuietly(tmp);
             throw new PgnestException(ErrorKind.INTEGRITY, "cannot restore " + walFileName + " from " + storage.location(key)
@@ -413,8 +419,21 @@ public final class WalArchive {
      * a partial fetched ahead would stand in for the whole segment arriving later.
      */
     public long fetchForRecovery(String walFileName, Path destination) {
+        return fetchForRecovery(walFileName, destination, true);
+    }
+
+    /**
+     * {@link #fetchForRecovery} into a read-ahead copy that PostgreSQL never uses in place: not
+     * flushed to disk (restore_command copies it into pg_wal, and PostgreSQL flushes its copy),
+     * so the read-ahead does not write every segment to disk a second time.
+     */
+    public long fetchForReadAhead(String walFileName, Path destination) {
+        return fetchForRecovery(walFileName, destination, false);
+    }
+
+    private long fetchForRecovery(String walFileName, Path destination, boolean durable) {
         try {
-            return fetch(walFileName, destination);
+            return fetch(walFileName, destination, durable);
         } catch (WalNotFoundException e) {
             if (!WalFileName.isSegment(walFileName) || findExisting(walFileName + ".partial").isEmpty()) {
                 throw e;
@@ -422,7 +441,7 @@ public final class WalArchive {
         }
         Path tmp = destination.resolveSibling(destination.getFileName() + ".pgnest-partial");
         try {
-            long received = fetch(walFileName + ".partial", tmp);
+            long received = fetch(walFileName + ".partial", tmp, durable);
             long segmentSize = segmentSize();
             if (received < segmentSize) {
                 try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {

@@ -127,11 +127,14 @@ public final class PhysicalRestore {
             throw new PgnestException(ErrorKind.TOOL, "cannot create the directories of " + dataDirectory + ": " + e.getMessage(),
                     "check permissions and free space", e);
         }
-        for (int i = 0; i < layers.size(); i++) {
-            if (i > 0) {
-                removeDropped(lists.get(i - 1), lists.get(i), dataDirectory);
+        try (FileSync sync = new FileSync(parallelism)) {
+            for (int i = 0; i < layers.size(); i++) {
+                if (i > 0) {
+                    removeDropped(lists.get(i - 1), lists.get(i), dataDirectory);
+                }
+                layers.get(i).extractAll(lists.get(i), dataDirectory, parallelism, sync);
             }
-            layers.get(i).extractAll(lists.get(i), dataDirectory, parallelism);
+            sync.awaitAll();
         }
         if (!files.tablespaces().isEmpty()) {
             rewriteTablespaceMap(dataDirectory, tablespaces);
@@ -165,7 +168,7 @@ public final class PhysicalRestore {
     }
 
     /** This backup's directories and files over what {@code dataDirectory} holds (nothing, or the pieces before it). */
-    private void extractAll(PhysicalFiles files, Path dataDirectory, int parallelism) {
+    private void extractAll(PhysicalFiles files, Path dataDirectory, int parallelism, FileSync sync) {
         try {
             for (String dir : files.directories()) {
                 if (!Files.isDirectory(dataDirectory.resolve(dir))) {
@@ -193,8 +196,24 @@ public final class PhysicalRestore {
         try {
             List<Future<?>> work = new ArrayList<>();
             for (Map.Entry<String, List<PhysicalFiles.FileEntry>> e : byObject.entrySet()) {
-                work.add(pool.submit(() -> extract(e.getKey(), e.getValue(), dataDirectory)));
+                work.add(pool.submit(() -> extract(e.getKey(), e.getValue(), dataDirectory, sync)));
             }
+            awaitAll(work, "restore failed");
+        } finally {
+            pool.shutdownNow();
+        }
+        for (PhysicalFiles.FileEntry f : nothingStored) {
+            // unchanged since the piece before, or pages without a change: the file is there already
+            Path target = existing(dataDirectory, f);
+            if (PhysicalFiles.FileEntry.PAGES.equals(f.change())) {
+                resize(target, f.size());
+            }
+        }
+    }
+
+    /** Waits for every task; the first failure is thrown as it was (or as {@code failed}: its cause). */
+    static void awaitAll(List<Future<?>> work, String failed) {
+        try {
             for (Future<?> f : work) {
                 f.get();
             }
@@ -205,16 +224,7 @@ public final class PhysicalRestore {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }
-            throw new PgnestException(ErrorKind.TOOL, "restore failed: " + e.getCause(), "see the log", e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
-        for (PhysicalFiles.FileEntry f : nothingStored) {
-            // unchanged since the piece before, or pages without a change: the file is there already
-            Path target = existing(dataDirectory, f);
-            if (PhysicalFiles.FileEntry.PAGES.equals(f.change())) {
-                resize(target, f.size());
-            }
+            throw new PgnestException(ErrorKind.TOOL, failed + ": " + e.getCause(), "see the log", e.getCause());
         }
     }
 
@@ -237,7 +247,7 @@ public final class PhysicalRestore {
     }
 
     /** One object: files back to back in offset order, each checked against its SHA-256. */
-    private void extract(String objectName, List<PhysicalFiles.FileEntry> entries, Path dataDirectory) {
+    private void extract(String objectName, List<PhysicalFiles.FileEntry> entries, Path dataDirectory, FileSync sync) {
         // an empty file shares its offset with the next one: it goes first
         entries.sort(Comparator.comparingLong(PhysicalFiles.FileEntry::offset)
                 .thenComparingLong(PhysicalFiles.FileEntry::storedBytes));
@@ -251,7 +261,9 @@ public final class PhysicalRestore {
                 }
                 in.skipNBytes(f.offset() - position);
                 if (PhysicalFiles.FileEntry.PAGES.equals(f.change())) {
-                    applyPages(in, f, existing(dataDirectory, f), objectName);
+                    Path target = existing(dataDirectory, f);
+                    applyPages(in, f, target, objectName);
+                    sync.submit(target);
                     position = f.offset() + f.storedBytes();
                     continue;
                 }
@@ -282,6 +294,7 @@ public final class PhysicalRestore {
                 }
                 Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------"));
                 Files.setLastModifiedTime(target, java.nio.file.attribute.FileTime.fromMillis(f.modified()));
+                sync.submit(target);
                 position = f.offset() + f.size();
             }
             in.transferTo(OutputStream.nullOutputStream()); // to the end, so the object's checksum is checked

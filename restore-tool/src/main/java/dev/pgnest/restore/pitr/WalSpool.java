@@ -40,6 +40,7 @@ final class WalSpool implements AutoCloseable {
     private final ExecutorService pool;
     private final Thread feeder;
     private volatile boolean closed;
+    private static final String BOOT_ID = bootId();
 
     /**
      * @param segments the segments recovery will read, in order
@@ -114,14 +115,34 @@ final class WalSpool implements AutoCloseable {
      * pgnest created).
      */
     String restoreCommand(String fallback) {
+        return restoreCommand(dir, BOOT_ID, fallback);
+    }
+
+    /** The restore_command of a spool in {@code dir} written during boot {@code boot} (null: none known). */
+    static String restoreCommand(Path dir, String boot, String fallback) {
         String d = dir.toAbsolutePath().toString();
+        // The spool's copies are not flushed to disk (PostgreSQL flushes what it replays): after
+        // a crash of the machine they may be torn, and a torn segment would end recovery early.
+        // The boot id changes with every boot, so after one the spool is passed over.
+        String guard = boot == null ? "" : "read b < /proc/sys/kernel/random/boot_id; if [ \"$b\" != '" + boot
+                + "' ]; then " + fallback + "; el";
         // a consumed segment stays in used/ for a while: at the end of recovery PostgreSQL reads
         // the last one again to start the new timeline
-        return "if [ -f '" + d + "/%f' ]; then cp '" + d + "/%f' '%p' && mv -f '" + d + "/%f' '" + d + "/used/%f';"
+        return guard + "if [ -f '" + d + "/%f' ]; then cp '" + d + "/%f' '%p' && mv -f '" + d + "/%f' '" + d + "/used/%f';"
                 + " elif [ -f '" + d + "/used/%f' ]; then cp '" + d + "/used/%f' '%p';"
                 + " elif [ -f '" + d + "/history/%f' ]; then cp '" + d + "/history/%f' '%p';"
                 + " elif [ -f '" + d + "/missing/%f' ]; then exit 1;"
                 + " else " + fallback + "; fi";
+    }
+
+    /** This boot's id (Linux), or null where there is none: then the spool is flushed as it is written. */
+    static String bootId() {
+        try {
+            String id = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+            return id.matches("[0-9a-f-]{36}") ? id : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Keeps up to {@code depth} segments ahead: a spooled file PostgreSQL moved away was consumed. */
@@ -171,7 +192,11 @@ final class WalSpool implements AutoCloseable {
         }
         Path incoming = dir.resolve(".incoming").resolve(name);
         try {
-            archive.fetchForRecovery(name, incoming);
+            if (BOOT_ID == null) {
+                archive.fetchForRecovery(name, incoming);
+            } else {
+                archive.fetchForReadAhead(name, incoming);
+            }
             account.takeOwnership(incoming);
             Files.move(incoming, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (WalNotFoundException e) {
