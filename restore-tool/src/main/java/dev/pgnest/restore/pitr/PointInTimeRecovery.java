@@ -137,7 +137,8 @@ public final class PointInTimeRecovery {
                     || Duration.between(started, Instant.now()).compareTo(PID_FILE_GRACE) > 0)) {
                 throw serverStopped(server, settings);
             }
-            String log = running ? server.log() : "";
+            // once it says both, the log has nothing more to tell
+            String log = running && !(accepting && endNear) ? server.log() : "";
             // connecting before the server says it accepts connections only fills its log with FATALs
             accepting = accepting || log.contains("ready to accept");
             // a query is a psql and a backend competing with replay for the CPU: ask when the log

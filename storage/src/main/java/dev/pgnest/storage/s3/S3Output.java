@@ -5,8 +5,6 @@ import dev.pgnest.storage.StorageOutput;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +20,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -209,7 +206,7 @@ final class S3Output extends StorageOutput {
         parts.add(storage.uploads().submit(() -> {
             try {
                 // checksummed here, not by the writer: the caller's thread only copies bytes
-                byte[] checksum = storage.transportChecksum(data, 0, length);
+                byte[] checksum = storage.config().checksum().of(data, 0, length);
                 partChecksums.put(partNumber, checksum);
                 return uploadPart(partNumber, data, length, checksum);
             } catch (Throwable t) {
@@ -286,21 +283,18 @@ final class S3Output extends StorageOutput {
      */
     private boolean isOurs(HeadObjectResponse head) {
         int count = partChecksums.size();
+        java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+        for (int part = 1; part <= count; part++) {
+            joined.writeBytes(partChecksums.get(part));
+        }
+        S3StorageConfig.Checksum checksum = storage.config().checksum();
+        byte[] composite = checksum.of(joined.toByteArray(), 0, joined.size());
         String etag = head.eTag() == null ? "" : head.eTag().replace("\"", "");
-        if (storage.config().checksum() == S3StorageConfig.Checksum.MD5) {
-            MessageDigest md5 = newMd5();
-            for (int part = 1; part <= count; part++) {
-                md5.update(partChecksums.get(part));
-            }
-            return etag.equalsIgnoreCase(HexFormat.of().formatHex(md5.digest()) + "-" + count);
+        if (checksum == S3StorageConfig.Checksum.MD5) {
+            return etag.equalsIgnoreCase(HexFormat.of().formatHex(composite) + "-" + count);
         }
         if (head.checksumCRC32C() != null) {
-            CRC32C crc = new CRC32C();
-            for (int part = 1; part <= count; part++) {
-                crc.update(partChecksums.get(part));
-            }
-            String composite = Base64.getEncoder().encodeToString(S3Storage.crc32cBytes(crc)) + "-" + count;
-            return head.checksumCRC32C().equals(composite);
+            return head.checksumCRC32C().equals(Base64.getEncoder().encodeToString(composite) + "-" + count);
         }
         return etag.endsWith("-" + count) && head.contentLength() != null && head.contentLength() == size;
     }
@@ -378,19 +372,5 @@ final class S3Output extends StorageOutput {
         // a provider, not fromBytes: no defensive copy of the part, and each retry re-reads it
         return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, offset, length), length,
                 "application/octet-stream");
-    }
-
-    static byte[] md5(byte[] data, int offset, int length) {
-        MessageDigest md5 = newMd5();
-        md5.update(data, offset, length);
-        return md5.digest();
-    }
-
-    private static MessageDigest newMd5() {
-        try {
-            return MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.zip.CRC32C;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -185,7 +184,7 @@ public final class S3Storage implements Storage {
 
     /** A whole object in one PutObject, with its transport checksum (S3 rejects a body that does not match). */
     void putObject(String key, byte[] data, int offset, int length) {
-        String checksum = Base64.getEncoder().encodeToString(transportChecksum(data, offset, length));
+        String checksum = Base64.getEncoder().encodeToString(config.checksum().of(data, offset, length));
         try {
             client.putObject(b -> {
                 b.bucket(config.bucket()).key(fullKey(key)).contentLength((long) length);
@@ -204,22 +203,6 @@ public final class S3Storage implements Storage {
         } catch (SdkException | java.io.UncheckedIOException e) {
             throw translate("write", key, e);
         }
-    }
-
-    /** The configured transport checksum of {@code length} bytes (4 bytes of CRC32C, or 16 of MD5). */
-    byte[] transportChecksum(byte[] data, int offset, int length) {
-        if (config.checksum() == S3StorageConfig.Checksum.MD5) {
-            return S3Output.md5(data, offset, length);
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(data, offset, length);
-        return crc32cBytes(crc);
-    }
-
-    /** A CRC32C as S3 encodes it: four bytes, big-endian. */
-    static byte[] crc32cBytes(CRC32C crc) {
-        int v = (int) crc.getValue();
-        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
     /** A stream that resumes a body cut mid-way with ranged GETs ({@link ResumingDownload}). */

@@ -73,6 +73,23 @@ public record S3StorageConfig(
             }
             throw new PgnestException(ErrorKind.CONFIG, "unknown S3 checksum '" + name + "'", "use crc32c or md5");
         }
+
+        /** The checksum of {@code length} bytes as S3 takes it: 4 bytes of CRC32C (big-endian) or 16 of MD5. */
+        byte[] of(byte[] data, int offset, int length) {
+            if (this == MD5) {
+                try {
+                    java.security.MessageDigest md5 = java.security.MessageDigest.getInstance("MD5");
+                    md5.update(data, offset, length);
+                    return md5.digest();
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(data, offset, length);
+            int v = (int) crc.getValue();
+            return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+        }
     }
 
     public static final long MIB = 1024L * 1024;
