@@ -425,7 +425,8 @@ public final class WalArchive {
     /**
      * {@link #fetchForRecovery} into a read-ahead copy that PostgreSQL never uses in place: not
      * flushed to disk (restore_command copies it into pg_wal, and PostgreSQL flushes its copy),
-     * so the read-ahead does not write every segment to disk a second time.
+     * so the read-ahead does not write every segment to disk a second time. A read-ahead whose
+     * copies are linked into pg_wal uses {@link #fetchForRecovery}: flushed here, ahead of the replay.
      */
     public long fetchForReadAhead(String walFileName, Path destination) {
         return fetchForRecovery(walFileName, destination, false);

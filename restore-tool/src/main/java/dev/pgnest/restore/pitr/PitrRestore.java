@@ -254,7 +254,7 @@ public final class PitrRestore {
         long size = contents.segmentSize();
         try {
             return WalSpool.start(archive, contents, request.server().runDir().resolve("wal-spool"),
-                    decision.span().startSegment(size), decision.span().lastSegment(), Math.max(8, request.parallelism() * 4),
+                    request.dataDir().resolve("pg_wal"), decision.span().startSegment(size), decision.span().lastSegment(), Math.max(8, request.parallelism() * 4),
                     request.parallelism(), request.server().account());
         } catch (java.io.IOException e) {
             throw new PgnestException(ErrorKind.TOOL, "cannot prepare the WAL read-ahead in " + request.server().runDir()

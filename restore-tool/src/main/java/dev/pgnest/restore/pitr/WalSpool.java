@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * Read-ahead of the WAL a recovery will ask for. PostgreSQL runs restore_command once per file,
  * one after the other; a JVM per file would dominate the restore. While the server replays,
  * this spool downloads the next segments in parallel (through {@link WalArchive#fetch}, which
- * checks each one) into a directory of the run; restore_command moves a spooled segment into
- * place with {@code mv}, answers "not archived" for the files the archive is known not to have
+ * checks each one) into a directory of the run; restore_command hands a spooled segment over
+ * (a hard link where the spool and pg_wal share a file system, a copy otherwise), answers "not archived" for the files the archive is known not to have
  * (the probes for newer timelines, the end of the archive), and falls back to the real
  * {@code pgnest wal fetch} for anything else. Correctness never depends on the spool.
  */
@@ -39,6 +39,13 @@ final class WalSpool implements AutoCloseable {
     private final ServerAccount account;
     private final ExecutorService pool;
     private final Thread feeder;
+    /**
+     * Whether the spool's copies are flushed as they are written. Where restore_command can hard
+     * link a copy into pg_wal, PostgreSQL's own flush of the segment (it flushes every restored
+     * file) then finds nothing left to write: the disk writes happen here, ahead of the replay,
+     * instead of in the replay's path. Where it must copy, flushing would write each segment twice.
+     */
+    private final boolean durable;
     private volatile boolean closed;
     private static final String BOOT_ID = bootId();
 
@@ -47,8 +54,10 @@ final class WalSpool implements AutoCloseable {
      * @param histories the archive's history files (copied, PostgreSQL asks for them repeatedly)
      * @param missing   files the archive does not have that recovery will ask for
      */
-    private WalSpool(WalArchive archive, Path dir, List<String> segments, int depth, int parallelism, ServerAccount account) {
+    private WalSpool(WalArchive archive, Path dir, List<String> segments, int depth, int parallelism, ServerAccount account,
+                     boolean durable) {
         this.archive = archive;
+        this.durable = durable;
         this.dir = dir;
         this.segments = segments;
         this.depth = depth;
@@ -65,9 +74,11 @@ final class WalSpool implements AutoCloseable {
     /**
      * Prepares the spool for a recovery from {@code start} to {@code last} (following
      * {@code last}'s timeline history) and starts reading ahead.
+     *
+     * @param pgWal the restored cluster's pg_wal, where restore_command puts what it serves
      */
-    static WalSpool start(WalArchive archive, WalArchive.Contents contents, Path dir, WalSegment start, WalSegment last,
-                          int depth, int parallelism, ServerAccount account) throws IOException {
+    static WalSpool start(WalArchive archive, WalArchive.Contents contents, Path dir, Path pgWal, WalSegment start,
+                          WalSegment last, int depth, int parallelism, ServerAccount account) throws IOException {
         long size = contents.segmentSize();
         TimelineHistory history = archive.history(last.timeline());
         List<String> segments = new ArrayList<>();
@@ -104,7 +115,8 @@ final class WalSpool implements AutoCloseable {
                 Files.createFile(marker);
             }
         }
-        WalSpool spool = new WalSpool(archive, dir, segments, depth, parallelism, account);
+        WalSpool spool = new WalSpool(archive, dir, segments, depth, parallelism, account,
+                BOOT_ID == null || sameFileSystem(dir, pgWal));
         spool.feeder.start();
         return spool;
     }
@@ -126,13 +138,28 @@ final class WalSpool implements AutoCloseable {
         // The boot id changes with every boot, so after one the spool is passed over.
         String guard = boot == null ? "" : "read b < /proc/sys/kernel/random/boot_id; if [ \"$b\" != '" + boot
                 + "' ]; then " + fallback + "; el";
-        // a consumed segment stays in used/ for a while: at the end of recovery PostgreSQL reads
-        // the last one again to start the new timeline
-        return guard + "if [ -f '" + d + "/%f' ]; then cp '" + d + "/%f' '%p' && mv -f '" + d + "/%f' '" + d + "/used/%f';"
+        // A hard link makes the spooled copy PostgreSQL's own, with no copy and, when the spool
+        // flushed it, nothing left for PostgreSQL's flush to write. PostgreSQL never writes into a
+        // restored segment during recovery (it copies the last one to start a new timeline, and
+        // recycled files are written only after promotion, when restore_command is no longer run).
+        // A consumed segment stays in used/ for a while: at the end of recovery PostgreSQL reads
+        // the last one again to start the new timeline. Only whether %p was written decides the
+        // exit status: a failure reads as "not archived" and would end the recovery early.
+        return guard + "if [ -f '" + d + "/%f' ]; then { ln -f '" + d + "/%f' '%p' 2>/dev/null || cp '" + d + "/%f' '%p'; }"
+                + " && { mv -f '" + d + "/%f' '" + d + "/used/%f' || true; };"
                 + " elif [ -f '" + d + "/used/%f' ]; then cp '" + d + "/used/%f' '%p';"
                 + " elif [ -f '" + d + "/history/%f' ]; then cp '" + d + "/history/%f' '%p';"
                 + " elif [ -f '" + d + "/missing/%f' ]; then exit 1;"
                 + " else " + fallback + "; fi";
+    }
+
+    /** Whether a hard link from {@code a} to {@code b} can work: one file system, one mount. */
+    static boolean sameFileSystem(Path a, Path b) {
+        try {
+            return Files.getFileStore(a).equals(Files.getFileStore(b));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** This boot's id (Linux), or null where there is none: then the spool is flushed as it is written. */
@@ -192,7 +219,7 @@ final class WalSpool implements AutoCloseable {
         }
         Path incoming = dir.resolve(".incoming").resolve(name);
         try {
-            if (BOOT_ID == null) {
+            if (durable) {
                 archive.fetchForRecovery(name, incoming);
             } else {
                 archive.fetchForReadAhead(name, incoming);

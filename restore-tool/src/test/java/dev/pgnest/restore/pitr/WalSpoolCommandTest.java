@@ -23,6 +23,34 @@ class WalSpoolCommandTest {
         assertThat(run(WalSpool.restoreCommand(spool, boot, "echo fetched > '%p'"), target)).isZero();
         assertThat(Files.readString(target)).isEqualTo("spooled");
         assertThat(spool.resolve("used").resolve(SEGMENT)).exists();
+        assertThat(spool.resolve(SEGMENT)).doesNotExist();
+        // one file system: handed over by a hard link, so PostgreSQL's flush finds the spool's
+        assertThat(Files.getAttribute(target, "unix:ino")).isEqualTo(Files.getAttribute(spool.resolve("used").resolve(SEGMENT), "unix:ino"));
+        assertThat(WalSpool.sameFileSystem(spool, tmp)).isTrue();
+    }
+
+    /** Where the link cannot be made (another file system), the segment is copied; never "not archived". */
+    @Test
+    void aSpoolOnAnotherFileSystemIsCopied() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(shm) && !WalSpool.sameFileSystem(shm, tmp),
+                "needs /dev/shm on another file system than the temp directory");
+        Path spool = Files.createTempDirectory(shm, "pgnest-spool-test-");
+        try {
+            for (String d : new String[] {"history", "missing", "used"}) {
+                Files.createDirectories(spool.resolve(d));
+            }
+            Files.writeString(spool.resolve(SEGMENT), "spooled elsewhere");
+            Path target = tmp.resolve("RECOVERYXLOG");
+            assertThat(run(WalSpool.restoreCommand(spool, WalSpool.bootId(), "echo fetched > '%p'"), target)).isZero();
+            assertThat(Files.readString(target)).isEqualTo("spooled elsewhere");
+            assertThat(Files.getAttribute(target, "unix:ino"))
+                    .isNotEqualTo(Files.getAttribute(spool.resolve("used").resolve(SEGMENT), "unix:ino"));
+        } finally {
+            try (var files = Files.walk(spool)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     /** Written but not flushed before a crash of the machine, a spooled segment may be torn: after a boot it is passed over. */
