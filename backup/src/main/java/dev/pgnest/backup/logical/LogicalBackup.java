@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,9 +105,19 @@ public final class LogicalBackup {
     private static BackupManifest run(PreparingBackup backup, DatabaseConnection db, LogicalBackupOptions options,
                                       BackupProgress progress) {
         Path pgDump = PgBinaries.find(options.pgBinDir(), "pg_dump");
-        String pgDumpVersion = PgBinaries.version(pgDump);
+        // pg_dump --version (a process start) runs while the connection is made: both come
+        // before pg_dump can start, and a backup's fixed cost is mostly such waits
+        CompletableFuture<String> version = CompletableFuture.supplyAsync(() -> PgBinaries.version(pgDump), VERSION_THREAD);
+        Connection connection;
+        try {
+            connection = Databases.connect(db, "pgnest backup");
+        } catch (RuntimeException e) {
+            join(version); // a broken pg_dump is named first, as when it was asked first
+            throw e;
+        }
+        String pgDumpVersion = join(version);
 
-        try (Connection c = Databases.connect(db, "pgnest backup")) {
+        try (Connection c = connection) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             Optional<String> snapshot = exportSnapshot(c);
@@ -121,6 +132,23 @@ public final class LogicalBackup {
         } catch (SQLException e) {
             throw new PgnestException(ErrorKind.DATABASE, "cannot read backup facts from " + db + ": " + e.getMessage(),
                     "check that the user may connect and read the database");
+        }
+    }
+
+    private static final java.util.concurrent.Executor VERSION_THREAD = task -> {
+        Thread t = new Thread(task, "pgnest-pg_dump-version");
+        t.setDaemon(true);
+        t.start();
+    };
+
+    private static String join(CompletableFuture<String> version) {
+        try {
+            return version.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
         }
     }
 
