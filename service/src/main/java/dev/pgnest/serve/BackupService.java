@@ -421,8 +421,11 @@ public final class BackupService implements AutoCloseable {
         if (lag.lastArchived() != null) {
             details.put("last_archived", lag.lastArchived());
         }
+        // the server's clock, the same for every replica: a view measured before another
+        // replica's all-clear does not raise the alert again
+        Instant seen = lag.measuredAt() != null ? lag.measuredAt() : clock.instant();
         if (over) {
-            if (alertState.raise(key, lag.segments() + " segments, " + lag.age().toSeconds() + "s")) {
+            if (alertState.raiseSince(key, seen)) {
                 b.alerts.send(new Alert(Alert.Type.WAL_LAG, target, null,
                         lag.segments() + " WAL segment(s) of " + target + " have waited " + lag.age().toSeconds()
                                 + "s for the archive (threshold " + b.walLagThreshold.toSeconds() + "s)"
@@ -430,7 +433,7 @@ public final class BackupService implements AutoCloseable {
                                 + ": point-in-time recovery cannot reach past the last archived segment",
                         clock.instant(), instanceId, details));
             }
-        } else if (alertState.clear(key)) {
+        } else if (alertState.clearAt(key, seen)) {
             b.alerts.send(new Alert(Alert.Type.WAL_LAG_RESOLVED, target, null,
                     "the WAL archive of " + target + " caught up (" + lag.segments() + " segment(s) waiting)",
                     clock.instant(), instanceId, details));

@@ -280,6 +280,24 @@ class ServeHttpTest {
             assertThat(state.raiseSince(key, lastDrill)).as("a, view from before the new drill").isFalse();
             assertThat(state.clearAt(key, newDrill)).as("nothing left to clear").isFalse();
             assertThat(state.raiseSince(key, newDrill)).as("unproven again since the new drill").isTrue();
+
+            // WAL lag: the views are measurements on the server's clock
+            String lag = "wal_lag:t";
+            Instant aSees = Instant.parse("2026-12-06T11:00:00Z");
+            Instant bSeesCaughtUp = aSees.plusSeconds(2);
+            assertThat(state.raiseSince(lag, aSees)).as("a alerts").isTrue();
+            assertThat(state.clearAt(lag, bSeesCaughtUp)).as("b sees the archive caught up").isTrue();
+            assertThat(state.raiseSince(lag, aSees.plusSeconds(1))).as("a, measured before b's all-clear").isFalse();
+            assertThat(state.raiseSince(lag, bSeesCaughtUp.plusSeconds(30))).as("lagging again, measured later").isTrue();
+
+            // a row an older pgnest left: its detail is no time, and holds nothing back
+            String old = "wal_lag:upgraded";
+            try (java.sql.Connection c = db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+                c.setAutoCommit(true);
+                st.execute("INSERT INTO pgnest_serve.alert_state (key, active, changed_at, detail)"
+                        + " VALUES ('" + old + "', false, now(), '3 segments, 120s')");
+            }
+            assertThat(state.raiseSince(old, aSees)).as("raised again after an upgrade").isTrue();
         }
     }
 

@@ -8,9 +8,9 @@ import java.time.Instant;
 import javax.sql.DataSource;
 
 /**
- * Conditions that alert when they begin and when they end (WAL archive lag), kept in the job
- * store ({@code pgnest_serve.alert_state}) so that of all replicas watching, exactly the one
- * whose update flips the condition sends the alert.
+ * Conditions that alert when they begin and when they end (WAL archive lag, restore unproven),
+ * kept in the job store ({@code pgnest_serve.alert_state}) so that of all replicas watching,
+ * exactly the one whose update flips the condition sends the alert.
  */
 public final class AlertState {
     private static final String T = "pgnest_serve.alert_state";
@@ -21,24 +21,18 @@ public final class AlertState {
         this.ds = ds;
     }
 
-    /** Marks the condition active; true if it was not (this caller alerts). */
-    public boolean raise(String key, String detail) throws SQLException {
-        return flip("INSERT INTO " + T + " (key, active, changed_at, detail) VALUES (?, true, now(), ?)"
-                + " ON CONFLICT (key) DO UPDATE SET active = true, changed_at = now(), detail = excluded.detail"
-                + " WHERE " + T + ".active = false RETURNING key", key, detail);
-    }
-
     /**
-     * As {@link #raise}, for a condition that holds since {@code since}, cleared with
-     * {@link #clearAt}: not raised again when a replica cleared it on seeing it end after
-     * {@code since}. A replica whose view was read before that clear would otherwise raise the
-     * condition again (a second alert, and a second all-clear on the next look).
+     * Marks the condition active; true if it was not (this caller alerts). {@code since}: when the
+     * condition began, or when it was seen. Not raised again when a replica cleared it
+     * ({@link #clearAt}) as of a later time: a replica whose view was read before that clear
+     * would otherwise raise it again (a second alert, and a second all-clear on the next look).
+     * A detail that is no time (written by an older pgnest) holds no raise back.
      */
     public boolean raiseSince(String key, Instant since) throws SQLException {
         return flip("INSERT INTO " + T + " (key, active, changed_at, detail) VALUES (?, true, now(), ?)"
                 + " ON CONFLICT (key) DO UPDATE SET active = true, changed_at = now(), detail = excluded.detail"
-                + " WHERE " + T + ".active = false AND (" + T + ".detail IS NULL OR " + T + ".detail <= excluded.detail)"
-                + " RETURNING key", key, sortable(since));
+                + " WHERE " + T + ".active = false AND (" + T + ".detail IS NULL OR " + T + ".detail !~ '^[0-9]{4}-'"
+                + " OR " + T + ".detail <= excluded.detail) RETURNING key", key, sortable(since));
     }
 
     /** Marks a {@link #raiseSince} condition over as of {@code endedAt}; true if it was active. */
@@ -54,11 +48,6 @@ public final class AlertState {
 
     private static final java.time.format.DateTimeFormatter SORTABLE =
             java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
-
-    /** Marks the condition over; true if it was active (this caller sends the all-clear). */
-    public boolean clear(String key) throws SQLException {
-        return flip("UPDATE " + T + " SET active = false, changed_at = now() WHERE key = ? AND active RETURNING key", key);
-    }
 
     private boolean flip(String sql, String... params) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
