@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.cli.PitrEnvironment;
-import dev.pgnest.cli.WalCommandServer;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
 import dev.pgnest.repository.Compression;
@@ -15,9 +14,9 @@ import dev.pgnest.storage.fs.FsStorageConfig;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
+import dev.pgnest.testing.WalCommandServer;
 import dev.pgnest.wal.WalArchive;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import dev.pgnest.wal.WalNotFoundException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +53,7 @@ class IncrementalBackupChainTest {
     static Storage storage;
     static Repository repository;
     static WalArchive archive;
-    static ServerSocket walServer;
+    static WalCommandServer walServer;
     /** Each backup of the chain, the LSN just after it, and the tables' checksums there. */
     static final List<Point> points = new ArrayList<>();
 
@@ -70,13 +69,9 @@ class IncrementalBackupChainTest {
         Repository.init(storage);
         repository = Repository.open(storage);
         archive = new WalArchive(storage, "default", Compression.ZSTD, 3);
-        walServer = servers.closeAfterAll(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")));
-        Thread server = new Thread(() -> WalCommandServer.serve(walServer, archive), "wal-commands");
-        server.setDaemon(true);
-        server.start();
+        walServer = servers.closeAfterAll(new WalCommandServer(archive::push, archive::fetch, WalNotFoundException.class));
         pg = servers.closeAfterAll(PostgresCluster.builder().setting("wal_level", "replica").setting("archive_mode", "on")
-                .setting("archive_command", "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + walServer.getLocalPort()
-                        + "; echo \"push $PWD/$0\" >&3; read -r rc <&3; exit ${rc:-1}' %p")
+                .setting("archive_command", walServer.archiveCommand())
                 .start());
         pg.execute("create table items (id int primary key, v text not null, n int not null)");
         pg.execute("insert into items select g, md5(g::text) || repeat('x', 150), 0 from generate_series(1, 60000) g");
@@ -85,11 +80,7 @@ class IncrementalBackupChainTest {
         pg.execute("checkpoint");
 
         Path launcher = dir.resolve("pgnest-launcher");
-        Files.writeString(launcher, "#!/bin/bash\n# test stand-in for the pgnest launcher: only 'wal fetch F P'\n"
-                + "f=\"${@: -2:1}\"; p=\"${@: -1}\"\n"
-                + "exec 3<>/dev/tcp/127.0.0.1/" + walServer.getLocalPort() + "\n"
-                + "echo \"fetch $f $PWD/$p\" >&3; read -r rc <&3; exit ${rc:-1}\n");
-        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        walServer.writeFetchLauncher(launcher);
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pgnest.backup.physical.PhysicalBackup;
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.cli.PitrEnvironment;
-import dev.pgnest.cli.WalCommandServer;
 import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Compression;
@@ -15,9 +14,9 @@ import dev.pgnest.storage.fs.FsStorageConfig;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
+import dev.pgnest.testing.WalCommandServer;
 import dev.pgnest.wal.WalArchive;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import dev.pgnest.wal.WalNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -45,7 +44,7 @@ class RestorePitrCommandTest {
     static PostgresCluster pg; // started in @BeforeAll, closed by servers
     static Storage storage;
     static WalArchive archive;
-    static ServerSocket fetchServer;
+    static WalCommandServer fetchServer;
     static BackupManifest backup;
     static String lsn;
     static String atLsn;
@@ -58,14 +57,10 @@ class RestorePitrCommandTest {
         storage = servers.closeAfterAll(new FsStorageConfig(dir.resolve("repo")).open());
         Repository.init(storage);
         archive = new WalArchive(storage, "default", Compression.ZSTD, 3);
-        fetchServer = servers.closeAfterAll(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")));
-        Thread server = new Thread(() -> WalCommandServer.serve(fetchServer, archive), "wal-commands");
-        server.setDaemon(true);
-        server.start();
+        fetchServer = servers.closeAfterAll(new WalCommandServer(archive::push, archive::fetch, WalNotFoundException.class));
         // archive_command talks to fetchServer, so this cluster starts here
         pg = servers.closeAfterAll(PostgresCluster.builder().setting("wal_level", "replica").setting("archive_mode", "on")
-                .setting("archive_command", "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + fetchServer.getLocalPort()
-                        + "; echo \"push $PWD/$0\" >&3; read -r rc <&3; exit ${rc:-1}' %p")
+                .setting("archive_command", fetchServer.archiveCommand())
                 .start());
         pg.execute("create table t (id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 500) g");
         backup = new PhysicalBackup(DatabaseConnection.parse(pg.jdbcUrl(), pg.user(), pg.password()), Repository.open(storage),
@@ -82,11 +77,7 @@ class RestorePitrCommandTest {
         }
 
         Path launcher = dir.resolve("pgnest-launcher");
-        Files.writeString(launcher, "#!/bin/bash\n# test stand-in for the pgnest launcher: only 'wal fetch F P'\n"
-                + "f=\"${@: -2:1}\"; p=\"${@: -1}\"\n"
-                + "exec 3<>/dev/tcp/127.0.0.1/" + fetchServer.getLocalPort() + "\n"
-                + "echo \"fetch $f $PWD/$p\" >&3; read -r rc <&3; exit ${rc:-1}\n");
-        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        fetchServer.writeFetchLauncher(launcher);
     }
 
     @Test

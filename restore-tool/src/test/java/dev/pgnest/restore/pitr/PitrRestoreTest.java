@@ -27,14 +27,15 @@ import dev.pgnest.restore.plan.RestorePlan;
 import dev.pgnest.restore.report.IncidentReport;
 import dev.pgnest.restore.report.ReportRecorder;
 import dev.pgnest.restore.testing.ShopDatabase;
-import dev.pgnest.restore.testing.WalCommandServer;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.s3.S3StorageConfig;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
 import dev.pgnest.testing.Servers;
+import dev.pgnest.testing.WalCommandServer;
 import dev.pgnest.wal.WalArchive;
+import dev.pgnest.wal.WalNotFoundException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,7 +92,7 @@ class PitrRestoreTest {
         Repository.init(storage);
         repository = Repository.open(storage);
         archive = new WalArchive(storage, TARGET, Compression.ZSTD, 3);
-        walCommands = servers.closeAfterAll(new WalCommandServer(archive));
+        walCommands = servers.closeAfterAll(new WalCommandServer(archive::push, archive::fetch, WalNotFoundException.class));
         // archive_command talks to walCommands, so this cluster starts here
         pg = servers.closeAfterAll(PostgresCluster.builder()
                 .setting("wal_level", "replica")
