@@ -9,7 +9,9 @@
 # With the zstd CLI on PATH, each round also times the native pipeline
 #   pg_dump -Fc -Z0 | zstd -1 -T1 | sha256sum  (no JVM, no upload, no manifest)
 # the same dump, compression and checksum with nothing else: issue 25's target is pgnest
-# <= 1.10x this pipeline (best against best, and per round).
+# <= 1.10x this pipeline (best against best, and per round). Each round also prints the CPU
+# seconds of both sides and of the in-process S3 server, which shares the machine's cores with
+# pgnest and pg_dump (a real object store's work happens elsewhere).
 #
 # Usage: bench/logical-backup.sh [SCALE] [ROUNDS]     (defaults: 0.5, 3; best round counts)
 # Needs: a built tree (the bench builds it with ./mvnw), PostgreSQL 15 binaries, GNU time;
@@ -70,18 +72,23 @@ for round in $(seq 1 "$ROUNDS"); do
   read -r dump_s _ < "$work/t1"
   dumps="$dumps $dump_s"
   if [ -n "$has_zstd" ]; then
-    /usr/bin/time -f "%e" -o "$work/t3" bash -o pipefail -c \
+    /usr/bin/time -f "%e %U %S" -o "$work/t3" bash -o pipefail -c \
       '"$0" -Fc -Z0 | zstd -q -1 -T1 | sha256sum >/dev/null' "$PG_BIN_DIR/pg_dump"
-    read -r native_s < "$work/t3"
+    read -r native_s native_user native_sys < "$work/t3"
     natives="$natives $native_s"
-    echo "round $round: native pg_dump | zstd -1 | sha256sum ${native_s}s" >&2
+    echo "round $round: native pg_dump | zstd -1 | sha256sum ${native_s}s" \
+      "(CPU of the three $(python3 -c "print(round($native_user + $native_sys, 2))") s)" >&2
   fi
-  /usr/bin/time -f "%e %M" -o "$work/t2" "$root/pgnest" backup logical --output json > "$work/manifest.json"
-  read -r pgnest_s rss_kb < "$work/t2"
+  s3_before=$(awk '{print $14 + $15}' "/proc/$servers_pid/stat")
+  /usr/bin/time -f "%e %M %U %S" -o "$work/t2" "$root/pgnest" backup logical --output json > "$work/manifest.json"
+  s3_after=$(awk '{print $14 + $15}' "/proc/$servers_pid/stat")
+  read -r pgnest_s rss_kb cpu_user cpu_sys < "$work/t2"
   read -r raw_bytes stored_bytes inner < <(python3 -c "import json,datetime as d; m=json.load(open('$work/manifest.json')); o=m['objects'][0]; p=lambda s: d.datetime.fromisoformat(s.replace('Z','+00:00')); print(o['rawSize'], o['size'], round((p(m['endTime'])-p(m['startTime'])).total_seconds(),2))")
   pgnests="$pgnests $pgnest_s"; inners="$inners $inner"
   echo "round $round: pg_dump ${dump_s}s, pgnest backup logical ${pgnest_s}s (of which the backup itself ${inner}s," \
-    "the rest JVM start, config, connections), peak RSS $((rss_kb / 1024)) MiB" >&2
+    "the rest JVM start, config, connections), peak RSS $((rss_kb / 1024)) MiB;" \
+    "CPU: pgnest with pg_dump $(python3 -c "print(round($cpu_user + $cpu_sys, 2))") s," \
+    "the in-process S3 server on the same cores $(python3 -c "print(($s3_after - $s3_before) / $(getconf CLK_TCK))") s" >&2
   [ "$rss_kb" -gt "$peak_rss" ] && peak_rss=$rss_kb
 done
 
