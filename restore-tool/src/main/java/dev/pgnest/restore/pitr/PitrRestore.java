@@ -193,9 +193,13 @@ public final class PitrRestore {
         boolean checks = decision.beforeMigration() != null && request.liveDatabase() != null;
         PointInTimeRecovery.Result recovered;
         try (WalSpool spool = readAhead(repository, request, decision)) {
+            // to the end of the archive: ending before its last segment means WAL was skipped
+            dev.pgnest.wal.Lsn archivedThrough = decision.target() instanceof RecoveryTarget.Latest
+                    ? decision.span().lastSegment().startLsn(spool.segmentSize()) : null;
             recovered = PointInTimeRecovery.run(new PointInTimeRecovery.Request(request.dataDir(),
                     settings.withRestoreCommand(spool.restoreCommand(request.restoreCommand())), request.server(),
-                    request.archiving(), checks ? AfterRecovery.KEEP_RUNNING : request.after(), request.timeout()));
+                    request.archiving(), checks ? AfterRecovery.KEEP_RUNNING : request.after(), request.timeout(),
+                    archivedThrough));
         }
         // the read-ahead is gone: leave the plain restore_command for whoever starts this directory next
         RecoveryFiles.rewriteSettings(request.dataDir(), settings);

@@ -4,6 +4,7 @@ import dev.pgnest.postgres.server.LocalServer;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.config.Settings;
+import dev.pgnest.wal.Lsn;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,9 +67,13 @@ public final class PointInTimeRecovery {
      * @param archiving whether the recovered server archives WAL
      * @param after     stop the server or keep it running
      * @param timeout   the longest recovery may take
+     * @param archivedThrough with {@link RecoveryTarget.Latest}: where the archive's last WAL
+     *                  segment starts (null: not known). A recovery that replays none of it skipped
+     *                  archived WAL (a restore_command answered "not archived" for a segment the
+     *                  archive has) and fails instead of counting as done.
      */
     public record Request(Path dataDir, RecoverySettings settings, LocalServer.Options server, Archiving archiving,
-                          AfterRecovery after, Duration timeout) {
+                          AfterRecovery after, Duration timeout, Lsn archivedThrough) {
         public Request {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(settings, "settings");
@@ -76,6 +81,11 @@ public final class PointInTimeRecovery {
             archiving = archiving == null ? Archiving.KEEP : archiving;
             after = after == null ? AfterRecovery.STOP : after;
             timeout = timeout == null ? Settings.RESTORE_TIMEOUT.defaultValue() : timeout;
+        }
+
+        public Request(Path dataDir, RecoverySettings settings, LocalServer.Options server, Archiving archiving,
+                       AfterRecovery after, Duration timeout) {
+            this(dataDir, settings, server, archiving, after, timeout, null);
         }
     }
 
@@ -112,7 +122,7 @@ public final class PointInTimeRecovery {
         LocalServer server = LocalServer.start(request.dataDir(), options);
         boolean keep = false;
         try {
-            RecoveryOutcome outcome = await(server, settings, started, request.timeout());
+            RecoveryOutcome outcome = await(server, settings, started, request.timeout(), request.archivedThrough());
             keep = request.after() == AfterRecovery.KEEP_RUNNING;
             return new Result(outcome, keep ? Optional.of(server) : Optional.empty());
         } finally {
@@ -122,7 +132,8 @@ public final class PointInTimeRecovery {
         }
     }
 
-    private static RecoveryOutcome await(LocalServer server, RecoverySettings settings, Instant started, Duration timeout) {
+    private static RecoveryOutcome await(LocalServer server, RecoverySettings settings, Instant started, Duration timeout,
+                                         Lsn archivedThrough) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Instant consistent = null;
         Instant lastProgress = Instant.now();
@@ -169,10 +180,10 @@ public final class PointInTimeRecovery {
                 boolean inRecovery = cols[0].equals("t");
                 boolean paused = cols.length > 1 && cols[1].equals("t");
                 if (!inRecovery) {
-                    return reached(server, settings, RecoveryOutcome.State.PROMOTED, started, consistent);
+                    return reached(server, settings, RecoveryOutcome.State.PROMOTED, started, consistent, archivedThrough);
                 }
                 if (paused && settings.action() == RecoveryAction.PAUSE && RecoveryLog.parse(server.log()).pausedAtTarget()) {
-                    return reached(server, settings, RecoveryOutcome.State.PAUSED, started, consistent);
+                    return reached(server, settings, RecoveryOutcome.State.PAUSED, started, consistent, archivedThrough);
                 }
             }
             if (System.nanoTime() > deadline) {
@@ -190,7 +201,7 @@ public final class PointInTimeRecovery {
     }
 
     private static RecoveryOutcome reached(LocalServer server, RecoverySettings settings, RecoveryOutcome.State state,
-                                           Instant started, Instant consistent) {
+                                           Instant started, Instant consistent, Lsn archivedThrough) {
         Instant done = Instant.now();
         String[] cols = server.query("select pg_last_wal_replay_lsn(), "
                 + "coalesce(to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''), "
@@ -205,6 +216,14 @@ public final class PointInTimeRecovery {
             throw new PgnestException(ErrorKind.DATABASE, "recovery ended before the target " + settings.target().describe()
                     + " was reached: the archived WAL ends at " + lsn + lastRestoredNote(server),
                     "choose a target inside the restorable window (pgnest restore plan shows it), or --latest");
+        }
+        // a segment ending in a WAL switch ends its last record at the next one's start: no
+        // record of the last segment was replayed when the replay ends at its very start
+        if (!wantsTarget && archivedThrough != null && !lsn.isEmpty() && Lsn.parse(lsn).compareTo(archivedThrough) <= 0) {
+            throw new PgnestException(ErrorKind.DATABASE, "recovery ended at " + lsn + " without replaying the archive's last"
+                    + " WAL segment (which starts at " + archivedThrough + ")" + lastRestoredNote(server)
+                    + ": archived WAL was skipped",
+                    "do not use " + server.dataDir() + "; see its server log " + server.logFile() + ", then restore again");
         }
         if (timeline == 0) {
             timeline = parseIntOr(server.query("select timeline_id from pg_control_checkpoint()"), 0);

@@ -46,6 +46,7 @@ final class WalSpool implements AutoCloseable {
      * instead of in the replay's path. Where it must copy, flushing would write each segment twice.
      */
     private final boolean durable;
+    private final long segmentSize;
     private volatile boolean closed;
     private static final String BOOT_ID = bootId();
 
@@ -55,9 +56,10 @@ final class WalSpool implements AutoCloseable {
      * @param missing   files the archive does not have that recovery will ask for
      */
     private WalSpool(WalArchive archive, Path dir, List<String> segments, int depth, int parallelism, ServerAccount account,
-                     boolean durable) {
+                     boolean durable, long segmentSize) {
         this.archive = archive;
         this.durable = durable;
+        this.segmentSize = segmentSize;
         this.dir = dir;
         this.segments = segments;
         this.depth = depth;
@@ -116,9 +118,14 @@ final class WalSpool implements AutoCloseable {
             }
         }
         WalSpool spool = new WalSpool(archive, dir, segments, depth, parallelism, account,
-                BOOT_ID == null || sameFileSystem(dir, pgWal));
+                BOOT_ID == null || sameFileSystem(dir, pgWal), size);
         spool.feeder.start();
         return spool;
+    }
+
+    /** The archive's WAL segment size. */
+    long segmentSize() {
+        return segmentSize;
     }
 
     /**
@@ -133,9 +140,10 @@ final class WalSpool implements AutoCloseable {
     /** The restore_command of a spool in {@code dir} written during boot {@code boot} (null: none known). */
     static String restoreCommand(Path dir, String boot, String fallback) {
         String d = dir.toAbsolutePath().toString();
-        // The spool's copies are not flushed to disk (PostgreSQL flushes what it replays): after
-        // a crash of the machine they may be torn, and a torn segment would end recovery early.
-        // The boot id changes with every boot, so after one the spool is passed over.
+        // Where the spool's copies are copied into pg_wal they are not flushed (PostgreSQL flushes
+        // what it replays): after a crash of the machine they may be torn, and a torn segment
+        // would end recovery early. The boot id changes with every boot, so after one the spool
+        // is passed over.
         String guard = boot == null ? "" : "read b < /proc/sys/kernel/random/boot_id; if [ \"$b\" != '" + boot
                 + "' ]; then " + fallback + "; el";
         // A hard link makes the spooled copy PostgreSQL's own, with no copy and, when the spool
@@ -143,12 +151,13 @@ final class WalSpool implements AutoCloseable {
         // restored segment during recovery (it copies the last one to start a new timeline, and
         // recycled files are written only after promotion, when restore_command is no longer run).
         // A consumed segment stays in used/ for a while: at the end of recovery PostgreSQL reads
-        // the last one again to start the new timeline. Only whether %p was written decides the
-        // exit status: a failure reads as "not archived" and would end the recovery early.
-        return guard + "if [ -f '" + d + "/%f' ]; then { ln -f '" + d + "/%f' '%p' 2>/dev/null || cp '" + d + "/%f' '%p'; }"
-                + " && { mv -f '" + d + "/%f' '" + d + "/used/%f' || true; };"
-                + " elif [ -f '" + d + "/used/%f' ]; then cp '" + d + "/used/%f' '%p';"
-                + " elif [ -f '" + d + "/history/%f' ]; then cp '" + d + "/history/%f' '%p';"
+        // the last one again to start the new timeline. A copy that fails (a full disk) goes to
+        // the real fetch, never to exit 1: PostgreSQL reads any exit below 126 as "not archived"
+        // and would end the recovery early; the real fetch fails with 126, which stops it.
+        return guard + "if [ -f '" + d + "/%f' ]; then if ln -f '" + d + "/%f' '%p' 2>/dev/null || cp '" + d + "/%f' '%p';"
+                + " then mv -f '" + d + "/%f' '" + d + "/used/%f' || true; else " + fallback + "; fi;"
+                + " elif [ -f '" + d + "/used/%f' ]; then cp '" + d + "/used/%f' '%p' || " + fallback + ";"
+                + " elif [ -f '" + d + "/history/%f' ]; then cp '" + d + "/history/%f' '%p' || " + fallback + ";"
                 + " elif [ -f '" + d + "/missing/%f' ]; then exit 1;"
                 + " else " + fallback + "; fi";
     }

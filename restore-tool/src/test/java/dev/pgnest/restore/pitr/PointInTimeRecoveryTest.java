@@ -13,6 +13,8 @@ import dev.pgnest.restore.pitr.PointInTimeRecovery.Archiving;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
+import dev.pgnest.wal.Lsn;
+import dev.pgnest.wal.WalSegment;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -60,6 +62,8 @@ class PointInTimeRecoveryTest {
     static long xidTarget;
     static String atXid;
     static String atEnd;
+    /** The last segment archived: where an unbroken recovery to the end must get. */
+    static String lastArchived;
 
     @BeforeAll
     static void workload() throws Exception {
@@ -99,8 +103,8 @@ class PointInTimeRecoveryTest {
 
         insert(60);
         atEnd = checksum();
-        String lastSegment = pg.queryForString("SELECT pg_walfile_name(pg_switch_wal())");
-        awaitArchived(lastSegment);
+        lastArchived = pg.queryForString("SELECT pg_walfile_name(pg_switch_wal())");
+        awaitArchived(lastArchived);
         assertThat(List.of(atBackup, atLsn, atRestorePoint, atTime, atXid, atEnd)).doesNotHaveDuplicates();
     }
 
@@ -140,8 +144,26 @@ class PointInTimeRecoveryTest {
 
     @Test
     void recoveryWithoutTargetReplaysTheWholeArchive() throws Exception {
-        RecoveryOutcome outcome = recoverAndCheck(new RecoveryTarget.Latest(), atEnd);
+        RecoveryOutcome outcome = recoverAndCheck(new RecoveryTarget.Latest(), atEnd, lastArchivedStart());
         assertThat(outcome.stopReason()).isEqualTo("end of the archived WAL");
+    }
+
+    /**
+     * A restore_command that answers "not archived" for a segment the archive has (a bug, a
+     * failed copy) ends PostgreSQL's recovery there, and PostgreSQL promotes: without a target,
+     * only the archive's end tells that WAL was skipped.
+     */
+    @Test
+    void recoveryToTheEndThatStopsBeforeTheArchivesLastSegmentFails() throws Exception {
+        Path dataDir = freshCopy();
+        RecoverySettings settings = RecoverySettings.of("[ %f != " + lastArchived + " ] && " + restoreCommand(),
+                new RecoveryTarget.Latest());
+        assertThatThrownBy(() -> PointInTimeRecovery.run(new PointInTimeRecovery.Request(
+                dataDir, settings, options(), Archiving.OFF, AfterRecovery.STOP, Duration.ofMinutes(2), lastArchivedStart())))
+                .isInstanceOf(PgnestException.class)
+                .hasMessageStartingWith("recovery ended at ")
+                .hasMessageContaining(" without replaying the archive's last WAL segment (which starts at " + lastArchivedStart() + ")");
+        assertThat(LocalServer.readPid(dataDir).filter(LocalServer::isAlive)).isEmpty();
     }
 
     @Test
@@ -208,10 +230,15 @@ class PointInTimeRecoveryTest {
     // ------------------------------------------------------------------------------------
 
     private static RecoveryOutcome recoverAndCheck(RecoveryTarget target, String expectedChecksum) throws IOException {
+        return recoverAndCheck(target, expectedChecksum, null);
+    }
+
+    private static RecoveryOutcome recoverAndCheck(RecoveryTarget target, String expectedChecksum, Lsn archivedThrough)
+            throws IOException {
         Path dataDir = freshCopy();
         RecoverySettings settings = RecoverySettings.of(restoreCommand(), target);
         PointInTimeRecovery.Result result = PointInTimeRecovery.run(new PointInTimeRecovery.Request(
-                dataDir, settings, options(), Archiving.OFF, AfterRecovery.KEEP_RUNNING, Duration.ofMinutes(2)));
+                dataDir, settings, options(), Archiving.OFF, AfterRecovery.KEEP_RUNNING, Duration.ofMinutes(2), archivedThrough));
         try (LocalServer server = result.server().orElseThrow()) {
             assertThat(server.query("SELECT pg_is_in_recovery()")).isEqualTo("f");
             assertThat(server.query(CHECKSUM)).as("checksum after recovery to %s", target.describe())
@@ -220,6 +247,10 @@ class PointInTimeRecoveryTest {
         }
         assertThat(LocalServer.readPid(dataDir).filter(LocalServer::isAlive)).isEmpty();
         return result.outcome();
+    }
+
+    static Lsn lastArchivedStart() {
+        return WalSegment.parse(lastArchived, WalSegment.DEFAULT_SIZE).startLsn(WalSegment.DEFAULT_SIZE);
     }
 
     static String restoreCommand() {

@@ -29,6 +29,26 @@ class WalSpoolCommandTest {
         assertThat(WalSpool.sameFileSystem(spool, tmp)).isTrue();
     }
 
+    /**
+     * A spooled segment that cannot be handed over (here: %p's directory is gone; in life, a full
+     * disk) goes to the real fetch, whose exit status PostgreSQL gets: never the copy's exit 1,
+     * which reads as "not archived" and would end the recovery early.
+     */
+    @Test
+    void aHandOverThatFailsGoesToTheRealFetch() throws Exception {
+        Path spool = spoolWith("spooled");
+        Path target = tmp.resolve("gone").resolve("RECOVERYXLOG");
+        Path asked = tmp.resolve("fallback-asked");
+        String fallback = "echo %f >> '" + asked + "'; exit 126";
+        assertThat(run(WalSpool.restoreCommand(spool, WalSpool.bootId(), fallback), target)).isEqualTo(126);
+        assertThat(Files.readString(asked)).isEqualTo(SEGMENT + "\n");
+        assertThat(spool.resolve(SEGMENT)).as("still spooled").exists();
+
+        Files.move(spool.resolve(SEGMENT), spool.resolve("used").resolve(SEGMENT));
+        assertThat(run(WalSpool.restoreCommand(spool, WalSpool.bootId(), fallback), target)).as("a re-read").isEqualTo(126);
+        assertThat(Files.readAllLines(asked)).hasSize(2);
+    }
+
     /** Where the link cannot be made (another file system), the segment is copied; never "not archived". */
     @Test
     void aSpoolOnAnotherFileSystemIsCopied() throws Exception {
