@@ -107,7 +107,7 @@ public final class LogicalBackup {
         Path pgDump = PgBinaries.find(options.pgBinDir(), "pg_dump");
         // pg_dump --version (a process start) runs while the connection is made: both come
         // before pg_dump can start, and a backup's fixed cost is mostly such waits
-        CompletableFuture<String> version = CompletableFuture.supplyAsync(() -> PgBinaries.version(pgDump), VERSION_THREAD);
+        CompletableFuture<String> version = CompletableFuture.supplyAsync(() -> PgBinaries.version(pgDump));
         Connection connection;
         try {
             connection = Databases.connect(db, "pgnest backup");
@@ -134,12 +134,6 @@ public final class LogicalBackup {
                     "check that the user may connect and read the database");
         }
     }
-
-    private static final java.util.concurrent.Executor VERSION_THREAD = task -> {
-        Thread t = new Thread(task, "pgnest-pg_dump-version");
-        t.setDaemon(true);
-        t.start();
-    };
 
     private static String join(CompletableFuture<String> version) {
         try {

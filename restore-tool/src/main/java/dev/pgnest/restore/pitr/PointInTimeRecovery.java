@@ -122,7 +122,7 @@ public final class PointInTimeRecovery {
         LocalServer server = LocalServer.start(request.dataDir(), options);
         boolean keep = false;
         try {
-            RecoveryOutcome outcome = await(server, settings, started, request.timeout(), request.archivedThrough());
+            RecoveryOutcome outcome = await(server, request, started);
             keep = request.after() == AfterRecovery.KEEP_RUNNING;
             return new Result(outcome, keep ? Optional.of(server) : Optional.empty());
         } finally {
@@ -132,8 +132,9 @@ public final class PointInTimeRecovery {
         }
     }
 
-    private static RecoveryOutcome await(LocalServer server, RecoverySettings settings, Instant started, Duration timeout,
-                                         Lsn archivedThrough) {
+    private static RecoveryOutcome await(LocalServer server, Request request, Instant started) {
+        RecoverySettings settings = request.settings();
+        Duration timeout = request.timeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         Instant consistent = null;
         Instant lastProgress = Instant.now();
@@ -180,10 +181,10 @@ public final class PointInTimeRecovery {
                 boolean inRecovery = cols[0].equals("t");
                 boolean paused = cols.length > 1 && cols[1].equals("t");
                 if (!inRecovery) {
-                    return reached(server, settings, RecoveryOutcome.State.PROMOTED, started, consistent, archivedThrough);
+                    return reached(server, request, RecoveryOutcome.State.PROMOTED, started, consistent);
                 }
                 if (paused && settings.action() == RecoveryAction.PAUSE && RecoveryLog.parse(server.log()).pausedAtTarget()) {
-                    return reached(server, settings, RecoveryOutcome.State.PAUSED, started, consistent, archivedThrough);
+                    return reached(server, request, RecoveryOutcome.State.PAUSED, started, consistent);
                 }
             }
             if (System.nanoTime() > deadline) {
@@ -200,8 +201,10 @@ public final class PointInTimeRecovery {
         }
     }
 
-    private static RecoveryOutcome reached(LocalServer server, RecoverySettings settings, RecoveryOutcome.State state,
-                                           Instant started, Instant consistent, Lsn archivedThrough) {
+    private static RecoveryOutcome reached(LocalServer server, Request request, RecoveryOutcome.State state,
+                                           Instant started, Instant consistent) {
+        RecoverySettings settings = request.settings();
+        Lsn archivedThrough = request.archivedThrough();
         Instant done = Instant.now();
         String[] cols = server.query("select pg_last_wal_replay_lsn(), "
                 + "coalesce(to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''), "
