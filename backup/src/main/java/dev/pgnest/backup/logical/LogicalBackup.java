@@ -6,6 +6,7 @@ import dev.pgnest.config.PgnestException;
 import dev.pgnest.postgres.ChildProcess;
 import dev.pgnest.postgres.Databases;
 import dev.pgnest.postgres.Databases.ServerInfo;
+import dev.pgnest.postgres.ExportedSnapshot;
 import dev.pgnest.postgres.PgBinaries;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
@@ -44,8 +45,11 @@ import org.slf4j.LoggerFactory;
  * in-progress marker) is prepared on another thread while pg_dump already starts.
  *
  * <p>The schema version is read in the very snapshot pg_dump dumps ({@code pg_export_snapshot}
- * + {@code pg_dump --snapshot}), so the manifest's version is exactly the dump's. The password
- * reaches pg_dump through its environment (PGPASSWORD), never its arguments.
+ * + {@code pg_dump --snapshot}), so the manifest's version is exactly the dump's. psql exports
+ * that snapshot ({@link ExportedSnapshot}) and pg_dump starts at once, while the JDBC
+ * connection that reads the facts (server, size, schema version) in the same snapshot is still
+ * being made; without psql, that connection exports the snapshot before pg_dump starts. The
+ * password reaches pg_dump and psql through their environment (PGPASSWORD), never arguments.
  */
 public final class LogicalBackup {
     /**
@@ -105,9 +109,31 @@ public final class LogicalBackup {
     private static BackupManifest run(PreparingBackup backup, DatabaseConnection db, LogicalBackupOptions options,
                                       BackupProgress progress) {
         Path pgDump = PgBinaries.find(options.pgBinDir(), "pg_dump");
-        // pg_dump --version (a process start) runs while the connection is made: both come
-        // before pg_dump can start, and a backup's fixed cost is mostly such waits
+        // pg_dump --version (a process start) runs while the snapshot is exported or the
+        // connection made: both come before pg_dump can start, and a backup's fixed cost is
+        // mostly such waits
         CompletableFuture<String> version = CompletableFuture.supplyAsync(() -> PgBinaries.version(pgDump));
+        Optional<ExportedSnapshot> exported = psql(options.pgBinDir())
+                .flatMap(psql -> ExportedSnapshot.export(psql, environment(db, "pgnest backup (snapshot)")));
+        if (exported.isPresent()) {
+            try (ExportedSnapshot snapshot = exported.get()) {
+                String pgDumpVersion = join(version);
+                requireNotOlder(pgDump, pgDumpVersion, snapshot.serverVersionNum(), snapshot.serverVersion());
+                // the facts are read over JDBC in the same snapshot while pg_dump already dumps
+                return dump(backup, db, options, progress, pgDump, pgDumpVersion, Optional.of(snapshot.id()),
+                        () -> CompletableFuture.supplyAsync(() -> factsIn(db, snapshot, options)));
+            }
+        }
+        return runConnectedFirst(backup, db, options, progress, pgDump, version);
+    }
+
+    /**
+     * The way without psql (or where it could not export a snapshot): a JDBC connection exports
+     * the snapshot and reads the facts before pg_dump starts.
+     */
+    private static BackupManifest runConnectedFirst(PreparingBackup backup, DatabaseConnection db,
+                                                    LogicalBackupOptions options, BackupProgress progress, Path pgDump,
+                                                    CompletableFuture<String> version) {
         Connection connection;
         try {
             connection = Databases.connect(db, "pgnest backup");
@@ -122,22 +148,57 @@ public final class LogicalBackup {
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             Optional<String> snapshot = exportSnapshot(c);
             ServerInfo server = Databases.serverInfo(c);
-            requireNotOlder(pgDump, pgDumpVersion, server);
-            String schemaVersion = Databases.schemaVersion(c, options.flywayTable()).orElse(null);
+            requireNotOlder(pgDump, pgDumpVersion, server.versionNum(), server.version());
+            Facts facts = new Facts(server, Databases.schemaVersion(c, options.flywayTable()).orElse(null));
             try {
-                return dump(backup, db, options, progress, pgDump, pgDumpVersion, snapshot, server, schemaVersion);
+                return dump(backup, db, options, progress, pgDump, pgDumpVersion, snapshot,
+                        () -> CompletableFuture.completedFuture(facts));
             } finally {
                 rollbackQuietly(c);
             }
         } catch (SQLException e) {
-            throw new PgnestException(ErrorKind.DATABASE, "cannot read backup facts from " + db + ": " + e.getMessage(),
-                    "check that the user may connect and read the database");
+            throw cannotRead(db, e);
         }
     }
 
-    private static String join(CompletableFuture<String> version) {
+    /** What the manifest records of the server and the schema, read in the dump's snapshot. */
+    private record Facts(ServerInfo server, String schemaVersion) {
+    }
+
+    private static Facts factsIn(DatabaseConnection db, ExportedSnapshot snapshot, LogicalBackupOptions options) {
+        try (Connection c = Databases.connect(db, "pgnest backup")) {
+            try {
+                snapshot.importInto(c);
+                return new Facts(Databases.serverInfo(c), Databases.schemaVersion(c, options.flywayTable()).orElse(null));
+            } finally {
+                rollbackQuietly(c);
+            }
+        } catch (SQLException e) {
+            throw cannotRead(db, e);
+        }
+    }
+
+    private static PgnestException cannotRead(DatabaseConnection db, SQLException e) {
+        return new PgnestException(ErrorKind.DATABASE, "cannot read backup facts from " + db + ": " + e.getMessage(),
+                "check that the user may connect and read the database");
+    }
+
+    /** psql beside pg_dump, when there is one. */
+    private static Optional<Path> psql(Path binDir) {
+        PgBinaries binaries = PgBinaries.in(binDir);
+        return binaries.has("psql") ? Optional.of(binaries.program("psql")) : Optional.empty();
+    }
+
+    /** The libpq environment of pg_dump and psql: the password travels here, never in arguments. */
+    private static Map<String, String> environment(DatabaseConnection db, String applicationName) {
+        Map<String, String> env = new LinkedHashMap<>(db.libpqEnvironment());
+        env.put("PGAPPNAME", applicationName);
+        return env;
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
         try {
-            return version.join();
+            return future.join();
         } catch (java.util.concurrent.CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -147,22 +208,26 @@ public final class LogicalBackup {
     }
 
     /** pg_dump refuses a newer server only after connecting; say it first, with the fix. */
-    private static void requireNotOlder(Path pgDump, String pgDumpVersion, ServerInfo server) {
+    private static void requireNotOlder(Path pgDump, String pgDumpVersion, int serverVersionNum, String serverVersion) {
         int dumpMajor = PgBinaries.majorVersionNum(pgDumpVersion);
-        int serverMajor = server.versionNum() >= 100000 ? server.versionNum() / 10000 * 10000 : server.versionNum() / 100 * 100;
+        int serverMajor = serverVersionNum >= 100000 ? serverVersionNum / 10000 * 10000 : serverVersionNum / 100 * 100;
         if (dumpMajor > 0 && dumpMajor < serverMajor) {
             String major = serverMajor >= 100000 ? Integer.toString(serverMajor / 10000)
                     : serverMajor / 10000 + "." + serverMajor / 100 % 100;
             throw new PgnestException(ErrorKind.CONFIG, pgDump + " (" + pgDumpVersion.replaceFirst("^pg_dump \\(PostgreSQL\\) ", "")
-                    + ") is older than the server (PostgreSQL " + server.version() + ") and cannot dump it",
+                    + ") is older than the server (PostgreSQL " + serverVersion + ") and cannot dump it",
                     "install the PostgreSQL " + major + " client (e.g. apt-get install postgresql-client-" + major
                             + ") and set pg.bin-dir (PGNEST_PG_BIN_DIR) to its bin directory");
         }
     }
 
+    /**
+     * Runs pg_dump into the backup. {@code readFacts} is called once pg_dump has started (the
+     * facts may be read alongside the dump); a failure to read them stops the dump.
+     */
     private static BackupManifest dump(PreparingBackup backup, DatabaseConnection db, LogicalBackupOptions options,
                                        BackupProgress progress, Path pgDump, String pgDumpVersion,
-                                       Optional<String> snapshot, ServerInfo server, String schemaVersion) {
+                                       Optional<String> snapshot, Supplier<CompletableFuture<Facts>> readFacts) {
         List<String> command = new ArrayList<>();
         STDBUF.ifPresent(stdbuf -> command.addAll(List.of(stdbuf.toString(), "--output=" + PG_DUMP_BUFFER)));
         command.addAll(List.of(pgDump.toString(), "--format=custom", "--compress=0",
@@ -171,8 +236,7 @@ public final class LogicalBackup {
                 // data, and restoring it elsewhere would resurrect stale schedules.
                 "--exclude-schema=" + SERVICE_SCHEMA));
         snapshot.ifPresent(s -> command.add("--snapshot=" + s));
-        Map<String, String> env = new LinkedHashMap<>(db.libpqEnvironment());
-        env.put("PGAPPNAME", "pgnest backup (pg_dump)");
+        Map<String, String> env = environment(db, "pgnest backup (pg_dump)");
 
         ChildProcess.Running process;
         try {
@@ -182,18 +246,20 @@ public final class LogicalBackup {
                     "check the PostgreSQL client installation, or set pg.bin-dir");
         }
         LOG.debug("pg_dump started (pid {})", process.pid());
+        CompletableFuture<Facts> facts = readFacts.get();
         BackupObject object;
         try (process;
              BackupObjectOutput out = backup.newObject(DUMP_OBJECT, options.compression(),
                 options.compressionLevel(), options.compression() == dev.pgnest.repository.Compression.ZSTD
                         ? options.compressionWorkers() : 0);
              InputStream in = process.stdout()) {
-            pump(in, out, progress, server.databaseSize());
+            pump(in, out, progress, facts);
             int exit = waitFor(process);
             if (exit != 0) {
                 throw new PgnestException(ErrorKind.TOOL, process.failure("pg_dump of " + db, exit),
                         "fix what pg_dump reports and retry; nothing was stored");
             }
+            join(facts); // before the object is finished: a backup without its facts is not stored
             object = out.finish();
         } catch (IOException e) {
             // closing the handle (above) killed pg_dump
@@ -204,20 +270,21 @@ public final class LogicalBackup {
         if (!warnings.isBlank()) {
             LOG.warn("pg_dump: {}", oneLine(warnings));
         }
+        ServerInfo server = join(facts).server();
         PendingBackup begun = backup.await();
         LOG.info("dumped {} into backup {}", db, begun.id());
         BackupManifest manifest = new BackupManifest(RepositoryFormat.CURRENT, begun.id(), BackupKind.LOGICAL,
                 options.target(), begun.startTime(), Instant.now(), ToolVersion.current(),
                 new BackupManifest.PostgresInfo(server.version(), server.versionNum(), server.systemIdentifier()),
-                schemaVersion, options.tags(), options.precedesMigrations(), options.compression(), "none",
+                join(facts).schemaVersion(), options.tags(), options.precedesMigrations(), options.compression(), "none",
                 List.of(object),
                 new BackupManifest.LogicalInfo(server.database(), "custom", pgDumpVersion, server.databaseSize()),
                 null);
         return backup.commit(manifest);
     }
 
-    private static void pump(InputStream in, BackupObjectOutput out, BackupProgress progress, long databaseSize)
-            throws IOException {
+    private static void pump(InputStream in, BackupObjectOutput out, BackupProgress progress,
+                             CompletableFuture<Facts> facts) throws IOException {
         byte[] buffer = new byte[BUFFER];
         long start = System.nanoTime();
         long next = start + PROGRESS_EVERY_NANOS;
@@ -225,11 +292,20 @@ public final class LogicalBackup {
             out.write(buffer, 0, n);
             long now = System.nanoTime();
             if (now >= next) {
-                progress.update(out.rawSize(), out.storedSize(), Duration.ofNanos(now - start), databaseSize);
+                if (facts.isCompletedExceptionally()) {
+                    join(facts); // throws: the dump stops, pg_dump is killed
+                }
+                progress.update(out.rawSize(), out.storedSize(), Duration.ofNanos(now - start), databaseSize(facts));
                 next = now + PROGRESS_EVERY_NANOS;
             }
         }
-        progress.update(out.rawSize(), out.storedSize(), Duration.ofNanos(System.nanoTime() - start), databaseSize);
+        progress.update(out.rawSize(), out.storedSize(), Duration.ofNanos(System.nanoTime() - start), databaseSize(facts));
+    }
+
+    /** The database's size for the progress's estimate, -1 while it is not known yet. */
+    private static long databaseSize(CompletableFuture<Facts> facts) {
+        Facts known = facts.isDone() && !facts.isCompletedExceptionally() ? facts.join() : null;
+        return known == null ? -1 : known.server().databaseSize();
     }
 
     /**

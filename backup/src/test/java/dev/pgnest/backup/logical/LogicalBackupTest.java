@@ -7,6 +7,8 @@ import dev.pgnest.backup.verify.BackupVerifier;
 import dev.pgnest.backup.verify.VerifyResult;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
+import dev.pgnest.postgres.Databases;
+import dev.pgnest.postgres.ExportedSnapshot;
 import dev.pgnest.repository.BackupKind;
 import dev.pgnest.repository.BackupManifest;
 import dev.pgnest.repository.Catalog;
@@ -26,6 +28,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,23 +139,117 @@ class LogicalBackupTest {
     }
 
     @Test
-    void passwordReachesPgDumpThroughItsEnvironmentNeverItsArguments() throws Exception {
+    void passwordReachesPgDumpAndPsqlThroughTheirEnvironmentNeverTheirArguments() throws Exception {
         Path record = tmp.resolve("record");
         Path bin = TestData.fakeBinDir(tmp.resolve("bin"), pg, "echo \"$@\" >> " + record + "\n"
                 + "echo \"PGPASSWORD=$PGPASSWORD\" >> " + record + "\n"
                 + "echo \"stdout buffer=$_STDBUF_O\" >> " + record + "\n"
                 + "exec REAL \"$@\"\n");
+        Path psql = bin.resolve("psql");
+        Files.delete(psql);
+        Files.writeString(psql, "#!/bin/sh\necho \"psql $@\" >> " + record + "\necho \"psql PGPASSWORD=$PGPASSWORD\" >> " + record
+                + "\nexec " + pg.binDir().resolve("psql") + " \"$@\"\n");
+        Files.setPosixFilePermissions(psql, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         BackupManifest m = LogicalBackup.run(repository, TestData.connection(pg, "tiny"),
                 LogicalBackupOptions.defaults("secrets").withPgBinDir(bin), BackupProgress.NONE);
         List<String> lines = Files.readAllLines(record);
         assertThat(lines).contains("--version");
         String dumpArgs = lines.stream().filter(l -> l.startsWith("--format=custom")).findFirst().orElseThrow();
         assertThat(dumpArgs).contains("--compress=0", "--no-password", "--snapshot=").doesNotContain(pg.password());
-        assertThat(lines).contains("PGPASSWORD=" + pg.password());
+        assertThat(lines).contains("PGPASSWORD=" + pg.password(), "psql PGPASSWORD=" + pg.password());
+        assertThat(lines.stream().filter(l -> l.startsWith("psql -"))).singleElement().asString().doesNotContain(pg.password());
         // pg_dump's stdout gets a 1 MiB buffer from coreutils' stdbuf (every Debian has it)
         assertThat(lines).contains("stdout buffer=1048576");
         assertThat(new String(storage.getBytes(RepositoryLayout.manifestKey("secrets", m.id())), StandardCharsets.UTF_8))
                 .doesNotContain(pg.password());
+    }
+
+    @Test
+    void pgDumpAndTheManifestSeeTheExportedSnapshotNotAMigrationCommittedJustAfter() throws Exception {
+        createWithFlywayVersion("moving", "1");
+        Path bin = TestData.fakeBinDir(tmp.resolve("bin"), pg, "exec REAL \"$@\"\n");
+        // psql hands the snapshot over only once a migration has committed after its export:
+        // what reads the schema version sees it unless it reads in the exported snapshot
+        Path psql = bin.resolve("psql");
+        Files.delete(psql);
+        String real = pg.binDir().resolve("psql").toString();
+        Files.writeString(psql, "#!/bin/sh\n" + real + " \"$@\" | { IFS= read -r line; " + real + " -X -q -v ON_ERROR_STOP=1 -c "
+                + "\"insert into flyway_schema_history values (2, '2', 'moved', 'SQL', 'V2__moved.sql', 2, 'app', now(), 5, true)\""
+                + " < /dev/null || exit 9; printf '%s\\n' \"$line\"; cat; }\n");
+        Files.setPosixFilePermissions(psql, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        BackupManifest m = LogicalBackup.run(repository, TestData.connection(pg, "moving"),
+                LogicalBackupOptions.defaults("moving").withPgBinDir(bin), BackupProgress.NONE);
+
+        assertThat(pg.queryForString("moving", "select max(version) from flyway_schema_history")).isEqualTo("2");
+        assertThat(m.schemaVersion()).isEqualTo("1");
+        assertThat(m.logical().databaseSize()).isPositive();
+        TestData.restore(pg, storage, m, "moving_restored");
+        assertThat(pg.queryForString("moving_restored", "select string_agg(version, ',' order by installed_rank) from flyway_schema_history"))
+                .isEqualTo("1");
+    }
+
+    @Test
+    void withoutPsqlTheConnectionExportsTheSnapshotAndTheBackupIsTheSame() throws Exception {
+        createWithFlywayVersion("no_psql", "3");
+        Map<String, String> expected = TestData.checksums(pg, "no_psql", List.of("t", "flyway_schema_history"));
+        Path record = tmp.resolve("record");
+        Path bin = TestData.fakeBinDirWithoutPsql(tmp.resolve("bin"), pg, "echo \"$@\" >> " + record + "\nexec REAL \"$@\"\n");
+        BackupManifest m = LogicalBackup.run(repository, TestData.connection(pg, "no_psql"),
+                LogicalBackupOptions.defaults("no_psql").withPgBinDir(bin), BackupProgress.NONE);
+
+        assertThat(Files.readAllLines(record)).filteredOn(l -> l.startsWith("--format=custom")).singleElement().asString()
+                .contains("--snapshot=");
+        assertThat(m.schemaVersion()).isEqualTo("3");
+        assertThat(m.postgres().version()).startsWith("15.");
+        TestData.restore(pg, storage, m, "no_psql_restored");
+        assertThat(TestData.checksums(pg, "no_psql_restored", List.of("t", "flyway_schema_history"))).isEqualTo(expected);
+    }
+
+    @Test
+    void anExportedSnapshotIsWhatItsImportersSeeUntilItIsClosed() throws Exception {
+        TestData.createTiny(pg, "held");
+        Map<String, String> env = new java.util.HashMap<>(pg.libpqEnvironment());
+        env.put("PGDATABASE", "held");
+        env.put("PGAPPNAME", "snapshot-holder");
+        ExportedSnapshot snapshot = ExportedSnapshot.export(pg.binDir().resolve("psql"), env).orElseThrow();
+        assertThat(snapshot.serverVersionNum()).isBetween(150000, 159999);
+        assertThat(snapshot.serverVersion()).startsWith("15.");
+        pg.execute("held", "insert into t values (1001, 'after the export')");
+
+        try (Connection c = Databases.connect(TestData.connection(pg, "held"), "importer")) {
+            snapshot.importInto(c);
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from t")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(1000);
+            }
+            c.rollback();
+            snapshot.close();
+            // the exporting transaction has ended: the snapshot is gone, and so is psql's session
+            assertThatThrownBy(() -> snapshot.importInto(c)).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("snapshot");
+            c.rollback();
+        }
+        assertThat(pg.queryForString("held", "select count(*) from pg_stat_activity where application_name = 'snapshot-holder'"))
+                .isEqualTo("0");
+    }
+
+    @Test
+    void aSnapshotPsqlCannotExportIsNoneAndNoError() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(pg.libpqEnvironment());
+        env.put("PGPASSWORD", "not-the-password");
+        assertThat(ExportedSnapshot.export(pg.binDir().resolve("psql"), env)).isEmpty();
+        assertThat(ExportedSnapshot.export(tmp.resolve("no-such-psql"), pg.libpqEnvironment())).isEmpty();
+    }
+
+    private static void createWithFlywayVersion(String db, String version) {
+        TestData.createTiny(pg, db);
+        pg.execute(db, """
+                create table flyway_schema_history (installed_rank int primary key, version varchar(50),
+                    description varchar(200) not null, type varchar(20) not null, script varchar(1000) not null,
+                    checksum int, installed_by varchar(100) not null, installed_on timestamp not null default now(),
+                    execution_time int not null, success boolean not null);
+                insert into flyway_schema_history values (1, '%s', 'init', 'SQL', 'V%s__init.sql', 1, 'app', '2024-01-01', 5, true);
+                """.formatted(version, version));
     }
 
     @Test

@@ -102,8 +102,21 @@ final class TestData {
         assertThat(p.waitFor()).as("pg_restore: " + output).isZero();
     }
 
-    /** A directory with an executable {@code pg_dump} script (and pg_restore from the real bin dir). */
+    /**
+     * A directory with an executable {@code pg_dump} script (REAL stands for the real one), and
+     * pg_restore and psql from the real bin dir: the backup exports its snapshot with psql.
+     */
     static Path fakeBinDir(Path dir, PostgresCluster pg, String pgDumpScript) throws IOException {
+        fakeBinDirWithoutPsql(dir, pg, pgDumpScript);
+        Path psql = dir.resolve("psql");
+        if (!Files.exists(psql)) {
+            Files.createSymbolicLink(psql, pg.binDir().resolve("psql"));
+        }
+        return dir;
+    }
+
+    /** {@link #fakeBinDir} without psql: the backup's JDBC connection exports the snapshot. */
+    static Path fakeBinDirWithoutPsql(Path dir, PostgresCluster pg, String pgDumpScript) throws IOException {
         Files.createDirectories(dir);
         Path script = dir.resolve("pg_dump");
         Files.writeString(script, "#!/bin/sh\n" + pgDumpScript.replace("REAL", pg.binDir().resolve("pg_dump").toString()));
