@@ -103,6 +103,9 @@ class DebianPackageTest {
         Path cds = root.resolve("var/cache/pgnest/pgnest.jsa");
         assertThat(cds).isRegularFile();
         assertThat(Files.getOwner(cds.getParent()).getName()).isEqualTo("postgres");
+        // the java that recorded it, and (JDK 17 to 21 know the option) the mapping in place
+        assertThat(cds.resolveSibling("pgnest.jsa.java")).content().startsWith("/").contains("/bin/java\n")
+                .contains("-XX:ArchiveRelocationMode=0");
     }
 
     @Test
