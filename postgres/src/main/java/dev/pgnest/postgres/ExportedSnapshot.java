@@ -58,7 +58,8 @@ public final class ExportedSnapshot implements AutoCloseable {
         env.putIfAbsent("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS);
         ChildProcess.Running process;
         try {
-            process = ChildProcess.start(List.of(psql.toString(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"),
+            // -w: never prompt for a password on the terminal (as pg_dump's --no-password)
+            process = ChildProcess.start(List.of(psql.toString(), "-X", "-w", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"),
                     env, null, ChildProcess.Stdin.PIPE, ChildProcess.Stdout.PIPE, 4096);
         } catch (IOException e) {
             LOG.debug("cannot start {}: {}", psql, e.getMessage());
