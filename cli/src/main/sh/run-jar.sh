@@ -26,7 +26,7 @@ if [ -n "$java_bin" ] && { [ ! -f "$cds" ] || [ "$jar" -nt "$cds" ] || ! [ "$jav
   if java -XX:ArchiveClassesAtExit="$cds_tmp" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$jar" warm-up >/dev/null 2>&1; then
     chmod 0644 "$cds_tmp" 2>/dev/null || true
     mv -f "$cds_tmp" "$cds"
-    cds_java="$(readlink -f "$java_bin")"; cds_java_opts=""
+    cds_java="$(readlink -f "$java_bin" 2>/dev/null || echo "$java_bin")"; cds_java_opts=""
     if java -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -version >/dev/null 2>&1; then
       cds_java_opts="-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0"
     fi

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pgnest.backup.verify.BackupVerifier;
 import dev.pgnest.backup.verify.VerifyResult;
+import dev.pgnest.config.DatabaseConnection;
 import dev.pgnest.config.ErrorKind;
 import dev.pgnest.config.PgnestException;
 import dev.pgnest.postgres.Databases;
@@ -203,6 +204,29 @@ class LogicalBackupTest {
         assertThat(m.postgres().version()).startsWith("15.");
         TestData.restore(pg, storage, m, "no_psql_restored");
         assertThat(TestData.checksums(pg, "no_psql_restored", List.of("t", "flyway_schema_history"))).isEqualTo(expected);
+    }
+
+    @Test
+    void whenTheFactsCannotBeReadAlongsidePgDumpTheBackupFailsAndStoresNothing() throws Exception {
+        TestData.createTiny(pg, "facts_fail");
+        // a driver-only parameter: psql exports the snapshot and pg_dump starts, pgnest's own
+        // connection then fails
+        DatabaseConnection broken = DatabaseConnection.parse(pg.jdbcUrl("facts_fail") + "?socketFactory=dev.pgnest.NoSuchFactory",
+                pg.user(), pg.password());
+        assertThatThrownBy(() -> LogicalBackup.run(repository, broken,
+                LogicalBackupOptions.defaults("facts_fail").withPgBinDir(pg.binDir()), BackupProgress.NONE))
+                .isInstanceOf(PgnestException.class)
+                .hasMessageStartingWith("cannot connect to postgres@127.0.0.1:" + pg.port() + "/facts_fail: ")
+                .satisfies(e -> assertThat(((PgnestException) e).kind()).isEqualTo(ErrorKind.DATABASE));
+        assertThat(storage.list("facts_fail/")).isEmpty();
+        assertThat(storage.listIncomplete("facts_fail/")).isEmpty();
+        assertThat(repository.catalog().backups("facts_fail")).isEmpty();
+        // neither psql's session nor pg_dump's outlives the failure
+        String sessions = "select count(*) from pg_stat_activity where datname = 'facts_fail'";
+        for (int i = 0; i < 50 && !pg.queryForString("postgres", sessions).equals("0"); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(pg.queryForString("postgres", sessions)).isEqualTo("0");
     }
 
     @Test
