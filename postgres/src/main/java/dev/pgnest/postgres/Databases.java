@@ -28,13 +28,16 @@ public final class Databases {
     /** Prisma Migrate's history table: a target adopted as a Prisma project keeps it. */
     public static final String PRISMA_TABLE = "_prisma_migrations";
 
+    /** How long {@link #connect} (and psql beside it, {@link ExportedSnapshot}) waits for a target to answer. */
+    static final int CONNECT_TIMEOUT_SECONDS = 15;
+
     private Databases() {
     }
 
     /** Opens a connection; the password goes in properties, never in the URL or a message. */
     public static Connection connect(DatabaseConnection db, String applicationName) {
         try {
-            return open(db, applicationName, Map.of("connectTimeout", "15"));
+            return open(db, applicationName, Map.of("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS)));
         } catch (SQLException e) {
             throw new PgnestException(ErrorKind.DATABASE, "cannot connect to " + db + ": " + e.getMessage(),
                     "check the target's url, user and password (PGNEST_DB_PASSWORD), and that the server accepts connections");

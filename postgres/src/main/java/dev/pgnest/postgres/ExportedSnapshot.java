@@ -33,7 +33,6 @@ public final class ExportedSnapshot implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExportedSnapshot.class);
     /** What pg_export_snapshot() returns, e.g. 00000003-0000001B-1: checked before it goes into SQL. */
     private static final Pattern ID = Pattern.compile("[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+");
-    private static final String CONNECT_TIMEOUT_SECONDS = "15";
 
     private final ChildProcess.Running psql;
     private final String id;
@@ -55,7 +54,7 @@ public final class ExportedSnapshot implements AutoCloseable {
      */
     public static Optional<ExportedSnapshot> export(Path psql, Map<String, String> environment) {
         Map<String, String> env = new LinkedHashMap<>(environment);
-        env.putIfAbsent("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS);
+        env.putIfAbsent("PGCONNECT_TIMEOUT", Integer.toString(Databases.CONNECT_TIMEOUT_SECONDS));
         ChildProcess.Running process;
         try {
             // -w: never prompt for a password on the terminal (as pg_dump's --no-password)

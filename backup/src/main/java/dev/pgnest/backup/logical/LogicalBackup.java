@@ -147,9 +147,8 @@ public final class LogicalBackup {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             Optional<String> snapshot = exportSnapshot(c);
-            ServerInfo server = Databases.serverInfo(c);
-            requireNotOlder(pgDump, pgDumpVersion, server.versionNum(), server.version());
-            Facts facts = new Facts(server, Databases.schemaVersion(c, options.flywayTable()).orElse(null));
+            Facts facts = readFacts(c, options);
+            requireNotOlder(pgDump, pgDumpVersion, facts.server().versionNum(), facts.server().version());
             try {
                 return dump(backup, db, options, progress, pgDump, pgDumpVersion, snapshot,
                         () -> CompletableFuture.completedFuture(facts));
@@ -169,13 +168,17 @@ public final class LogicalBackup {
         try (Connection c = Databases.connect(db, "pgnest backup")) {
             try {
                 snapshot.importInto(c);
-                return new Facts(Databases.serverInfo(c), Databases.schemaVersion(c, options.flywayTable()).orElse(null));
+                return readFacts(c, options);
             } finally {
                 rollbackQuietly(c);
             }
         } catch (SQLException e) {
             throw cannotRead(db, e);
         }
+    }
+
+    private static Facts readFacts(Connection c, LogicalBackupOptions options) throws SQLException {
+        return new Facts(Databases.serverInfo(c), Databases.schemaVersion(c, options.flywayTable()).orElse(null));
     }
 
     private static PgnestException cannotRead(DatabaseConnection db, SQLException e) {
@@ -248,6 +251,7 @@ public final class LogicalBackup {
         LOG.debug("pg_dump started (pid {})", process.pid());
         CompletableFuture<Facts> facts = readFacts.get();
         BackupObject object;
+        Facts known;
         try (process;
              BackupObjectOutput out = backup.newObject(DUMP_OBJECT, options.compression(),
                 options.compressionLevel(), options.compression() == dev.pgnest.repository.Compression.ZSTD
@@ -259,7 +263,7 @@ public final class LogicalBackup {
                 throw new PgnestException(ErrorKind.TOOL, process.failure("pg_dump of " + db, exit),
                         "fix what pg_dump reports and retry; nothing was stored");
             }
-            join(facts); // before the object is finished: a backup without its facts is not stored
+            known = join(facts); // before the object is finished: a backup without its facts is not stored
             object = out.finish();
         } catch (IOException e) {
             // closing the handle (above) killed pg_dump
@@ -270,13 +274,13 @@ public final class LogicalBackup {
         if (!warnings.isBlank()) {
             LOG.warn("pg_dump: {}", oneLine(warnings));
         }
-        ServerInfo server = join(facts).server();
+        ServerInfo server = known.server();
         PendingBackup begun = backup.await();
         LOG.info("dumped {} into backup {}", db, begun.id());
         BackupManifest manifest = new BackupManifest(RepositoryFormat.CURRENT, begun.id(), BackupKind.LOGICAL,
                 options.target(), begun.startTime(), Instant.now(), ToolVersion.current(),
                 new BackupManifest.PostgresInfo(server.version(), server.versionNum(), server.systemIdentifier()),
-                join(facts).schemaVersion(), options.tags(), options.precedesMigrations(), options.compression(), "none",
+                known.schemaVersion(), options.tags(), options.precedesMigrations(), options.compression(), "none",
                 List.of(object),
                 new BackupManifest.LogicalInfo(server.database(), "custom", pgDumpVersion, server.databaseSize()),
                 null);

@@ -146,11 +146,8 @@ class LogicalBackupTest {
                 + "echo \"PGPASSWORD=$PGPASSWORD\" >> " + record + "\n"
                 + "echo \"stdout buffer=$_STDBUF_O\" >> " + record + "\n"
                 + "exec REAL \"$@\"\n");
-        Path psql = bin.resolve("psql");
-        Files.delete(psql);
-        Files.writeString(psql, "#!/bin/sh\necho \"psql $@\" >> " + record + "\necho \"psql PGPASSWORD=$PGPASSWORD\" >> " + record
-                + "\nexec " + pg.binDir().resolve("psql") + " \"$@\"\n");
-        Files.setPosixFilePermissions(psql, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        TestData.fakePsql(bin, pg, "echo \"psql $@\" >> " + record + "\necho \"psql PGPASSWORD=$PGPASSWORD\" >> " + record
+                + "\nexec REAL \"$@\"\n");
         BackupManifest m = LogicalBackup.run(repository, TestData.connection(pg, "tiny"),
                 LogicalBackupOptions.defaults("secrets").withPgBinDir(bin), BackupProgress.NONE);
         List<String> lines = Files.readAllLines(record);
@@ -171,13 +168,9 @@ class LogicalBackupTest {
         Path bin = TestData.fakeBinDir(tmp.resolve("bin"), pg, "exec REAL \"$@\"\n");
         // psql hands the snapshot over only once a migration has committed after its export:
         // what reads the schema version sees it unless it reads in the exported snapshot
-        Path psql = bin.resolve("psql");
-        Files.delete(psql);
-        String real = pg.binDir().resolve("psql").toString();
-        Files.writeString(psql, "#!/bin/sh\n" + real + " \"$@\" | { IFS= read -r line; " + real + " -X -q -v ON_ERROR_STOP=1 -c "
+        TestData.fakePsql(bin, pg, "REAL \"$@\" | { IFS= read -r line; REAL -X -q -v ON_ERROR_STOP=1 -c "
                 + "\"insert into flyway_schema_history values (2, '2', 'moved', 'SQL', 'V2__moved.sql', 2, 'app', now(), 5, true)\""
                 + " < /dev/null || exit 9; printf '%s\\n' \"$line\"; cat; }\n");
-        Files.setPosixFilePermissions(psql, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         BackupManifest m = LogicalBackup.run(repository, TestData.connection(pg, "moving"),
                 LogicalBackupOptions.defaults("moving").withPgBinDir(bin), BackupProgress.NONE);
 

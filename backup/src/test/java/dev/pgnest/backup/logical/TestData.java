@@ -115,6 +115,14 @@ final class TestData {
         return dir;
     }
 
+    /** Replaces {@code dir}'s psql by a script (REAL stands for the real psql). */
+    static void fakePsql(Path dir, PostgresCluster pg, String psqlScript) throws IOException {
+        Path script = dir.resolve("psql");
+        Files.deleteIfExists(script);
+        Files.writeString(script, "#!/bin/sh\n" + psqlScript.replace("REAL", pg.binDir().resolve("psql").toString()));
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
     /** {@link #fakeBinDir} without psql: the backup's JDBC connection exports the snapshot. */
     static Path fakeBinDirWithoutPsql(Path dir, PostgresCluster pg, String pgDumpScript) throws IOException {
         Files.createDirectories(dir);
