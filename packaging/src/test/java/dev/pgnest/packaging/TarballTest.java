@@ -1,6 +1,7 @@
 package dev.pgnest.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgnest.postgres.ChildProcess;
 import dev.pgnest.testing.IntegrationTest;
@@ -11,6 +12,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,18 +30,7 @@ class TarballTest {
 
     @Test
     void unpackedAnywhereItsLauncherFindsItsJarThroughALink() throws IOException {
-        Path tarball;
-        try (Stream<Path> files = Files.list(Path.of("target"))) {
-            tarball = files.filter(f -> f.getFileName().toString().matches("pgnest-.+\\.tar\\.gz")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no target/pgnest-*.tar.gz: run ./mvnw package first"));
-        }
-        ChildProcess.Result untar = ChildProcess.run(List.of("tar", "-xzf", tarball.toAbsolutePath().toString(), "-C", dir.toString()),
-                Map.of(), dir, Duration.ofMinutes(2));
-        assertThat(untar.exitCode()).as(untar.describe()).isZero();
-        Path home;
-        try (Stream<Path> top = Files.list(dir)) {
-            home = top.collect(java.util.stream.Collectors.toList()).get(0);
-        }
+        Path home = unpack();
         assertThat(home.getFileName().toString()).startsWith("pgnest-0.1.0");
         assertThat(Files.getPosixFilePermissions(home.resolve("bin/pgnest"))).isEqualTo(PosixFilePermissions.fromString("rwxr-xr-x"));
         assertThat(home.resolve("lib/pgnest.jar")).isRegularFile();
@@ -55,5 +48,58 @@ class TarballTest {
         try (Stream<Path> all = Files.walk(home)) {
             assertThat(all.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".jsa") || n.equals("target"));
         }
+    }
+
+    /**
+     * Java 24 and later print four WARNING lines on stderr when a jar loads a native library
+     * without native access granted (JEP 472), as zstd-jni does: into archive_command's log at
+     * every WAL file, and a future Java refuses it. The jar's manifest grants it.
+     */
+    @Test
+    void onJava24AndLaterZstdLoadsWithoutAWarning() throws IOException {
+        Path javaHome = installedJavaHome(24).orElse(null);
+        assumeTrue(javaHome != null, "no Java 24 or later under /usr/lib/jvm");
+        Path home = unpack();
+        String path = javaHome.resolve("bin") + ":" + System.getenv("PATH");
+        // warm-up compresses and decompresses with zstd (and gzip) in a temp directory
+        ChildProcess.Result run = ChildProcess.run(List.of(home.resolve("bin/pgnest").toString(), "warm-up"),
+                Map.of("PATH", path), dir, Duration.ofMinutes(2));
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+        assertThat(run.stderr()).as(javaHome + " " + run.describe()).doesNotContain("WARNING");
+    }
+
+    private Path unpack() throws IOException {
+        Path tarball;
+        try (Stream<Path> files = Files.list(Path.of("target"))) {
+            tarball = files.filter(f -> f.getFileName().toString().matches("pgnest-.+\\.tar\\.gz")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no target/pgnest-*.tar.gz: run ./mvnw package first"));
+        }
+        ChildProcess.Result untar = ChildProcess.run(List.of("tar", "-xzf", tarball.toAbsolutePath().toString(), "-C", dir.toString()),
+                Map.of(), dir, Duration.ofMinutes(2));
+        assertThat(untar.exitCode()).as(untar.describe()).isZero();
+        try (Stream<Path> top = Files.list(dir)) {
+            return top.filter(p -> p.getFileName().toString().startsWith("pgnest-")).findFirst().orElseThrow();
+        }
+    }
+
+    /** A JDK or JRE under /usr/lib/jvm of at least {@code feature}, read from its release file. */
+    private static Optional<Path> installedJavaHome(int feature) throws IOException {
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (!Files.isDirectory(jvms)) {
+            return Optional.empty();
+        }
+        Pattern version = Pattern.compile("^JAVA_VERSION=\"(\\d+)", Pattern.MULTILINE);
+        try (Stream<Path> homes = Files.list(jvms)) {
+            for (Path home : homes.sorted().toList()) {
+                Path release = home.resolve("release");
+                if (Files.isRegularFile(release) && Files.isExecutable(home.resolve("bin/java"))) {
+                    Matcher m = version.matcher(Files.readString(release));
+                    if (m.find() && Integer.parseInt(m.group(1)) >= feature) {
+                        return Optional.of(home);
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -276,12 +276,13 @@ final class Demo {
     private String writeRestoreCommand(LocalS3Server s3) throws IOException {
         Path command = dir.resolve("pgnest-wal-fetch");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // throwaway credentials of the demo's own S3Proxy; the file is private to this user
+        // throwaway credentials of the demo's own S3Proxy; the file is private to this user;
+        // native access for zstd-jni, which Java 24+ otherwise warns about on stderr (JEP 472)
         Files.writeString(command, "#!/usr/bin/env bash\n"
                 + "export PGNEST_S3_BUCKET='" + BUCKET + "' PGNEST_S3_PREFIX=pgnest PGNEST_S3_ENDPOINT='" + s3.endpoint() + "'\n"
                 + "export PGNEST_S3_ACCESS_KEY_ID='" + s3.accessKeyId() + "' PGNEST_S3_SECRET_ACCESS_KEY='" + s3.secretAccessKey() + "'\n"
                 + "export PGNEST_TARGET='" + TARGET + "'\n"
-                + "exec '" + javaBin + "' -XX:TieredStopAtLevel=1 -cp '" + System.getProperty("java.class.path")
+                + "exec '" + javaBin + "' -XX:TieredStopAtLevel=1 --enable-native-access=ALL-UNNAMED -cp '" + System.getProperty("java.class.path")
                 + "' dev.pgnest.cli.Pgnest wal fetch \"$1\" \"$2\"\n");
         Files.setPosixFilePermissions(command, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         return command.toString() + " %f %p";
