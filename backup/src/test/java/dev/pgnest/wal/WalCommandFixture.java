@@ -9,6 +9,7 @@ import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.StorageConfig;
 import dev.pgnest.storage.fs.FsStorageConfig;
 import dev.pgnest.storage.s3.S3StorageConfig;
+import dev.pgnest.testing.ChildJvm;
 import dev.pgnest.wal.fetch.WalFetcher;
 import java.io.IOException;
 import java.io.InputStream;
@@ -113,6 +114,7 @@ public final class WalCommandFixture {
         }
         Files.setPosixFilePermissions(configFile, PosixFilePermissions.fromString("rw-------"));
         List<String> lines = new ArrayList<>();
+        lines.add(ChildJvm.NATIVE_ACCESS);
         lines.add("-XX:TieredStopAtLevel=1");
         lines.add("-XX:+UseSerialGC");
         lines.add("-Xss512k");
@@ -122,7 +124,6 @@ public final class WalCommandFixture {
         lines.add(WalCommandFixture.class.getName());
         Path argfile = dir.resolve("fixture.args");
         Files.write(argfile, lines.stream().map(l -> "\"" + l.replace("\\", "\\\\").replace("\"", "\\\"") + "\"").toList());
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return java + " @" + argfile;
+        return ChildJvm.java() + " @" + argfile;
     }
 }

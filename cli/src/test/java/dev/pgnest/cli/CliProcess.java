@@ -1,5 +1,6 @@
 package dev.pgnest.cli;
 
+import dev.pgnest.testing.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,11 +22,12 @@ public final class CliProcess {
     public static List<String> command(Path dir) {
         Path argfile = dir.resolve("pgnest.args");
         try {
-            Files.writeString(argfile, "-XX:TieredStopAtLevel=1\n-XX:+UseSerialGC\n-cp\n\"" + System.getProperty("java.class.path") + "\"\n");
+            Files.writeString(argfile, ChildJvm.NATIVE_ACCESS + "\n-XX:TieredStopAtLevel=1\n-XX:+UseSerialGC\n-cp\n\""
+                    + System.getProperty("java.class.path") + "\"\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "@" + argfile, "dev.pgnest.cli.Pgnest");
+        return List.of(ChildJvm.java(), "@" + argfile, "dev.pgnest.cli.Pgnest");
     }
 
     /** {@link #command} as one shell command line, {@code env} assigned in front of it. */

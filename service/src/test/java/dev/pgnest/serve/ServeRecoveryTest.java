@@ -8,12 +8,12 @@ import dev.pgnest.serve.job.JobKind;
 import dev.pgnest.serve.schedule.JobHistory.JobRun;
 import dev.pgnest.serve.schedule.JobHistory.Outcome;
 import dev.pgnest.serve.schedule.Schedule;
+import dev.pgnest.testing.ChildJvm;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.Servers;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -94,10 +94,8 @@ class ServeRecoveryTest {
     }
 
     private static Process startReplica(DatabaseConnection store, String id, String target, Instant fire) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-                "-cp", System.getProperty("java.class.path"),
-                ReplicaMain.class.getName(), store.jdbcUrl(), store.user(), id, target, Long.toString(fire.toEpochMilli()));
+        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")),
+                ReplicaMain.class.getName(), store.jdbcUrl(), store.user(), id, target, Long.toString(fire.toEpochMilli())));
         pb.environment().put("PGNEST_TEST_JOBSTORE_PASSWORD", store.password());
         pb.redirectErrorStream(true);
         return pb.start();

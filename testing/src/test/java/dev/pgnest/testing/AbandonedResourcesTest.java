@@ -71,12 +71,8 @@ class AbandonedResourcesTest {
     }
 
     private static Process startChild(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-                "-cp", System.getProperty("java.class.path"),
-                AbandonedResourcesMain.class.getName()));
-        command.addAll(List.of(args));
+        List<String> command = ChildJvm.command(List.of("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")),
+                AbandonedResourcesMain.class.getName(), args);
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 

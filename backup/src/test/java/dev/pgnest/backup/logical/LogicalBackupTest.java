@@ -20,6 +20,7 @@ import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
 import dev.pgnest.storage.s3.S3StorageConfig;
+import dev.pgnest.testing.ChildJvm;
 import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
@@ -325,8 +326,7 @@ class LogicalBackupTest {
 
     /** Runs a backup in another JVM, waits until its multipart upload is under way, kills -9 it and its pg_dump. */
     private String killBackupHalfway(String target, Path bin) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), BackupInChildProcess.class.getName());
+        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of(), BackupInChildProcess.class.getName()));
         Map<String, String> env = pb.environment();
         env.put("T_BUCKET", "backups");
         env.put("T_PREFIX", "pgnest");

@@ -11,6 +11,7 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
+import dev.pgnest.testing.ChildJvm;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
@@ -377,10 +378,7 @@ class IncrementalBackupChainTest {
 
     /** pgnest in a child JVM on the test's class path, to be killed. */
     private static Process childPgnest(String... args) throws java.io.IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                "dev.pgnest.cli.Pgnest"));
-        command.addAll(List.of(args));
+        List<String> command = ChildJvm.command(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), "dev.pgnest.cli.Pgnest", args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(env());

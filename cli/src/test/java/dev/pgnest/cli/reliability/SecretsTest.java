@@ -2,6 +2,7 @@ package dev.pgnest.cli.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgnest.testing.ChildJvm;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.S3Server;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -114,10 +114,7 @@ class SecretsTest {
     }
 
     private String runPgnest(Map<String, String> env, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.pgnest.cli.Pgnest"));
-        command.addAll(List.of(args));
+        List<String> command = ChildJvm.command(List.of(), "dev.pgnest.cli.Pgnest", args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();

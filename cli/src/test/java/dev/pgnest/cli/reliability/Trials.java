@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgnest.cli.CliRun;
+import dev.pgnest.testing.ChildJvm;
 import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.FaultyProxy.Fault;
 import dev.pgnest.testing.PostgresCluster;
@@ -12,7 +13,6 @@ import dev.pgnest.testing.S3Server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -54,10 +54,7 @@ final class Trials {
 
     /** pgnest in a child JVM, started the cheap way (C1 only, serial GC), on the test's class path. */
     static List<String> javaCommand(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.pgnest.cli.Pgnest"));
-        command.addAll(List.of(args));
-        return command;
+        return ChildJvm.command(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), "dev.pgnest.cli.Pgnest", args);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.pgnest.cli.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgnest.testing.ChildJvm;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
@@ -170,8 +171,8 @@ class EntrypointTest {
     private Path pgnestLauncher() throws IOException {
         Path launcher = app.resolve("pgnest-launcher");
         if (!Files.exists(launcher)) {
-            Files.writeString(launcher, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
-                    + "' -cp '" + System.getProperty("java.class.path") + "' dev.pgnest.cli.Pgnest \"$@\"\n");
+            Files.writeString(launcher, "#!/bin/sh\nexec '" + ChildJvm.java() + "' " + ChildJvm.NATIVE_ACCESS
+                    + " -cp '" + System.getProperty("java.class.path") + "' dev.pgnest.cli.Pgnest \"$@\"\n");
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
         }
         return launcher;
