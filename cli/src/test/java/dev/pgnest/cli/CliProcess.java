@@ -15,19 +15,27 @@ import java.util.stream.Collectors;
  * archive_command and restore_command, and long-running commands a test stops by killing.
  */
 public final class CliProcess {
+    /** The cheap start (C1 only, serial GC): these JVMs run briefly, one per WAL file or trial. */
+    private static final List<String> FAST_START = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
     private CliProcess() {
+    }
+
+    /** {@code java … dev.pgnest.cli.Pgnest args}, the class path on the command line: for a child a test kills. */
+    public static List<String> inline(String... args) {
+        return ChildJvm.command(FAST_START, Pgnest.class.getName(), args);
     }
 
     /** {@code java @<dir>/pgnest.args dev.pgnest.cli.Pgnest}: the argfile keeps the long classpath off the command line. */
     public static List<String> command(Path dir) {
         Path argfile = dir.resolve("pgnest.args");
         try {
-            Files.writeString(argfile, ChildJvm.NATIVE_ACCESS + "\n-XX:TieredStopAtLevel=1\n-XX:+UseSerialGC\n-cp\n\""
+            Files.writeString(argfile, ChildJvm.NATIVE_ACCESS + "\n" + String.join("\n", FAST_START) + "\n-cp\n\""
                     + System.getProperty("java.class.path") + "\"\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return List.of(ChildJvm.java(), "@" + argfile, "dev.pgnest.cli.Pgnest");
+        return List.of(ChildJvm.java(), "@" + argfile, Pgnest.class.getName());
     }
 
     /** {@link #command} as one shell command line, {@code env} assigned in front of it. */

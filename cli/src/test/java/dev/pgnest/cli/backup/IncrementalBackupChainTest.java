@@ -2,6 +2,7 @@ package dev.pgnest.cli.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgnest.cli.CliProcess;
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.cli.PitrEnvironment;
 import dev.pgnest.repository.BackupManifest;
@@ -11,7 +12,6 @@ import dev.pgnest.repository.Repository;
 import dev.pgnest.repository.RepositoryLayout;
 import dev.pgnest.storage.Storage;
 import dev.pgnest.storage.fs.FsStorageConfig;
-import dev.pgnest.testing.ChildJvm;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
 import dev.pgnest.testing.Servers;
@@ -378,7 +378,7 @@ class IncrementalBackupChainTest {
 
     /** pgnest in a child JVM on the test's class path, to be killed. */
     private static Process childPgnest(String... args) throws java.io.IOException {
-        List<String> command = ChildJvm.command(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), "dev.pgnest.cli.Pgnest", args);
+        List<String> command = CliProcess.inline(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(env());

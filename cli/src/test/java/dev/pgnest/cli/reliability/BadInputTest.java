@@ -2,6 +2,7 @@ package dev.pgnest.cli.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgnest.cli.CliProcess;
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.testing.IntegrationTest;
 import dev.pgnest.testing.PostgresCluster;
@@ -137,7 +138,7 @@ class BadInputTest {
         env.put("PGNEST_RESTORE_STAGING_DIR", stage.toString());
         List<String> command = new java.util.ArrayList<>(List.of("unshare", "-Urm", "sh", "-c",
                 "mount -t tmpfs -o size=64k tmpfs '" + stage + "' && exec \"$@\"", "sh"));
-        command.addAll(Trials.javaCommand("restore", "logical", "--backup", "latest", "--into", "restored_copy"));
+        command.addAll(CliProcess.inline("restore", "logical", "--backup", "latest", "--into", "restored_copy"));
         List<String> before = repositoryObjects(env);
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().putAll(env);

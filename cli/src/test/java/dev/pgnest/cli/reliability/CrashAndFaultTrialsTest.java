@@ -2,6 +2,7 @@ package dev.pgnest.cli.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgnest.cli.CliProcess;
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.testing.FastPathLauncher;
 import dev.pgnest.testing.FaultyProxy;
@@ -64,10 +65,6 @@ class CrashAndFaultTrialsTest {
         return Trials.s3Env(pg, "app", s3, "trials", prefix, endpoint);
     }
 
-    private static List<String> javaCommand(String... args) {
-        return Trials.javaCommand(args);
-    }
-
     private static int manifests(String prefix) {
         return Trials.manifests(s3, "trials", prefix);
     }
@@ -93,7 +90,7 @@ class CrashAndFaultTrialsTest {
         int lost = 0;
         for (int trial = 0; trial < TRIALS; trial++) {
             int before = manifests(prefix);
-            ProcessBuilder pb = new ProcessBuilder(javaCommand("backup", "logical")).directory(tmp.toFile())
+            ProcessBuilder pb = new ProcessBuilder(CliProcess.inline("backup", "logical")).directory(tmp.toFile())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().putAll(env);
             Process p = pb.start();
@@ -163,7 +160,7 @@ class CrashAndFaultTrialsTest {
                     "select name from pg_ls_archive_statusdir() where name like '%.done'").stream().map(r -> r.get(0)).toList());
             StringBuilder archiveCommand = new StringBuilder("env");
             env.forEach((k, v) -> archiveCommand.append(' ').append(k).append("='").append(v).append('\''));
-            for (String part : javaCommand("wal", "push", "%p")) {
+            for (String part : CliProcess.inline("wal", "push", "%p")) {
                 archiveCommand.append(' ').append(part.equals("%p") ? "\"$1\"" : "'" + part + "'");
             }
             Path script = tmp.resolve("archive.sh");
@@ -320,7 +317,7 @@ class CrashAndFaultTrialsTest {
         script.append("export PGNEST_LAUNCHER='").append(launcher).append("'\n")
                 .append(". '").append(FastPathLauncher.FAST_PATH).append("'\n")
                 .append("echo \"$*\" >> '").append(fallbacks).append("'\nexec");
-        javaCommand().forEach(part -> script.append(" '").append(part).append('\''));
+        CliProcess.inline().forEach(part -> script.append(" '").append(part).append('\''));
         Files.writeString(launcher, script.append(" \"$@\"\n").toString());
         launcher.toFile().setExecutable(true);
         pg.execute("ALTER SYSTEM SET archive_mode = 'on'");

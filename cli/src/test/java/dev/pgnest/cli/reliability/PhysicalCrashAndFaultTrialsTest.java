@@ -3,6 +3,7 @@ package dev.pgnest.cli.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgnest.backup.physical.PhysicalRestore;
+import dev.pgnest.cli.CliProcess;
 import dev.pgnest.cli.CliRun;
 import dev.pgnest.cli.PitrEnvironment;
 import dev.pgnest.testing.FaultyProxy;
@@ -81,7 +82,7 @@ class PhysicalCrashAndFaultTrialsTest {
     private static Path launcher() throws IOException {
         Path script = dir.resolve("pgnest");
         StringBuilder sb = new StringBuilder("#!/bin/sh\nset -a\n. '" + dir.resolve("pgnest-env") + "'\nset +a\nexec");
-        for (String part : Trials.javaCommand()) {
+        for (String part : CliProcess.inline()) {
             sb.append(" '").append(part).append('\'');
         }
         Files.writeString(script, sb.append(" \"$@\"\n").toString());
@@ -100,7 +101,7 @@ class PhysicalCrashAndFaultTrialsTest {
     }
 
     private static Process child(Map<String, String> environment, String... args) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(Trials.javaCommand(args)).directory(dir.toFile())
+        ProcessBuilder pb = new ProcessBuilder(CliProcess.inline(args)).directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(environment);
         return pb.start();
@@ -279,7 +280,7 @@ class PhysicalCrashAndFaultTrialsTest {
         Path listing = dir.resolve("left-on-small-disk.txt");
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("unshare", "-Urm", "sh", "-c",
                 "mount -t tmpfs -o size=4m tmpfs '" + mount + "' || exit 99; \"$@\"; rc=$?; ls -A '" + mount + "' > '" + listing + "' 2>&1; exit $rc", "sh"));
-        command.addAll(Trials.javaCommand("restore", "pitr", "--latest", "--no-archive", "--data-dir", dataDir.toString(),
+        command.addAll(CliProcess.inline("restore", "pitr", "--latest", "--no-archive", "--data-dir", dataDir.toString(),
                 "--port", "" + PitrEnvironment.freePort()));
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().putAll(env);

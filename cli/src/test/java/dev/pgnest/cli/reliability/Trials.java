@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgnest.cli.CliRun;
-import dev.pgnest.testing.ChildJvm;
 import dev.pgnest.testing.FaultyProxy;
 import dev.pgnest.testing.FaultyProxy.Fault;
 import dev.pgnest.testing.PostgresCluster;
@@ -50,11 +49,6 @@ final class Trials {
         env.put("PGNEST_S3_MAX_ATTEMPTS", "3");
         env.put("PGNEST_PG_BIN_DIR", pg.binDir().toString());
         return env;
-    }
-
-    /** pgnest in a child JVM, started the cheap way (C1 only, serial GC), on the test's class path. */
-    static List<String> javaCommand(String... args) {
-        return ChildJvm.command(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), "dev.pgnest.cli.Pgnest", args);
     }
 
     /**
